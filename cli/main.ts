@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+import { commands } from './commands/index.js';
+import { UsageError } from './command.js';
+import { ConfigError, ModelshipError } from '../shared/errors.js';
+
+function help(): string {
+  const width = Math.max(...commands.map((c) => c.name.length), 4);
+  return [
+    'modelship: a GitHub release with a TensorFlow SavedModel becomes a load-tested TF Serving deployment on GKE.',
+    '',
+    'Usage: modelship COMMAND [options]    (modelship COMMAND --help for its options)',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+  ].join('\n');
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(help());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    console.error(`modelship: unknown command '${name}'.\n\n${help()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`modelship ${name}: ${err.message}\n\n${command.usage}`);
+      return 2;
+    }
+    if (err instanceof ConfigError || err instanceof ModelshipError) {
+      console.error(`modelship ${name}: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,25 @@
+import type { HttpFunction } from '@google-cloud/functions-framework';
+import { errorMessage } from '../shared/errors.js';
+import { handleGithubWebhook, type WebhookDeps } from '../shared/github/webhook.js';
+import type { Logger } from '../shared/log.js';
+
+/**
+ * The HTTP function GitHub calls. Only the translation between Express and the step lives here; `deps` is built
+ * once per instance (clients are reused across requests, as Cloud Functions recommends).
+ */
+export function createGithubWebhook(deps: () => WebhookDeps, log: Logger): HttpFunction {
+  return async function githubWebhook(req, res) {
+    if (req.method !== 'POST') {
+      res.status(405).set('allow', 'POST').json({ error: 'only POST is accepted' });
+      return;
+    }
+    try {
+      const rawBody = (req as { rawBody?: Buffer }).rawBody;
+      const { status, body } = await handleGithubWebhook({ headers: req.headers, rawBody }, deps());
+      res.status(status).json(body);
+    } catch (err) {
+      log.error('webhook failed', { error: errorMessage(err) });
+      res.status(500).json({ error: 'internal error; see the function logs' });
+    }
+  };
+}

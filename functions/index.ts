@@ -1,0 +1,28 @@
+import * as functions from '@google-cloud/functions-framework';
+import { WEBHOOK_SETTINGS } from '../shared/github/webhook.js';
+import { newRunId } from '../shared/run-id.js';
+import { createLogger } from '../shared/log.js';
+import { commonDeps, once } from './deps.js';
+import { createGithubWebhook } from './github-webhook.js';
+import { loadConfig } from '../shared/config.js';
+
+/**
+ * The entry point of every function (package.json "main"). Each one is registered under its target name; its
+ * dependencies are built on its first invocation, and its configuration is validated at start-up when the
+ * instance is serving that function (FUNCTION_TARGET), so a bad variable fails the deploy, not the first event.
+ */
+const webhookDeps = once(() => ({
+  ...commonDeps('githubWebhook'),
+  config: loadConfig(WEBHOOK_SETTINGS),
+  newRunId,
+}));
+
+const builders: Record<string, () => unknown> = { githubWebhook: webhookDeps };
+
+functions.http(
+  'githubWebhook',
+  createGithubWebhook(webhookDeps, createLogger({ labels: { component: 'githubWebhook' } })),
+);
+
+const target = process.env.FUNCTION_TARGET;
+if (target && builders[target]) builders[target]();

@@ -1,0 +1,226 @@
+import type { Config } from '../config.js';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { ModelReleased } from '../messages.js';
+import type { Publish } from '../gcp/publisher.js';
+import type { Store } from '../store.js';
+import { globToRegExp } from './glob.js';
+import { ReleaseEvent, type ReleaseAsset } from './release-event.js';
+import { verifySignature } from './signature.js';
+
+export type WebhookConfig = Config<
+  | 'GITHUB_WEBHOOK_SECRET'
+  | 'GITHUB_WEBHOOK_SECRET_PREVIOUS'
+  | 'ALLOWED_REPOSITORIES'
+  | 'MODEL_ASSET_NAME'
+  | 'ACCEPT_PRERELEASES'
+  | 'ACCEPT_DRAFTS'
+  | 'GITHUB_API_URL'
+  | 'GITHUB_SERVER_URL'
+  | 'MAX_WEBHOOK_BYTES'
+>;
+
+export const WEBHOOK_SETTINGS = [
+  'GOOGLE_CLOUD_PROJECT',
+  'GITHUB_WEBHOOK_SECRET',
+  'GITHUB_WEBHOOK_SECRET_PREVIOUS',
+  'ALLOWED_REPOSITORIES',
+  'MODEL_ASSET_NAME',
+  'ACCEPT_PRERELEASES',
+  'ACCEPT_DRAFTS',
+  'GITHUB_API_URL',
+  'GITHUB_SERVER_URL',
+  'MAX_WEBHOOK_BYTES',
+] as const;
+
+export interface WebhookRequest {
+  headers: Record<string, string | string[] | undefined>;
+  rawBody: Uint8Array | undefined;
+}
+
+export interface WebhookResponse {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export interface WebhookDeps {
+  config: WebhookConfig;
+  store: Store;
+  publish: Publish;
+  log: Logger;
+  now: () => Date;
+  newRunId: (now: Date) => string;
+}
+
+/** A delivery claimed but never marked published is taken over after this long (its handler died mid-way). */
+export const STALE_CLAIM_MS = 60_000;
+
+interface DeliveryClaim extends Record<string, unknown> {
+  runId: string;
+  state: 'publishing' | 'published' | 'failed';
+  at: string;
+}
+
+const header = (req: WebhookRequest, name: string): string | undefined => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+const reply = (status: number, body: Record<string, unknown>): WebhookResponse => ({ status, body });
+
+/** Picks the model asset by its configured name or glob, and checks it really belongs to this repository. */
+function pickAsset(event: ReleaseEvent, config: WebhookConfig): ReleaseAsset | WebhookResponse {
+  const pattern = globToRegExp(config.MODEL_ASSET_NAME);
+  const asset = event.release.assets.find((a) => pattern.test(a.name));
+  const names = event.release.assets.map((a) => a.name);
+  if (!asset) {
+    return reply(422, {
+      error: `release ${event.release.tag_name} of ${event.repository.full_name} has no asset matching '${config.MODEL_ASSET_NAME}'`,
+      assets: names,
+      hint: 'attach the SavedModel tarball to the release, or set MODEL_ASSET_NAME to its name',
+    });
+  }
+  const repo = event.repository.full_name.toLowerCase();
+  const apiUrl = `${config.GITHUB_API_URL}/repos/${repo}/releases/assets/${asset.id}`;
+  const downloadPrefix = `${config.GITHUB_SERVER_URL}/${repo}/releases/download/`;
+  if (
+    asset.url.toLowerCase() !== apiUrl.toLowerCase() ||
+    !asset.browser_download_url.toLowerCase().startsWith(downloadPrefix)
+  ) {
+    return reply(422, {
+      error: `asset ${asset.name} (id ${asset.id}) does not point at a release asset of ${event.repository.full_name}`,
+      hint: `modelship only downloads ${config.GITHUB_API_URL}/repos/OWNER/NAME/releases/assets/ID of the releasing repository`,
+    });
+  }
+  return asset;
+}
+
+/**
+ * The GitHub release webhook: verify, filter, deduplicate, publish ModelReleased. It does no slow work (GitHub
+ * waits 10 s), and it publishes at most once per delivery id, however often GitHub (or a person) redelivers it.
+ */
+export async function handleGithubWebhook(req: WebhookRequest, deps: WebhookDeps): Promise<WebhookResponse> {
+  const { config, log } = deps;
+  const raw = req.rawBody ?? new Uint8Array();
+  if (raw.byteLength > config.MAX_WEBHOOK_BYTES) {
+    return reply(413, { error: `body of ${raw.byteLength} bytes exceeds the ${config.MAX_WEBHOOK_BYTES}-byte limit` });
+  }
+  const secrets = [config.GITHUB_WEBHOOK_SECRET, config.GITHUB_WEBHOOK_SECRET_PREVIOUS];
+  const signature = header(req, 'x-hub-signature-256');
+  if (!verifySignature(raw, signature, secrets)) {
+    log.warn('webhook signature rejected', { delivery: header(req, 'x-github-delivery'), present: Boolean(signature) });
+    return reply(401, {
+      error: signature ? 'X-Hub-Signature-256 does not match the body' : 'X-Hub-Signature-256 header is missing',
+      hint: "set the webhook's secret in GitHub to GITHUB_WEBHOOK_SECRET, content type application/json",
+    });
+  }
+  const event = header(req, 'x-github-event');
+  const deliveryId = header(req, 'x-github-delivery');
+  if (!event || !deliveryId) {
+    return reply(400, { error: 'X-GitHub-Event and X-GitHub-Delivery headers are required' });
+  }
+  if (event === 'ping') return reply(200, { pong: true });
+
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(raw).toString('utf8'));
+  } catch {
+    return reply(400, {
+      error: 'body is not JSON',
+      hint: 'set the webhook content type to application/json in GitHub',
+    });
+  }
+  if (event !== 'release') return reply(202, { ignored: `event '${event}' is not a release` });
+  const parsed = ReleaseEvent.safeParse(payload);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).slice(0, 5);
+    return reply(400, { error: 'body is not a GitHub release event', problems });
+  }
+  const release = parsed.data;
+  if (release.action !== 'published')
+    return reply(202, { ignored: `release action '${release.action}' is not published` });
+
+  const repo = release.repository.full_name;
+  if (!config.ALLOWED_REPOSITORIES.some((r) => r.toLowerCase() === repo.toLowerCase())) {
+    return reply(403, { error: `repository ${repo} is not allowed`, hint: 'add it to ALLOWED_REPOSITORIES' });
+  }
+  if (release.release.draft && !config.ACCEPT_DRAFTS)
+    return reply(202, { ignored: 'draft release (ACCEPT_DRAFTS=false)' });
+  if (release.release.prerelease && !config.ACCEPT_PRERELEASES) {
+    return reply(202, { ignored: 'prerelease (ACCEPT_PRERELEASES=false)' });
+  }
+  const asset = pickAsset(release, config);
+  if ('status' in asset) return asset;
+
+  return publishOnce(release, asset, deliveryId, deps);
+}
+
+async function publishOnce(
+  event: ReleaseEvent,
+  asset: ReleaseAsset,
+  deliveryId: string,
+  deps: WebhookDeps,
+): Promise<WebhookResponse> {
+  const { store, log } = deps;
+  const now = deps.now();
+  const key = `delivery/${deliveryId}`;
+  const mine: DeliveryClaim = { runId: deps.newRunId(now), state: 'publishing', at: now.toISOString() };
+  const claim = await store.claim(key, mine);
+  let runId = mine.runId;
+  if (!claim.created) {
+    // A delivery is taken over, keeping its run id, when its first handler failed to publish or died mid-way.
+    const { state, at } = claim.data;
+    const retry = state === 'failed' || (state === 'publishing' && now.getTime() - Date.parse(at) > STALE_CLAIM_MS);
+    const takeover = { ...claim.data, state: 'publishing' as const, at: now.toISOString() };
+    if (!retry || !(await store.reclaim(key, claim.data, takeover))) {
+      log.info('duplicate delivery ignored', { deliveryId, runId: claim.data.runId });
+      return reply(200, { duplicate: true, runId: claim.data.runId });
+    }
+    runId = claim.data.runId;
+    log.warn('retrying a delivery that was not published before', { deliveryId, runId, previousState: state });
+  }
+  const runLog = log.child({ runId });
+  const message: ModelReleased = {
+    type: 'ModelReleased',
+    version: 1,
+    runId,
+    repository: event.repository.full_name,
+    release: {
+      id: event.release.id,
+      tag: event.release.tag_name,
+      name: event.release.name,
+      htmlUrl: event.release.html_url,
+      prerelease: event.release.prerelease,
+    },
+    asset: {
+      id: asset.id,
+      name: asset.name,
+      url: asset.url,
+      browserDownloadUrl: asset.browser_download_url,
+      size: asset.size,
+    },
+    deliveryId,
+    receivedAt: now.toISOString(),
+  };
+  try {
+    await store.createRun({ runId, repository: message.repository, tag: message.release.tag });
+    await store.startStage(runId, 'webhook', { deliveryId, asset: asset.name });
+    await deps.publish(message);
+  } catch (err) {
+    // Nothing was published, or we cannot tell: a redelivery from GitHub retries it under the same run id, so that
+    // a message that did go out is deduplicated downstream by run id.
+    runLog.error('release not published', { deliveryId, error: errorMessage(err) });
+    await store.updateKey(key, { state: 'failed' }).catch(() => undefined);
+    return reply(503, {
+      error: 'the release could not be queued',
+      runId,
+      hint: 'redeliver it from the webhook settings in GitHub',
+    });
+  }
+  await Promise.all([
+    store.updateKey(key, { state: 'published' }),
+    store.finishStage(runId, 'webhook', { status: 'succeeded', details: { deliveryId, asset: asset.name } }),
+  ]);
+  runLog.info('release queued', { repository: message.repository, tag: message.release.tag, asset: asset.name });
+  return reply(202, { runId });
+}

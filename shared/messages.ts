@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { MessageError } from './errors.js';
+import { TOPICS, type TopicName } from './topics.js';
+
+/**
+ * The pipeline's messages: one versioned schema each. A message names its own type and version, so a consumer can
+ * tell an old producer's message from a malformed one. A breaking change adds a new version beside the old one.
+ */
+
+const runId = z.string().regex(/^[a-z0-9][a-z0-9-]{5,62}$/, 'a run id: lower-case letters, digits and dashes');
+const repository = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'owner/name');
+const scenario = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a scenario name such as 2n-8c-16r-interop4');
+/** Images are deployed by digest, never by a movable tag. */
+export const imageByDigest = z
+  .string()
+  .regex(/^[^\s@]+@sha256:[a-f0-9]{64}$/, 'an image by digest: REGISTRY/PATH@sha256:<64 hex digits>');
+const isoTime = z.iso.datetime({ offset: true });
+
+export const ModelReleased = z.object({
+  type: z.literal('ModelReleased'),
+  version: z.literal(1),
+  runId,
+  repository,
+  release: z.object({
+    id: z.number().int().positive(),
+    tag: z.string().min(1),
+    name: z.string().nullable(),
+    htmlUrl: z.url(),
+    prerelease: z.boolean(),
+  }),
+  asset: z.object({
+    id: z.number().int().positive(),
+    name: z.string().min(1),
+    /** The API URL of the asset (`Accept: application/octet-stream` downloads it, private repositories too). */
+    url: z.url(),
+    browserDownloadUrl: z.url(),
+    size: z.number().int().nonnegative(),
+  }),
+  deliveryId: z.string().min(1),
+  receivedAt: isoTime,
+});
+
+export const DeployRequested = z.object({
+  type: z.literal('DeployRequested'),
+  version: z.literal(1),
+  runId,
+  scenario,
+  image: imageByDigest,
+  /** Who asked: the pipeline after a build, or a person through `modelship redeploy`. */
+  requestedBy: z.enum(['pipeline', 'redeploy']),
+  /** Set when a rollout outlived one invocation and continues in a follow-up message. */
+  rollout: z.object({ startedAt: isoTime, attempt: z.number().int().positive() }).optional(),
+});
+
+export const LoadProfile = z.object({
+  users: z.number().int().positive().optional(),
+  spawnRate: z.number().positive().optional(),
+  thinkTimeMs: z.number().int().nonnegative().optional(),
+  rate: z.number().positive().optional(),
+  durationS: z.number().int().positive(),
+  thresholds: z.array(z.string()).default([]),
+});
+
+export const LoadTestRequested = z.object({
+  type: z.literal('LoadTestRequested'),
+  version: z.literal(1),
+  runId,
+  scenario,
+  image: imageByDigest,
+  /** gRPC target the load test drives: `host:port` or `dns:///name:port`. */
+  target: z.string().min(1),
+  modelName: z.string().min(1),
+  profile: LoadProfile,
+});
+
+export const LoadTestSummary = z.object({
+  requests: z.number().int().nonnegative(),
+  failures: z.number().int().nonnegative(),
+  rps: z.number().nonnegative(),
+  p50Ms: z.number().nonnegative(),
+  p95Ms: z.number().nonnegative(),
+  p99Ms: z.number().nonnegative(),
+  thresholdsPassed: z.boolean(),
+  failedThresholds: z.array(z.string()).default([]),
+});
+
+export const LoadTestFinished = z.object({
+  type: z.literal('LoadTestFinished'),
+  version: z.literal(1),
+  runId,
+  scenario,
+  image: imageByDigest,
+  summary: LoadTestSummary,
+  reportUrl: z.string().min(1),
+});
+
+export const PIPELINE_STAGES = ['webhook', 'bake', 'deploy', 'load-test', 'report'] as const;
+export type PipelineStage = (typeof PIPELINE_STAGES)[number];
+
+export const PipelineFailed = z.object({
+  type: z.literal('PipelineFailed'),
+  version: z.literal(1),
+  runId,
+  stage: z.enum(PIPELINE_STAGES),
+  reason: z.string().min(1),
+  scenario: scenario.optional(),
+  /** Where to read more: a build log, a report. */
+  detailsUrl: z.string().optional(),
+});
+
+export type ModelReleased = z.infer<typeof ModelReleased>;
+export type DeployRequested = z.infer<typeof DeployRequested>;
+export type LoadTestRequested = z.infer<typeof LoadTestRequested>;
+export type LoadTestFinished = z.infer<typeof LoadTestFinished>;
+export type PipelineFailed = z.infer<typeof PipelineFailed>;
+export type LoadTestSummary = z.infer<typeof LoadTestSummary>;
+export type PipelineMessage = ModelReleased | DeployRequested | LoadTestRequested | LoadTestFinished | PipelineFailed;
+
+/** Which topic carries which message. */
+export const MESSAGE_TOPICS = {
+  ModelReleased: TOPICS.modelReleased,
+  DeployRequested: TOPICS.deployRequested,
+  LoadTestRequested: TOPICS.loadTestRequested,
+  LoadTestFinished: TOPICS.loadTestFinished,
+  PipelineFailed: TOPICS.pipelineFailed,
+} as const satisfies Record<PipelineMessage['type'], TopicName>;
+
+export type MessageSchema<T> = z.ZodType<T>;
+
+/** Parses a decoded JSON value into a message, or throws a MessageError saying every field that is wrong. */
+export function parseMessage<T>(schema: MessageSchema<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  throw new MessageError(`${what} is not a valid message: ${problems.join('; ')}`);
+}

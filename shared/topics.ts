@@ -1,0 +1,11 @@
+/** Every Pub/Sub topic of the pipeline, declared once. `cloud-builds` is Cloud Build's own notification topic. */
+export const TOPICS = {
+  modelReleased: 'model-released',
+  deployRequested: 'deploy-requested',
+  loadTestRequested: 'load-test-requested',
+  loadTestFinished: 'load-test-finished',
+  pipelineFailed: 'pipeline-failed',
+  cloudBuilds: 'cloud-builds',
+} as const;
+
+export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
