@@ -4,12 +4,11 @@ import { ModelReleased } from '../shared/messages.js';
 import { TOPICS } from '../shared/topics.js';
 import { emulatorPorts } from './emulator-ports.js';
 import { releasePayload } from './release-payload.js';
-import { startLocalStack } from './stack.js';
+import { startLocalStack, type StackOptions } from './stack.js';
 
 export const DEMO_REPOSITORY = 'modelship/sample-model';
 
-export interface DemoOptions {
-  dir: string;
+export interface DemoOptions extends Pick<StackOptions, 'dir' | 'ports' | 'emulatorHosts' | 'project'> {
   print: (line: string) => void;
   timeoutMs?: number;
 }
@@ -20,12 +19,12 @@ const elapsed = (since: number) => `${((performance.now() - since) / 1000).toFix
  * `npm start`: brings up the local stack, publishes a release of the sample model through the signed GitHub
  * webhook, and follows it. For now the pipeline ends at `model-released`; each later stage extends this demo.
  */
-export async function runDemo({ dir, print, timeoutMs = 30_000 }: DemoOptions): Promise<number> {
+export async function runDemo({ print, timeoutMs = 30_000, ...stackOptions }: DemoOptions): Promise<number> {
   const t0 = performance.now();
   const secret = randomBytes(32).toString('hex');
-  const releases = `http://127.0.0.1:${emulatorPorts().releases}`;
+  const releases = `http://127.0.0.1:${stackOptions.ports?.releases ?? emulatorPorts().releases}`;
   const stack = await startLocalStack({
-    dir,
+    ...stackOptions,
     functionsEnv: {
       GITHUB_WEBHOOK_SECRET: secret,
       ALLOWED_REPOSITORIES: DEMO_REPOSITORY,

@@ -19,6 +19,10 @@ export interface StackOptions {
   functionsEnv: Record<string, string>;
   /** Reports each step as it happens. */
   onStep?: (step: string) => void;
+  /** Use emulators that are already running (the test suite's) instead of starting a pair. */
+  emulatorHosts?: { pubsub: string; firestore: string };
+  /** The Google Cloud project the stack works in; a fresh one isolates a run on shared emulators. */
+  project?: string;
 }
 
 export interface LocalStack {
@@ -28,6 +32,8 @@ export interface LocalStack {
   pubsub: PubSub;
   firestore: Firestore;
   logDir: string;
+  /** PIDs of the processes the stack started (for pinning them in benchmarks). */
+  pids: number[];
   stop(): Promise<void>;
 }
 
@@ -44,26 +50,33 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
   mkdirSync(logDir, { recursive: true });
   const step = options.onStep ?? (() => undefined);
   const stops: Array<() => Promise<void>> = [];
+  const pids: number[] = [];
   const stopAll = async () => {
     for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
   };
-  try {
+  const startEmulators = async () => {
     step('starting the Pub/Sub and Firestore emulators');
     const emulators: Emulator[] = await Promise.all([
       startPubsubEmulator({ port: ports.pubsub }),
       startFirestoreEmulator({ port: ports.firestore }),
     ]);
     stops.push(...emulators.map((e) => () => e.stop()));
-    const [pubsubHost, firestoreHost] = emulators.map((e) => e.host) as [string, string];
+    pids.push(...emulators.map((e) => e.pid));
+    const [pubsub, firestore] = emulators.map((e) => e.host) as [string, string];
+    return { pubsub, firestore };
+  };
+  try {
+    const { pubsub: pubsubHost, firestore: firestoreHost } = options.emulatorHosts ?? (await startEmulators());
+    const project = options.project ?? LOCAL_PROJECT;
     const env: Record<string, string> = {
-      GOOGLE_CLOUD_PROJECT: LOCAL_PROJECT,
+      GOOGLE_CLOUD_PROJECT: project,
       PUBSUB_EMULATOR_HOST: pubsubHost,
       FIRESTORE_EMULATOR_HOST: firestoreHost,
       METADATA_SERVER_DETECTION: 'none',
     };
     Object.assign(process.env, env);
-    const pubsub = new PubSub({ projectId: LOCAL_PROJECT });
-    const firestore = new Firestore({ projectId: LOCAL_PROJECT });
+    const pubsub = new PubSub({ projectId: project });
+    const firestore = new Firestore({ projectId: project });
     stops.push(async () => {
       await Promise.all([pubsub.close(), firestore.terminate()]);
     });
@@ -77,7 +90,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       { env: { ...process.env, ...env, ...options.functionsEnv }, logFile: join(logDir, 'functions.log') },
     );
     stops.push(() => functions.stop());
-    return { project: LOCAL_PROJECT, env, functionsUrl: functions.ready, pubsub, firestore, logDir, stop: stopAll };
+    pids.push(functions.pid);
+    return { project, env, functionsUrl: functions.ready, pubsub, firestore, logDir, pids, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

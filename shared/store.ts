@@ -33,6 +33,8 @@ export interface RunRecord {
   result?: Record<string, unknown>;
 }
 
+export type NewRun = Pick<RunRecord, 'runId'> & Partial<RunRecord>;
+
 export interface KeyClaim<T> {
   /** True when this caller created the key: it owns the work. */
   created: boolean;
@@ -41,19 +43,28 @@ export interface KeyClaim<T> {
 }
 
 export interface Store {
-  /** Creates `keys/{key}` holding data when it does not exist yet; tells who won. */
-  claim<T extends Record<string, unknown>>(key: string, data: T): Promise<KeyClaim<T>>;
+  /**
+   * Creates `keys/{key}` holding data when it does not exist yet; tells who won. With `run`, the winner's run
+   * document is created in the same atomic write (one round trip, and never a run without its key).
+   */
+  claim<T extends Record<string, unknown>>(key: string, data: T, run?: NewRun): Promise<KeyClaim<T>>;
   /** Replaces a claimed key's data, only if the key still holds `expected` (optimistic, in a transaction). */
   reclaim<T extends Record<string, unknown>>(key: string, expected: T, data: T): Promise<boolean>;
   updateKey(key: string, data: Record<string, unknown>): Promise<void>;
-  createRun(run: Pick<RunRecord, 'runId'> & Partial<RunRecord>): Promise<void>;
+  createRun(run: NewRun): Promise<void>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   listRuns(limit?: number): Promise<RunRecord[]>;
   startStage(runId: string, stage: PipelineStage, details?: Record<string, unknown>): Promise<void>;
+  /** Ends a stage. Given the stage's `startedAt`, it writes without reading first. */
   finishStage(
     runId: string,
     stage: PipelineStage,
-    outcome: { status: Exclude<StageStatus, 'running'>; details?: Record<string, unknown>; reason?: string },
+    outcome: {
+      status: Exclude<StageStatus, 'running'>;
+      details?: Record<string, unknown>;
+      reason?: string;
+      startedAt?: string;
+    },
   ): Promise<void>;
   /** Marks the run finished: failed with the stage and reason, or succeeded with its result. */
   finishRun(
@@ -82,16 +93,22 @@ async function transient<T>(what: string, op: () => Promise<T>): Promise<T> {
   }
 }
 
+function newRun(run: NewRun, at: string): RunRecord {
+  return { status: 'running', createdAt: at, stages: {}, ...run, updatedAt: at };
+}
+
 export function createFirestoreStore(db: Firestore, now: () => Date = () => new Date()): Store {
   const keys = db.collection('keys');
   const runs = db.collection('runs');
   const iso = () => now().toISOString();
 
   return {
-    async claim(key, data) {
+    async claim(key, data, run) {
       const ref = keys.doc(keyId(key));
       try {
-        await ref.create(data);
+        const batch = db.batch().create(ref, data);
+        if (run) batch.set(runs.doc(run.runId), newRun(run, iso()));
+        await batch.commit();
         return { created: true, data };
       } catch (err) {
         if (!isAlreadyExists(err)) throw new TransientError(`Firestore: claiming key ${key} failed`, { cause: err });
@@ -118,8 +135,7 @@ export function createFirestoreStore(db: Firestore, now: () => Date = () => new 
 
     createRun: (run) =>
       transient(`creating run ${run.runId}`, async () => {
-        const at = iso();
-        await runs.doc(run.runId).set({ status: 'running', createdAt: at, stages: {}, ...run, updatedAt: at });
+        await runs.doc(run.runId).set(newRun(run, iso()));
       }),
 
     getRun: (runId) =>
@@ -145,11 +161,13 @@ export function createFirestoreStore(db: Firestore, now: () => Date = () => new 
       transient(`finishing stage ${stage} of run ${runId}`, async () => {
         const ref = runs.doc(runId);
         const at = now();
-        const started = ((await ref.get()).data() as RunRecord | undefined)?.stages?.[stage]?.startedAt;
+        const started =
+          outcome.startedAt ?? ((await ref.get()).data() as RunRecord | undefined)?.stages?.[stage]?.startedAt;
         const record: StageRecord = {
           status: outcome.status,
           endedAt: at.toISOString(),
-          ...(started ? { durationMs: at.getTime() - Date.parse(started) } : { startedAt: at.toISOString() }),
+          startedAt: started ?? at.toISOString(),
+          durationMs: started ? at.getTime() - Date.parse(started) : 0,
           ...(outcome.details ? { details: outcome.details } : {}),
           ...(outcome.reason ? { reason: outcome.reason } : {}),
         };

@@ -96,7 +96,7 @@ export async function startPubsubEmulator({ port }: { port?: number } = {}): Pro
   const lib = requireFile(join(root, 'platform', 'pubsub-emulator', 'lib'), 'Pub/Sub emulator');
   const jar = readdirSync(lib).find((f) => /^cloud-pubsub-emulator-.*\.jar$/.test(f));
   if (!jar) throw new ModelshipError(`the Pub/Sub emulator is not installed: no jar in ${lib}`, { hint: INSTALL_HINT });
-  const p = port ?? (await freePort());
+  const p = port || (await freePort()); // 0 or none: a free port
   return startJava('Pub/Sub emulator', ['-jar', join(lib, jar), '--host=127.0.0.1', `--port=${p}`], p);
 }
 
@@ -105,7 +105,7 @@ export async function startFirestoreEmulator({ port }: { port?: number } = {}): 
     join(cloudSdkRoot(), 'platform', 'cloud-firestore-emulator', 'cloud-firestore-emulator.jar'),
     'Firestore emulator',
   );
-  const p = port ?? (await freePort());
+  const p = port || (await freePort()); // 0 or none: a free port
   return startJava(
     'Firestore emulator',
     [

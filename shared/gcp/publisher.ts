@@ -15,7 +15,9 @@ export function createPublisher(pubsub: PubSub): Publish {
     const name = MESSAGE_TOPICS[message.type];
     let topic = topics.get(name);
     if (!topic) {
-      topic = pubsub.topic(name);
+      // No client-side batching: each function publishes one or a few messages, and the default 10 ms batching
+      // window would only add latency (the webhook answers GitHub inside its 10 s budget).
+      topic = pubsub.topic(name, { batching: { maxMessages: 1, maxMilliseconds: 0 } });
       topics.set(name, topic);
     }
     try {

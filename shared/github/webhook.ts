@@ -165,7 +165,13 @@ async function publishOnce(
   const now = deps.now();
   const key = `delivery/${deliveryId}`;
   const mine: DeliveryClaim = { runId: deps.newRunId(now), state: 'publishing', at: now.toISOString() };
-  const claim = await store.claim(key, mine);
+  const webhookStage = { status: 'running' as const, startedAt: mine.at };
+  const claim = await store.claim(key, mine, {
+    runId: mine.runId,
+    repository: event.repository.full_name,
+    tag: event.release.tag_name,
+    stages: { webhook: webhookStage },
+  });
   let runId = mine.runId;
   if (!claim.created) {
     // A delivery is taken over, keeping its run id, when its first handler failed to publish or died mid-way.
@@ -203,14 +209,16 @@ async function publishOnce(
     receivedAt: now.toISOString(),
   };
   try {
-    await store.createRun({ runId, repository: message.repository, tag: message.release.tag });
-    await store.startStage(runId, 'webhook', { deliveryId, asset: asset.name });
     await deps.publish(message);
   } catch (err) {
     // Nothing was published, or we cannot tell: a redelivery from GitHub retries it under the same run id, so that
     // a message that did go out is deduplicated downstream by run id.
     runLog.error('release not published', { deliveryId, error: errorMessage(err) });
-    await store.updateKey(key, { state: 'failed' }).catch(() => undefined);
+    const reason = `not queued: ${errorMessage(err)}; redeliver it from GitHub`;
+    await Promise.all([
+      store.updateKey(key, { state: 'failed' }),
+      store.finishStage(runId, 'webhook', { status: 'failed', reason }),
+    ]).catch(() => undefined);
     return reply(503, {
       error: 'the release could not be queued',
       runId,
@@ -219,7 +227,11 @@ async function publishOnce(
   }
   await Promise.all([
     store.updateKey(key, { state: 'published' }),
-    store.finishStage(runId, 'webhook', { status: 'succeeded', details: { deliveryId, asset: asset.name } }),
+    store.finishStage(runId, 'webhook', {
+      status: 'succeeded',
+      startedAt: claim.created ? webhookStage.startedAt : undefined,
+      details: { deliveryId, asset: asset.name },
+    }),
   ]);
   runLog.info('release queued', { repository: message.repository, tag: message.release.tag, asset: asset.name });
   return reply(202, { runId });
