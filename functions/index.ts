@@ -5,6 +5,7 @@ import { createLogger } from '../shared/log.js';
 import { commonDeps, once } from './deps.js';
 import { createGithubWebhook } from './github-webhook.js';
 import { loadConfig } from '../shared/config.js';
+import { createReportResults, reportResultsDeps } from './report-results.js';
 
 /**
  * The entry point of every function (package.json "main"). Each one is registered under its target name; its
@@ -17,12 +18,15 @@ const webhookDeps = once(() => ({
   newRunId,
 }));
 
-const builders: Record<string, () => unknown> = { githubWebhook: webhookDeps };
+const reportDeps = once(() => reportResultsDeps());
+
+const builders: Record<string, () => unknown> = { githubWebhook: webhookDeps, reportResults: reportDeps };
 
 functions.http(
   'githubWebhook',
   createGithubWebhook(webhookDeps, createLogger({ labels: { component: 'githubWebhook' } })),
 );
+functions.cloudEvent('reportResults', createReportResults(reportDeps));
 
 const target = process.env.FUNCTION_TARGET;
 if (target && builders[target]) builders[target]();

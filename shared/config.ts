@@ -69,6 +69,12 @@ export const SETTINGS = {
     schema: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')),
     default: 'https://github.com',
   }),
+  GITHUB_TOKEN: setting({
+    doc: 'Token that may write releases (contents: write), to put results on the release; empty: results go only to the run record.',
+    schema: z.string(),
+    default: '',
+    secret: true,
+  }),
   MAX_WEBHOOK_BYTES: setting({ doc: 'Largest webhook body accepted.', schema: positiveInt, default: '1048576' }),
 } as const;
 

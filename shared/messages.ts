@@ -116,6 +116,9 @@ export type PipelineFailed = z.infer<typeof PipelineFailed>;
 export type LoadTestSummary = z.infer<typeof LoadTestSummary>;
 export type PipelineMessage = ModelReleased | DeployRequested | LoadTestRequested | LoadTestFinished | PipelineFailed;
 
+/** What reportResults consumes: the end of a run, either way. */
+export const RunOutcome = z.discriminatedUnion('type', [LoadTestFinished, PipelineFailed]);
+
 /** Which topic carries which message. */
 export const MESSAGE_TOPICS = {
   ModelReleased: TOPICS.modelReleased,

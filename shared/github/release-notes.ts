@@ -1,0 +1,57 @@
+import type { LoadTestFinished, PipelineFailed } from '../messages.js';
+
+/**
+ * What modelship writes on a release. GitHub has no comments on releases, so each outcome is a section of the
+ * release notes between HTML-comment markers, one per run and scenario: visible on the release page, and
+ * replaced in place when a message is redelivered, never written twice.
+ */
+
+const begin = (key: string) => `<!-- modelship:${key}:begin -->`;
+const end = (key: string) => `<!-- modelship:${key}:end -->`;
+
+/** Inserts or replaces the section `key` of a release body. */
+export function upsertSection(body: string | null | undefined, key: string, markdown: string): string {
+  const section = `${begin(key)}\n${markdown.trim()}\n${end(key)}`;
+  const text = body ?? '';
+  const from = text.indexOf(begin(key));
+  const to = text.indexOf(end(key));
+  if (from >= 0 && to > from) return text.slice(0, from) + section + text.slice(to + end(key).length);
+  return text.trim() ? `${text.trimEnd()}\n\n${section}\n` : `${section}\n`;
+}
+
+export function hasSection(body: string | null | undefined, key: string, markdown: string): boolean {
+  return (body ?? '').includes(`${begin(key)}\n${markdown.trim()}\n${end(key)}`);
+}
+
+const ms = (v: number) => `${v.toFixed(v < 10 ? 1 : 0)} ms`;
+const shortDigest = (image: string) => image.replace(/^.*@sha256:([a-f0-9]{12}).*$/, 'sha256:$1…');
+
+export function loadTestSection(m: LoadTestFinished): string {
+  const s = m.summary;
+  const errorRate = s.requests ? ((100 * s.failures) / s.requests).toFixed(2) : '0.00';
+  const verdict = s.thresholdsPassed ? 'passed ✅' : `failed ❌ (${s.failedThresholds.join(', ')})`;
+  return [
+    `### modelship · ${m.scenario} · load test ${verdict}`,
+    '',
+    '| | |',
+    '| --- | --- |',
+    `| image | \`${shortDigest(m.image)}\` |`,
+    `| throughput | ${s.rps.toFixed(1)} requests/s |`,
+    `| latency p50 / p95 / p99 | ${ms(s.p50Ms)} / ${ms(s.p95Ms)} / ${ms(s.p99Ms)} |`,
+    `| errors | ${s.failures} of ${s.requests} (${errorRate}%) |`,
+    `| report | [report.html](${m.reportUrl}) |`,
+    '',
+    `<sub>run ${m.runId}</sub>`,
+  ].join('\n');
+}
+
+export function failureSection(m: PipelineFailed): string {
+  return [
+    `### modelship · ${m.scenario ? `${m.scenario} · ` : ''}failed at ${m.stage} ❌`,
+    '',
+    m.reason,
+    ...(m.detailsUrl ? ['', `Details: ${m.detailsUrl}`] : []),
+    '',
+    `<sub>run ${m.runId}</sub>`,
+  ].join('\n');
+}
