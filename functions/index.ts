@@ -6,6 +6,7 @@ import { commonDeps, once } from './deps.js';
 import { createGithubWebhook } from './github-webhook.js';
 import { loadConfig } from '../shared/config.js';
 import { createReportResults, reportResultsDeps } from './report-results.js';
+import { createLaunchLoadTest, launchLoadTestDeps } from './launch-load-test.js';
 
 /**
  * The entry point of every function (package.json "main"). Each one is registered under its target name; its
@@ -20,12 +21,19 @@ const webhookDeps = once(() => ({
 
 const reportDeps = once(() => reportResultsDeps());
 
-const builders: Record<string, () => unknown> = { githubWebhook: webhookDeps, reportResults: reportDeps };
+const launchDeps = once(() => launchLoadTestDeps());
+
+const builders: Record<string, () => unknown> = {
+  githubWebhook: webhookDeps,
+  launchLoadTest: launchDeps,
+  reportResults: reportDeps,
+};
 
 functions.http(
   'githubWebhook',
   createGithubWebhook(webhookDeps, createLogger({ labels: { component: 'githubWebhook' } })),
 );
+functions.cloudEvent('launchLoadTest', createLaunchLoadTest(launchDeps));
 functions.cloudEvent('reportResults', createReportResults(reportDeps));
 
 const target = process.env.FUNCTION_TARGET;

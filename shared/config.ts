@@ -75,7 +75,76 @@ export const SETTINGS = {
     default: '',
     secret: true,
   }),
+  LOAD_TEST_JOB: setting({
+    doc: 'The Cloud Run job that runs load tests, `projects/P/locations/L/jobs/J`.',
+    schema: z
+      .string()
+      .regex(/^projects\/[^/]+\/locations\/[^/]+\/jobs\/[^/]+$/, 'must be projects/P/locations/L/jobs/J'),
+  }),
+  CLOUD_RUN_EMULATOR_HOST: setting({
+    doc: 'Local stack only: host:port of the Cloud Run emulator (empty in Google Cloud).',
+    schema: z.string(),
+    default: '',
+  }),
   MAX_WEBHOOK_BYTES: setting({ doc: 'Largest webhook body accepted.', schema: positiveInt, default: '1048576' }),
+  MODELSHIP_IMAGE: setting({
+    doc: 'The modelship image (built by cloudbuild/load-tester.yaml): the bake steps run its `modelship bake` command.',
+    schema: nonEmpty,
+  }),
+  TARGET_IMAGE_REPOSITORY: setting({
+    doc: 'Where baked images are pushed, without a tag: `REGION-docker.pkg.dev/PROJECT/REPO/NAME`. Each is tagged with its release tag and deployed by digest.',
+    schema: z
+      .string()
+      .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+$/, 'must be REGISTRY/PATH in lower case, without a tag or digest'),
+  }),
+  BASE_IMAGE: setting({
+    doc: "TF Serving image the model is baked into (any TF Serving image works; pin it by digest). The default is the seed's CPU-optimised build.",
+    schema: nonEmpty,
+    default: 'gcr.io/gcp-ml-172005/tfs-resnet-cpu-opt',
+  }),
+  BAKE_MODEL_NAME: setting({
+    doc: 'Name the model is served under: `/models/NAME` in the image, its `MODEL_NAME`.',
+    schema: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be letters, digits, `_`, `.` or `-`'),
+    default: 'resnet',
+  }),
+  BAKE_MODEL_VERSION: setting({
+    doc: 'Version directory given to a release whose tarball holds the SavedModel without one.',
+    schema: positiveInt,
+    default: '1',
+  }),
+  BAKE_MAX_ASSET_BYTES: setting({ doc: 'Largest release asset downloaded.', schema: positiveInt, default: '2147483648' }),
+  BAKE_MAX_FILES: setting({ doc: 'Most entries extracted from a release tarball.', schema: positiveInt, default: '10000' }),
+  BAKE_MAX_EXTRACTED_BYTES: setting({
+    doc: 'Most bytes extracted from a release tarball.',
+    schema: positiveInt,
+    default: '8589934592',
+  }),
+  BAKE_SMOKE_CHECK: setting({
+    doc: 'Start the baked image in the build and send it one Predict before it is deployed (pulls the whole base image).',
+    schema: bool,
+    default: 'false',
+  }),
+  BUILD_TIMEOUT: setting({ doc: 'Longest a bake build may run, in seconds.', schema: positiveInt, default: '1200' }),
+  BUILD_MACHINE_TYPE: setting({
+    doc: 'Cloud Build machine type of the bake; UNSPECIFIED is the default (e2-standard-2).',
+    schema: z.enum(['UNSPECIFIED', 'E2_MEDIUM', 'E2_STANDARD_2', 'E2_HIGHCPU_8', 'E2_HIGHCPU_32']),
+    default: 'UNSPECIFIED',
+  }),
+  GITHUB_TOKEN_SECRET: setting({
+    doc: 'Secret Manager secret (its name in this project) holding a GitHub token that can read the release assets of private repositories; empty for public ones.',
+    schema: z.string().regex(/^[A-Za-z0-9_-]*$/, 'must be a secret name, not its value'),
+    default: '',
+  }),
+  DEPLOY_SCENARIOS: setting({
+    doc: 'Scenarios (files in scenarios/) deployed after each successful bake, comma separated.',
+    schema: list(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'each entry must be a scenario name')),
+    default: '2n-8c-16r-interop4',
+  }),
+  CLOUD_BUILD_EMULATOR_HOST: setting({
+    doc: 'Local stack only: host:port of the Cloud Build emulator (empty in Google Cloud).',
+    schema: z.string().regex(/^([^\s:]+:\d+)?$/, 'must be host:port'),
+    default: '',
+  }),
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -3,6 +3,7 @@ import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ModelReleased } from '../messages.js';
 import type { Publish } from '../gcp/publisher.js';
+import { runOnce } from '../idempotency.js';
 import type { Store } from '../store.js';
 import { globToRegExp } from './glob.js';
 import { ReleaseEvent, type ReleaseAsset } from './release-event.js';
@@ -54,12 +55,6 @@ export interface WebhookDeps {
 
 /** A delivery claimed but never marked published is taken over after this long (its handler died mid-way). */
 export const STALE_CLAIM_MS = 60_000;
-
-interface DeliveryClaim extends Record<string, unknown> {
-  runId: string;
-  state: 'publishing' | 'published' | 'failed';
-  at: string;
-}
 
 const header = (req: WebhookRequest, name: string): string | undefined => {
   const v = req.headers[name];
@@ -163,30 +158,8 @@ async function publishOnce(
 ): Promise<WebhookResponse> {
   const { store, log } = deps;
   const now = deps.now();
-  const key = `delivery/${deliveryId}`;
-  const mine: DeliveryClaim = { runId: deps.newRunId(now), state: 'publishing', at: now.toISOString() };
-  const webhookStage = { status: 'running' as const, startedAt: mine.at };
-  const claim = await store.claim(key, mine, {
-    runId: mine.runId,
-    repository: event.repository.full_name,
-    tag: event.release.tag_name,
-    stages: { webhook: webhookStage },
-  });
-  let runId = mine.runId;
-  if (!claim.created) {
-    // A delivery is taken over, keeping its run id, when its first handler failed to publish or died mid-way.
-    const { state, at } = claim.data;
-    const retry = state === 'failed' || (state === 'publishing' && now.getTime() - Date.parse(at) > STALE_CLAIM_MS);
-    const takeover = { ...claim.data, state: 'publishing' as const, at: now.toISOString() };
-    if (!retry || !(await store.reclaim(key, claim.data, takeover))) {
-      log.info('duplicate delivery ignored', { deliveryId, runId: claim.data.runId });
-      return reply(200, { duplicate: true, runId: claim.data.runId });
-    }
-    runId = claim.data.runId;
-    log.warn('retrying a delivery that was not published before', { deliveryId, runId, previousState: state });
-  }
-  const runLog = log.child({ runId });
-  const message: ModelReleased = {
+  const newRunId = deps.newRunId(now);
+  const message = (runId: string): ModelReleased => ({
     type: 'ModelReleased',
     version: 1,
     runId,
@@ -207,32 +180,45 @@ async function publishOnce(
     },
     deliveryId,
     receivedAt: now.toISOString(),
+  });
+  const details = { deliveryId, asset: asset.name };
+  const run = {
+    runId: newRunId,
+    repository: event.repository.full_name,
+    tag: event.release.tag_name,
+    stages: { webhook: { status: 'running' as const, startedAt: now.toISOString() } },
   };
+  let runId = newRunId;
   try {
-    await deps.publish(message);
+    // A delivery that failed to publish, or whose handler died, is retried under its first run id, so that a
+    // message that did go out after all is deduplicated downstream by run id.
+    const outcome = await runOnce(
+      store,
+      `delivery/${deliveryId}`,
+      { data: { runId }, run, staleMs: STALE_CLAIM_MS, now: () => now },
+      async (record) => {
+        runId = String(record.runId);
+        await deps.publish(message(runId));
+        await store.finishStage(runId, 'webhook', { status: 'succeeded', startedAt: record.at, details });
+        return {};
+      },
+    );
+    if (outcome.duplicate) {
+      log.info('duplicate delivery ignored', { deliveryId, runId: outcome.record.runId });
+      return reply(200, { duplicate: true, runId: outcome.record.runId });
+    }
   } catch (err) {
-    // Nothing was published, or we cannot tell: a redelivery from GitHub retries it under the same run id, so that
-    // a message that did go out is deduplicated downstream by run id.
-    runLog.error('release not published', { deliveryId, error: errorMessage(err) });
+    log.child({ runId }).error('release not published', { deliveryId, error: errorMessage(err) });
     const reason = `not queued: ${errorMessage(err)}; redeliver it from GitHub`;
-    await Promise.all([
-      store.updateKey(key, { state: 'failed' }),
-      store.finishStage(runId, 'webhook', { status: 'failed', reason }),
-    ]).catch(() => undefined);
+    await store.finishStage(runId, 'webhook', { status: 'failed', reason }).catch(() => undefined);
     return reply(503, {
       error: 'the release could not be queued',
       runId,
       hint: 'redeliver it from the webhook settings in GitHub',
     });
   }
-  await Promise.all([
-    store.updateKey(key, { state: 'published' }),
-    store.finishStage(runId, 'webhook', {
-      status: 'succeeded',
-      startedAt: claim.created ? webhookStage.startedAt : undefined,
-      details: { deliveryId, asset: asset.name },
-    }),
-  ]);
-  runLog.info('release queued', { repository: message.repository, tag: message.release.tag, asset: asset.name });
+  log
+    .child({ runId })
+    .info('release queued', { repository: event.repository.full_name, tag: event.release.tag_name, asset: asset.name });
   return reply(202, { runId });
 }
