@@ -1,5 +1,7 @@
 import type { Command } from '../command.js';
 import { local } from './local.js';
+import { tfsSimCommand } from './tfs-sim.js';
+import { runs } from './runs.js';
 
 /** Every `modelship` sub-command, in the order `modelship --help` lists them. */
-export const commands: readonly Command[] = [local];
+export const commands: readonly Command[] = [local, tfsSimCommand, runs];

@@ -1,0 +1,15 @@
+export * from './codec.js';
+export * from './dtype.js';
+export * from './fixture-saved-model.js';
+export * from './messages.js';
+export * from './methods.js';
+export * from './nested-json.js';
+export * from './saved-model.js';
+export * from './status-codes.js';
+export * from './tensor-inputs.js';
+export * from './tensor-values.js';
+export * from './tfserving-error.js';
+export * from './grpc-client.js';
+export * from './rest-client.js';
+export * from './rest-json.js';
+export { PROTO_DIR } from './proto-root.js';
