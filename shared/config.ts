@@ -86,6 +86,65 @@ export const SETTINGS = {
     schema: z.string(),
     default: '',
   }),
+  GKE_CLUSTER: setting({
+    doc: 'The cluster to deploy to, `projects/P/locations/L/clusters/C` (or set KUBECONFIG for any other cluster).',
+    schema: z
+      .string()
+      .regex(/^(projects\/[^/]+\/locations\/[^/]+\/clusters\/[^/]+)?$/, 'must be projects/P/locations/L/clusters/C'),
+    default: '',
+  }),
+  KUBECONFIG: setting({
+    doc: 'A kubeconfig file to deploy with instead of GKE_CLUSTER (kind, minikube, the local stack).',
+    schema: z.string(),
+    default: '',
+  }),
+  K8S_NAMESPACE: setting({
+    doc: 'Namespace of the TF Serving deployment.',
+    schema: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a Kubernetes namespace name'),
+    default: 'default',
+  }),
+  DEPLOY_BUDGET_S: setting({
+    doc: 'How long one deployScenario invocation waits for the rollout before continuing in a follow-up message (keep it well under the 540 s function timeout).',
+    schema: positiveInt,
+    default: '240',
+  }),
+  DEPLOY_MAX_FOLLOW_UPS: setting({
+    doc: 'Follow-up messages a slow rollout may take before it is declared failed and rolled back.',
+    schema: positiveInt,
+    default: '4',
+  }),
+  DEPLOY_REPLICAS: setting({
+    doc: "Overrides every scenario's replicas (a small cluster or the local stack); empty keeps the scenario's.",
+    schema: z.string().regex(/^\d*$/, 'must be a whole number or empty'),
+    default: '',
+  }),
+  DEPLOY_NODE_SELECTOR: setting({
+    doc: "Pin pods to the scenario's GKE node pool; false for kind, minikube and other clusters.",
+    schema: bool,
+    default: 'true',
+  }),
+  LOAD_TEST_USERS: setting({
+    doc: "Load test users (closed model, the seed's 150).",
+    schema: positiveInt,
+    default: '150',
+  }),
+  LOAD_TEST_SPAWN_RATE: setting({ doc: 'Users started per second.', schema: positiveInt, default: '1' }),
+  LOAD_TEST_THINK_TIME_MS: setting({
+    doc: 'Wait of each user after each reply, ms.',
+    schema: z.string().regex(/^\d+$/, 'must be a whole number').transform(Number),
+    default: '1000',
+  }),
+  LOAD_TEST_DURATION_S: setting({ doc: 'Load test duration, seconds.', schema: positiveInt, default: '300' }),
+  LOAD_TEST_THRESHOLDS: setting({
+    doc: 'Pass/fail thresholds, comma separated (`p99<500ms,errors<1%,rps>100`).',
+    schema: z.string().transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
+    default: 'errors<1%',
+  }),
   MAX_WEBHOOK_BYTES: setting({ doc: 'Largest webhook body accepted.', schema: positiveInt, default: '1048576' }),
   MODELSHIP_IMAGE: setting({
     doc: 'The modelship image (built by cloudbuild/load-tester.yaml): the bake steps run its `modelship bake` command.',
@@ -112,8 +171,16 @@ export const SETTINGS = {
     schema: positiveInt,
     default: '1',
   }),
-  BAKE_MAX_ASSET_BYTES: setting({ doc: 'Largest release asset downloaded.', schema: positiveInt, default: '2147483648' }),
-  BAKE_MAX_FILES: setting({ doc: 'Most entries extracted from a release tarball.', schema: positiveInt, default: '10000' }),
+  BAKE_MAX_ASSET_BYTES: setting({
+    doc: 'Largest release asset downloaded.',
+    schema: positiveInt,
+    default: '2147483648',
+  }),
+  BAKE_MAX_FILES: setting({
+    doc: 'Most entries extracted from a release tarball.',
+    schema: positiveInt,
+    default: '10000',
+  }),
   BAKE_MAX_EXTRACTED_BYTES: setting({
     doc: 'Most bytes extracted from a release tarball.',
     schema: positiveInt,

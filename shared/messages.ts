@@ -114,6 +114,7 @@ export type LoadTestRequested = z.infer<typeof LoadTestRequested>;
 export type LoadTestFinished = z.infer<typeof LoadTestFinished>;
 export type PipelineFailed = z.infer<typeof PipelineFailed>;
 export type LoadTestSummary = z.infer<typeof LoadTestSummary>;
+export type LoadProfile = z.infer<typeof LoadProfile>;
 export type PipelineMessage = ModelReleased | DeployRequested | LoadTestRequested | LoadTestFinished | PipelineFailed;
 
 /** What reportResults consumes: the end of a run, either way. */

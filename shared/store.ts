@@ -33,6 +33,16 @@ export interface RunRecord {
   result?: Record<string, unknown>;
 }
 
+/** The deployment that last rolled out and worked, per namespace: what a failed rollout rolls back to. */
+export interface DeploymentRecord {
+  scenario: string;
+  image: string;
+  runId: string;
+  /** The applied objects, as JSON (Firestore stores no nested arrays). */
+  manifestsJson: string;
+  at: string;
+}
+
 export type NewRun = Pick<RunRecord, 'runId'> & Partial<RunRecord>;
 
 export interface KeyClaim<T> {
@@ -66,6 +76,8 @@ export interface Store {
       startedAt?: string;
     },
   ): Promise<void>;
+  lastGoodDeployment(namespace: string): Promise<DeploymentRecord | undefined>;
+  recordGoodDeployment(namespace: string, record: DeploymentRecord): Promise<void>;
   /** Marks the run finished: failed with the stage and reason, or succeeded with its result. */
   finishRun(
     runId: string,
@@ -172,6 +184,17 @@ export function createFirestoreStore(db: Firestore, now: () => Date = () => new 
           ...(outcome.reason ? { reason: outcome.reason } : {}),
         };
         await ref.set({ stages: { [stage]: record }, updatedAt: at.toISOString() }, { merge: true });
+      }),
+
+    lastGoodDeployment: (namespace) =>
+      transient(`reading the last good deployment of ${namespace}`, async () => {
+        const snap = await db.collection('deployments').doc(namespace).get();
+        return snap.exists ? (snap.data() as DeploymentRecord) : undefined;
+      }),
+
+    recordGoodDeployment: (namespace, record) =>
+      transient(`recording the good deployment of ${namespace}`, async () => {
+        await db.collection('deployments').doc(namespace).set(record);
       }),
 
     finishRun: (runId, outcome) =>

@@ -65,11 +65,11 @@ describe('Cloud Run emulator, driven by the real @google-cloud/run clients', () 
 
     const record = emulator.executions.get(execution);
     expect(record?.args).toEqual([]);
-    const done = await jobs.checkRunJobProgress(
-      (
-        await jobs.runJob({ name: JOB, overrides: { containerOverrides: [{ env: [{ name: 'EXIT', value: '3' }] }] } })
-      )[0].name,
-    );
+    const [failing] = await jobs.runJob({
+      name: JOB,
+      overrides: { containerOverrides: [{ env: [{ name: 'EXIT', value: '3' }] }] },
+    });
+    const done = await jobs.checkRunJobProgress(String(failing.name));
     const [failed] = await done.promise();
     expect(failed.failedCount).toBe(1);
     expect(failed.conditions?.[0]?.state).toBe(State.CONDITION_FAILED);
