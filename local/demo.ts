@@ -25,6 +25,7 @@ export async function runDemo({ print, timeoutMs = 30_000, ...stackOptions }: De
   const releases = `http://127.0.0.1:${stackOptions.ports?.releases ?? emulatorPorts().releases}`;
   const stack = await startLocalStack({
     ...stackOptions,
+    functions: ['githubWebhook'],
     functionsEnv: {
       GITHUB_WEBHOOK_SECRET: secret,
       ALLOWED_REPOSITORIES: DEMO_REPOSITORY,

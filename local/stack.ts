@@ -4,6 +4,7 @@ import { PubSub } from '@google-cloud/pubsub';
 import { Firestore } from '@google-cloud/firestore';
 import { distPath } from '../shared/paths.js';
 import { TOPICS } from '../shared/topics.js';
+import { ENTRY_POINTS, FUNCTION_TRIGGERS, type EntryPoint } from '../functions/triggers.js';
 import { forkReady, type Child } from './child.js';
 import { emulatorPorts, type EmulatorPorts } from './emulator-ports.js';
 import { startFirestoreEmulator, startPubsubEmulator, type Emulator } from './emulators/google-sdk.js';
@@ -17,6 +18,8 @@ export interface StackOptions {
   ports?: Partial<EmulatorPorts>;
   /** Environment of the functions (their configuration), on top of the emulator addresses. */
   functionsEnv: Record<string, string>;
+  /** The functions to serve (default: every one); event functions get push subscriptions to their topics. */
+  functions?: readonly EntryPoint[];
   /** Reports each step as it happens. */
   onStep?: (step: string) => void;
   /** Use emulators that are already running (the test suite's) instead of starting a pair. */
@@ -37,15 +40,13 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** Every function the local stack serves, by target name. Later stages add theirs. */
-export const LOCAL_FUNCTIONS = ['githubWebhook'] as const;
-
 /**
  * Brings up the local pipeline: the real Pub/Sub and Firestore emulators, the topics, and the functions in a child
  * process on 127.0.0.1. Everything started is stopped by `stop()`, in reverse order, by the handles held here.
  */
 export async function startLocalStack(options: StackOptions): Promise<LocalStack> {
   const ports = { ...emulatorPorts(), ...options.ports };
+  const served = options.functions ?? ENTRY_POINTS;
   const logDir = join(options.dir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const step = options.onStep ?? (() => undefined);
@@ -86,14 +87,36 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     step('starting the functions');
     const functions: Child & { ready: string } = await forkReady<string>(
       distPath('local/functions-main.js'),
-      ['--port', String(ports.functions), '--functions', LOCAL_FUNCTIONS.join(',')],
+      ['--port', String(ports.functions), '--functions', served.join(',')],
       { env: { ...process.env, ...env, ...options.functionsEnv }, logFile: join(logDir, 'functions.log') },
     );
     stops.push(() => functions.stop());
     pids.push(functions.pid);
+    await pushToFunctions(pubsub, project, functions.ready, served);
     return { project, env, functionsUrl: functions.ready, pubsub, firestore, logDir, pids, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
   }
+}
+
+/**
+ * One push subscription per event function and topic, delivering to the function's path as Eventarc does: the
+ * Functions Framework turns the push body into the CloudEvent (it reads the topic from `/projects/P/topics/T`).
+ * A failed invocation (non-2xx) is redelivered with backoff; the long ack deadline covers a rollout's wait.
+ */
+async function pushToFunctions(pubsub: PubSub, project: string, url: string, served: readonly EntryPoint[]) {
+  await Promise.all(
+    served.flatMap((name) => {
+      const topics = FUNCTION_TRIGGERS[name];
+      if (topics === 'http') return [];
+      return topics.map((topic) =>
+        pubsub.topic(topic).createSubscription(`${name}-${topic}`, {
+          pushConfig: { pushEndpoint: `${url}/${name}/projects/${project}/topics/${topic}` },
+          ackDeadlineSeconds: 600,
+          retryPolicy: { minimumBackoff: { seconds: 1 }, maximumBackoff: { seconds: 10 } },
+        }),
+      );
+    }),
+  );
 }
