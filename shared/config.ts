@@ -145,6 +145,12 @@ export const SETTINGS = {
     ),
     default: 'errors<1%',
   }),
+  REPORT_BUCKET: setting({
+    doc: 'Where load-test reports go: `gs://BUCKET[/PATH]`, or `file:///DIR` locally.',
+    schema: z
+      .string()
+      .regex(/^(gs:\/\/[a-z0-9][a-z0-9._-]{1,220}(\/.*)?|file:\/\/\/.+)$/, 'must be gs://BUCKET[/PATH] or file:///DIR'),
+  }),
   MAX_WEBHOOK_BYTES: setting({ doc: 'Largest webhook body accepted.', schema: positiveInt, default: '1048576' }),
   MODELSHIP_IMAGE: setting({
     doc: 'The modelship image (built by cloudbuild/load-tester.yaml): the bake steps run its `modelship bake` command.',

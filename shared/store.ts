@@ -76,6 +76,8 @@ export interface Store {
       startedAt?: string;
     },
   ): Promise<void>;
+  /** Keeps a load test's results with its run (`runs/{runId}/load-tests/{scenario}`). */
+  saveLoadTest(runId: string, scenario: string, results: Record<string, unknown>): Promise<void>;
   lastGoodDeployment(namespace: string): Promise<DeploymentRecord | undefined>;
   recordGoodDeployment(namespace: string, record: DeploymentRecord): Promise<void>;
   /** Marks the run finished: failed with the stage and reason, or succeeded with its result. */
@@ -184,6 +186,15 @@ export function createFirestoreStore(db: Firestore, now: () => Date = () => new 
           ...(outcome.reason ? { reason: outcome.reason } : {}),
         };
         await ref.set({ stages: { [stage]: record }, updatedAt: at.toISOString() }, { merge: true });
+      }),
+
+    saveLoadTest: (runId, scenario, results) =>
+      transient(`saving the load test of ${scenario} in run ${runId}`, async () => {
+        await runs
+          .doc(runId)
+          .collection('load-tests')
+          .doc(scenario)
+          .set({ ...results, savedAt: iso() });
       }),
 
     lastGoodDeployment: (namespace) =>

@@ -1,0 +1,43 @@
+import { runLoadTestJob } from '../../loadtest/job.js';
+import { pipelineFromEnv, pipelineSink, reportCannotRun } from '../../loadtest/pipeline-sink.js';
+import { optionsHelp, parseArgsOptions } from '../../loadtest/options.js';
+import { parseOptions, type Command } from '../command.js';
+
+export const loadtestCommand: Command = {
+  name: 'loadtest',
+  summary: 'load-test a TF Serving model over gRPC or REST (open or closed model, thresholds, reports)',
+  usage: `Usage: modelship loadtest --target HOST:PORT (--users N | --rate R | --stages S) [options]
+
+Exit code: 0 passed, 1 a threshold failed (or --stop-on-failure-ratio stopped the run), 2 could not run.
+Every option can also come from the environment as MODELSHIP_<OPTION> (MODELSHIP_SPAWN_RATE=1).
+
+Options:
+${optionsHelp()}
+
+Examples:
+  modelship loadtest --target 127.0.0.1:8500 --users 150 --spawn-rate 1 --think-time 1s --duration 5m --image cat.jpg
+  modelship loadtest --target 127.0.0.1:8500 --stages 30s:50,1m:200,30s:0 --threshold 'p99<500ms' --out results/`,
+  async run(argv) {
+    const { values } = parseOptions(argv, parseArgsOptions());
+    const interrupt = new AbortController();
+    const onSigint = (): void => interrupt.abort();
+    process.once('SIGINT', onSigint);
+    // In the pipeline (the Cloud Run job), results also go to the run, the report bucket and reportResults.
+    const pipeline = pipelineFromEnv(
+      typeof values.scenario === 'string' ? values.scenario : process.env.MODELSHIP_SCENARIO,
+      process.env,
+    );
+    try {
+      return await runLoadTestJob(values, process.env, {
+        signal: interrupt.signal,
+        ...(pipeline ? { reportSink: pipelineSink(pipeline.run, pipeline.deps) } : {}),
+      });
+    } catch (err) {
+      if (pipeline) await reportCannotRun(pipeline.run, err, pipeline.deps);
+      throw err;
+    } finally {
+      process.off('SIGINT', onSigint);
+      await pipeline?.close();
+    }
+  },
+};

@@ -1,0 +1,107 @@
+import http from 'node:http';
+import { ModelshipError } from '../shared/errors.js';
+import { decodeGetModelMetadataResponse, encodeGetModelMetadataRequest } from '../shared/tfserving/codec.js';
+import { isDType } from '../shared/tfserving/dtype.js';
+import type { ModelSpec, SignatureSpec, TensorSpec } from '../shared/tfserving/messages.js';
+import { GET_MODEL_METADATA_METHOD } from '../shared/tfserving/methods.js';
+import { TfServingError } from '../shared/tfserving/tfserving-error.js';
+import type { LoadTestOptions } from './options.js';
+import { createGrpcSender } from './senders/grpc-h2.js';
+
+export function modelSpec(options: LoadTestOptions): ModelSpec {
+  return {
+    name: options.model,
+    signatureName: options.signature,
+    ...(options.version !== undefined ? { version: options.version } : {}),
+  };
+}
+
+/** The signatures of the model, over the protocol of the test: GetModelMetadata (gRPC) or GET .../metadata (REST). */
+export async function fetchSignatures(options: LoadTestOptions): Promise<Record<string, SignatureSpec>> {
+  const spec = modelSpec(options);
+  const call = { method: 'GetModelMetadata', target: options.target.authority, modelSpec: spec };
+  if (options.protocol === 'grpc') {
+    const sender = await createGrpcSender({
+      target: options.target,
+      path: GET_MODEL_METADATA_METHOD,
+      message: encodeGetModelMetadataRequest({
+        modelSpec: { name: spec.name, ...(spec.version !== undefined ? { version: spec.version } : {}) },
+        metadataField: ['signature_def'],
+      }),
+      channels: 1,
+      timeoutMs: options.timeoutMs,
+      keepReply: true,
+    });
+    try {
+      const reply = await sender.send();
+      if (!reply.ok || !reply.body)
+        throw new TfServingError(call, reply.code.split(' ').at(-1) ?? reply.code, reply.message ?? '');
+      return decodeGetModelMetadataResponse(reply.body).signatures;
+    } finally {
+      await sender.close();
+    }
+  }
+  const version = options.version !== undefined ? `/versions/${options.version}` : '';
+  const { status, body } = await httpGet(options, `/v1/models/${encodeURIComponent(options.model)}${version}/metadata`);
+  if (status !== 200)
+    throw new TfServingError(call, status === 404 ? 'NOT_FOUND' : `HTTP ${status}`, body.slice(0, 300));
+  return signaturesFromRestJson(JSON.parse(body) as RestMetadata);
+}
+
+interface RestTensorInfo {
+  dtype?: string;
+  tensor_shape?: { dim?: { size?: string | number }[]; unknown_rank?: boolean };
+}
+interface RestMetadata {
+  metadata?: {
+    signature_def?: {
+      signature_def?: Record<
+        string,
+        { inputs?: Record<string, RestTensorInfo>; outputs?: Record<string, RestTensorInfo>; method_name?: string }
+      >;
+    };
+  };
+}
+
+function tensorSpecs(infos: Record<string, RestTensorInfo> = {}): Record<string, TensorSpec> {
+  return Object.fromEntries(
+    Object.entries(infos).map(([name, info]) => {
+      const dtype = isDType(info.dtype) ? info.dtype : 'DT_INVALID';
+      const shape = (info.tensor_shape?.dim ?? []).map((d) => Number(d.size ?? -1));
+      return [name, { name, dtype, shape } as TensorSpec];
+    }),
+  );
+}
+
+/** TF Serving's REST metadata is the SignatureDefMap in proto JSON. */
+export function signaturesFromRestJson(json: RestMetadata): Record<string, SignatureSpec> {
+  const defs = json.metadata?.signature_def?.signature_def ?? {};
+  return Object.fromEntries(
+    Object.entries(defs).map(([name, def]) => [
+      name,
+      { name, methodName: def.method_name ?? '', inputs: tensorSpecs(def.inputs), outputs: tensorSpecs(def.outputs) },
+    ]),
+  );
+}
+
+function httpGet(options: LoadTestOptions, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(
+      { host: options.target.host, port: options.target.port, path, timeout: options.timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no reply within ${options.timeoutMs} ms`)));
+    req.on('error', (err) =>
+      reject(
+        new ModelshipError(`target ${options.target.authority}: GET ${path} failed: ${err.message}`, {
+          cause: err,
+          hint: 'check --target (TF Serving REST listens on 8501) and that the server is up',
+        }),
+      ),
+    );
+  });
+}

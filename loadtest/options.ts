@@ -1,0 +1,226 @@
+import { availableParallelism } from 'node:os';
+import { ConfigError } from '../shared/errors.js';
+import { parseDuration } from './duration.js';
+import { validateClosed, type ClosedConfig } from './models/closed.js';
+import { validateOpen, type OpenConfig } from './models/open.js';
+import type { Stage } from './models/schedule.js';
+import { parseTarget, type Target } from './senders/target.js';
+import { parseThreshold, type Threshold } from './thresholds.js';
+
+/** One option: its flag, the environment variable the Cloud Run job reads it from, its default and its help. */
+export interface OptionRow {
+  readonly flag: string;
+  readonly type: 'string' | 'boolean';
+  readonly multiple?: boolean;
+  readonly fallback?: string;
+  readonly help: string;
+}
+
+/** The table behind `modelship loadtest`, the job entry and docs/loadtest.md. Env: MODELSHIP_ + FLAG_IN_CAPS. */
+export const OPTION_ROWS: readonly OptionRow[] = [
+  { flag: 'target', type: 'string', help: 'host:port, or dns:///name:port to spread channels over every address' },
+  { flag: 'protocol', type: 'string', fallback: 'grpc', help: 'grpc (port 8500) or rest (port 8501)' },
+  { flag: 'model', type: 'string', fallback: 'resnet', help: 'model name' },
+  { flag: 'signature', type: 'string', fallback: 'serving_default', help: 'signature name' },
+  { flag: 'version', type: 'string', help: 'model version (default: the latest)' },
+  { flag: 'image', type: 'string', help: 'build the input tensor from this image file' },
+  { flag: 'request', type: 'string', help: 'send this file: a serialized PredictRequest (grpc) or JSON body (rest)' },
+  { flag: 'batch', type: 'string', fallback: '1', help: 'batch size of a random or image input' },
+  { flag: 'users', type: 'string', help: 'closed model: number of users (Locust-compatible)' },
+  { flag: 'spawn-rate', type: 'string', fallback: '1', help: 'closed model: users started per second' },
+  { flag: 'think-time', type: 'string', fallback: '0s', help: 'closed model: wait after each reply' },
+  { flag: 'rate', type: 'string', help: 'open model: requests per second, sent on schedule' },
+  { flag: 'stages', type: 'string', help: 'open model: DURATION:RATE,... ramps (30s:50,1m:200,30s:0)' },
+  { flag: 'max-in-flight', type: 'string', fallback: '1000', help: 'open model: cap on requests in flight' },
+  { flag: 'duration', type: 'string', help: 'how long to run (with --users or --rate), e.g. 5m' },
+  { flag: 'warmup', type: 'string', fallback: '0s', help: 'first part of the run, excluded from statistics' },
+  { flag: 'timeout', type: 'string', fallback: '30s', help: 'deadline of each request' },
+  { flag: 'stop-on-failure-ratio', type: 'string', help: 'stop when failures/requests passes this (0.2)' },
+  { flag: 'channels', type: 'string', fallback: '1', help: 'HTTP/2 connections (grpc), spread over workers' },
+  { flag: 'workers', type: 'string', help: 'worker threads (default: one per core; 0 = main thread)' },
+  { flag: 'threshold', type: 'string', multiple: true, help: "pass/fail: 'p99<500ms', 'errors<1%', 'rps>100'" },
+  { flag: 'out', type: 'string', help: 'write summary.json, CSVs and report.html here' },
+  { flag: 'csv-prefix', type: 'string', fallback: 'loadtest', help: 'CSV names: PREFIX_stats.csv, ...' },
+  { flag: 'scenario', type: 'string', help: 'label of this run (the serving scenario)' },
+  { flag: 'progress', type: 'string', fallback: 'auto', help: 'auto, line (terminal), log (JSON every 10s), off' },
+];
+
+export const envName = (flag: string): string => `MODELSHIP_${flag.replace(/-/g, '_').toUpperCase()}`;
+
+export type Progress = 'line' | 'log' | 'off' | 'auto';
+export type RequestInput = { kind: 'random' } | { kind: 'image'; file: string } | { kind: 'request'; file: string };
+
+export interface LoadTestOptions {
+  readonly target: Target;
+  readonly protocol: 'grpc' | 'rest';
+  readonly model: string;
+  readonly signature: string;
+  readonly version: number | undefined;
+  readonly input: RequestInput;
+  readonly batch: number;
+  readonly load: OpenConfig | ClosedConfig;
+  readonly durationMs: number;
+  readonly warmupMs: number;
+  readonly timeoutMs: number;
+  readonly stopOnFailureRatio: number | undefined;
+  readonly channels: number;
+  readonly workers: number;
+  readonly thresholds: readonly Threshold[];
+  readonly out: string | undefined;
+  readonly csvPrefix: string;
+  readonly scenario: string | undefined;
+  readonly progress: Progress;
+}
+
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+/** Values from parseArgs, then the environment, then the defaults: every problem is listed at once. */
+export function loadTestOptions(values: Values, env: NodeJS.ProcessEnv = {}): LoadTestOptions {
+  const problems: string[] = [];
+  const raw = (flag: string): string | undefined => {
+    const value = values[flag];
+    if (typeof value === 'string') return value;
+    const row = OPTION_ROWS.find((r) => r.flag === flag);
+    return env[envName(flag)] ?? row?.fallback;
+  };
+  const number = (flag: string, check: (n: number) => boolean, expected: string): number | undefined => {
+    const text = raw(flag);
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (text.trim() === '' || !check(n)) problems.push(`--${flag}: expected ${expected}, found '${text}'`);
+    return n;
+  };
+  const duration = (flag: string): number | undefined => {
+    const text = raw(flag);
+    if (text === undefined) return undefined;
+    const ms = parseDuration(text);
+    if (ms === undefined) problems.push(`--${flag}: expected a duration such as 30s, 5m or 250ms, found '${text}'`);
+    return ms;
+  };
+  const isCount = (n: number): boolean => Number.isInteger(n) && n >= 1;
+  const isWhole = (n: number): boolean => Number.isInteger(n) && n >= 0;
+
+  const targetText = raw('target');
+  const target = targetText === undefined ? '--target: required (host:port of TF Serving)' : parseTarget(targetText);
+  if (typeof target === 'string') problems.push(target);
+  const protocol = raw('protocol');
+  if (protocol !== 'grpc' && protocol !== 'rest')
+    problems.push(`--protocol: expected grpc or rest, found '${protocol}'`);
+  const version = number('version', isWhole, 'a version number');
+  const image = raw('image');
+  const requestFile = raw('request');
+  if (image !== undefined && requestFile !== undefined)
+    problems.push('--image and --request: give one of them, not both');
+  const input: RequestInput = image
+    ? { kind: 'image', file: image }
+    : requestFile
+      ? { kind: 'request', file: requestFile }
+      : { kind: 'random' };
+
+  const durationText = raw('duration');
+  const durationMs = duration('duration');
+  const stagesText = raw('stages');
+  const users = number('users', () => true, '');
+  const rate = number('rate', (n) => n > 0 && Number.isFinite(n), 'requests per second > 0');
+  const chosen = [
+    users !== undefined && '--users',
+    rate !== undefined && '--rate',
+    stagesText !== undefined && '--stages',
+  ].filter(Boolean);
+  let load: OpenConfig | ClosedConfig | undefined;
+  if (chosen.length !== 1) {
+    problems.push(
+      `load: expected one of --users (closed), --rate or --stages (open), found ${chosen.length ? chosen.join(' and ') : 'none'}`,
+    );
+  } else if (stagesText !== undefined) {
+    if (durationText !== undefined) problems.push('--duration: not with --stages (the stages set the duration)');
+    const stages = parseStages(stagesText, problems);
+    load = { kind: 'open', stages, maxInFlight: number('max-in-flight', isCount, 'an integer >= 1') ?? 0 };
+  } else if (durationMs === undefined) {
+    problems.push(`--duration: required with ${chosen[0]}`);
+  } else if (rate !== undefined) {
+    // A 0s stage jumps straight to the rate.
+    const stages = [
+      { durationMs: 0, rate },
+      { durationMs, rate },
+    ];
+    load = { kind: 'open', stages, maxInFlight: number('max-in-flight', isCount, 'an integer >= 1') ?? 0 };
+  } else {
+    const spawnRate = number('spawn-rate', (n) => n > 0, 'users per second > 0') ?? 0;
+    load = { kind: 'closed', users: users ?? 0, spawnRate, thinkTimeMs: duration('think-time') ?? 0, durationMs };
+  }
+  if (load) problems.push(...(load.kind === 'open' ? validateOpen(load) : validateClosed(load)));
+  const totalMs = load?.kind === 'open' ? load.stages.reduce((sum, s) => sum + s.durationMs, 0) : (durationMs ?? 0);
+  const warmupMs = duration('warmup') ?? 0;
+  if (load && warmupMs >= totalMs)
+    problems.push(`--warmup: expected less than the run's ${totalMs / 1000}s, found ${warmupMs / 1000}s`);
+  const timeoutMs = duration('timeout') ?? 0;
+  if (timeoutMs <= 0) problems.push('--timeout: expected a duration > 0');
+  const ratio = number('stop-on-failure-ratio', (n) => n > 0 && n <= 1, 'a ratio in (0, 1]');
+
+  const given = values['threshold'];
+  const thresholdTexts = Array.isArray(given) ? given.map(String) : (env[envName('threshold')]?.split(',') ?? []);
+  const thresholds: Threshold[] = [];
+  for (const text of thresholdTexts) {
+    const parsed = parseThreshold(text);
+    if (typeof parsed === 'string') problems.push(parsed);
+    else thresholds.push(parsed);
+  }
+  const progress = raw('progress');
+  if (!['auto', 'line', 'log', 'off'].includes(progress ?? ''))
+    problems.push(`--progress: expected auto, line, log or off, found '${progress}'`);
+  const workers = number('workers', isWhole, 'an integer >= 0') ?? availableParallelism();
+  const channels = number('channels', isCount, 'an integer >= 1') ?? 1;
+  const batch = number('batch', isCount, 'an integer >= 1') ?? 1;
+
+  if (problems.length > 0 || !load || typeof target === 'string') throw new ConfigError(problems);
+  return {
+    target,
+    protocol: protocol as 'grpc' | 'rest',
+    model: raw('model') ?? 'resnet',
+    signature: raw('signature') ?? 'serving_default',
+    version,
+    input,
+    batch,
+    load,
+    durationMs: totalMs,
+    warmupMs,
+    timeoutMs,
+    stopOnFailureRatio: ratio,
+    channels,
+    workers,
+    thresholds,
+    out: raw('out'),
+    csvPrefix: raw('csv-prefix') ?? 'loadtest',
+    scenario: raw('scenario'),
+    progress: progress as Progress,
+  };
+}
+
+function parseStages(text: string, problems: string[]): Stage[] {
+  return text.split(',').map((part, i) => {
+    const [durationText = '', rateText = ''] = part.split(':');
+    const durationMs = parseDuration(durationText);
+    const rate = Number(rateText);
+    if (durationMs === undefined || rateText.trim() === '' || !Number.isFinite(rate) || rate < 0) {
+      problems.push(`--stages: stage ${i + 1} '${part}': expected DURATION:RATE such as 30s:50`);
+      return { durationMs: 0, rate: 0 };
+    }
+    return { durationMs, rate };
+  });
+}
+
+/** node:util parseArgs options built from the table. */
+export function parseArgsOptions(): Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> {
+  return Object.fromEntries(
+    OPTION_ROWS.map((r) => [r.flag, { type: r.type, ...(r.multiple ? { multiple: true } : {}) }]),
+  );
+}
+
+export function optionsHelp(): string {
+  const width = Math.max(...OPTION_ROWS.map((r) => r.flag.length)) + 8;
+  return OPTION_ROWS.map((r) => {
+    const flag = `  --${r.flag} ${r.type === 'string' ? 'V' : ''}`.padEnd(width);
+    return `${flag} ${r.help}${r.fallback !== undefined ? ` [${r.fallback}]` : ''}`;
+  }).join('\n');
+}

@@ -1,0 +1,25 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import type { LoadTestOptions } from '../options.js';
+import { consoleOutput } from './console.js';
+import { csvOutput } from './csv.js';
+import { jsonOutput } from './json.js';
+import type { Output, OutputDeps } from './output.js';
+import { reportOutput } from './report.js';
+
+/** The console always; summary.json, the CSVs and report.html when --out names a directory. */
+export function defaultOutputs(options: LoadTestOptions, deps: Partial<OutputDeps> = {}): Output[] {
+  const stream = deps.stream ?? process.stdout;
+  const outputs = [consoleOutput(options.progress, { stream })];
+  const dir = options.out;
+  if (dir !== undefined) {
+    const write =
+      deps.writeFile ??
+      (async (path: string, data: string) => {
+        await mkdir(dir, { recursive: true });
+        await writeFile(path, data);
+      });
+    const fs = { writeFile: write };
+    outputs.push(jsonOutput(dir, fs), csvOutput(dir, options.csvPrefix, fs), reportOutput(dir, fs));
+  }
+  return outputs;
+}

@@ -1,0 +1,107 @@
+import { Firestore } from '@google-cloud/firestore';
+import { PubSub } from '@google-cloud/pubsub';
+import { Storage } from '@google-cloud/storage';
+import { loadConfig } from '../shared/config.js';
+import { errorMessage } from '../shared/errors.js';
+import { createPublisher } from '../shared/gcp/publisher.js';
+import { createLogger } from '../shared/log.js';
+import { createReportStore } from '../shared/report-store.js';
+import { createFirestoreStore } from '../shared/store.js';
+import type { Publish } from '../shared/gcp/publisher.js';
+import type { Logger } from '../shared/log.js';
+import type { LoadTestSummary } from '../shared/messages.js';
+import type { ReportStore } from '../shared/report-store.js';
+import type { Store } from '../shared/store.js';
+import type { ReportSink } from './job.js';
+import type { Summary } from './summary.js';
+
+/** The run a pipeline load test belongs to: set by launchLoadTest in the job's environment. */
+export interface PipelineRun {
+  runId: string;
+  scenario: string;
+  image: string;
+}
+
+export interface PipelineSinkDeps {
+  store: Store;
+  publish: Publish;
+  reports: ReportStore;
+  log: Logger;
+}
+
+/** The few figures that travel in LoadTestFinished; the whole summary stays with the run and the report. */
+export function messageSummary(summary: Summary): LoadTestSummary {
+  const ms = (v: number | null) => v ?? 0;
+  return {
+    requests: summary.requests.total,
+    failures: summary.requests.failed,
+    rps: summary.requests.rps,
+    p50Ms: ms(summary.latencyMs.p50),
+    p95Ms: ms(summary.latencyMs.p95),
+    p99Ms: ms(summary.latencyMs.p99),
+    thresholdsPassed: summary.passed,
+    failedThresholds: [
+      ...summary.thresholds.filter((t) => !t.ok).map((t) => t.expression),
+      ...(summary.stopped ? [`stopped: ${summary.stopped}`] : []),
+    ],
+  };
+}
+
+/**
+ * The Cloud Run job's end of a pipeline load test: the report files go to the report store, the whole summary is
+ * stored with the run, and LoadTestFinished carries the figures and the report's address to reportResults.
+ */
+export function pipelineSink(run: PipelineRun, deps: PipelineSinkDeps): ReportSink {
+  return async (summary, { outDir }) => {
+    const log = deps.log.child({ runId: run.runId, scenario: run.scenario });
+    const reportUrl = outDir
+      ? await deps.reports.put(outDir, `runs/${run.runId}/${run.scenario}`)
+      : '(no report written)';
+    const figures = messageSummary(summary);
+    await deps.store.saveLoadTest(run.runId, run.scenario, {
+      ...figures,
+      reportUrl,
+      summaryJson: JSON.stringify(summary),
+    });
+    await deps.publish({ type: 'LoadTestFinished', version: 1, ...run, summary: figures, reportUrl });
+    log.info('load test finished', { ...figures, reportUrl });
+  };
+}
+
+/** When the load test could not run at all (exit code 2): the run fails at load-test, saying why. */
+export async function reportCannotRun(run: PipelineRun, err: unknown, deps: Pick<PipelineSinkDeps, 'publish' | 'log'>) {
+  const reason = `the load test could not run: ${errorMessage(err)}`;
+  deps.log.child({ runId: run.runId, scenario: run.scenario }).error(reason);
+  await deps.publish({
+    type: 'PipelineFailed',
+    version: 1,
+    runId: run.runId,
+    stage: 'load-test',
+    scenario: run.scenario,
+    reason,
+  });
+}
+
+/**
+ * The pipeline side of the Cloud Run job, from its environment: launchLoadTest sets MODELSHIP_RUN_ID and
+ * MODELSHIP_IMAGE; the job's own configuration gives the project and the report bucket. Undefined when the
+ * load tester runs by hand (no run id).
+ */
+export function pipelineFromEnv(
+  scenario: string | undefined,
+  env: NodeJS.ProcessEnv,
+): { run: PipelineRun; deps: PipelineSinkDeps; close(): Promise<void> } | undefined {
+  if (!env.MODELSHIP_RUN_ID) return undefined;
+  const { GOOGLE_CLOUD_PROJECT: projectId, REPORT_BUCKET } = loadConfig(['GOOGLE_CLOUD_PROJECT', 'REPORT_BUCKET'], env);
+  const run = { runId: env.MODELSHIP_RUN_ID, scenario: scenario ?? 'unnamed', image: env.MODELSHIP_IMAGE ?? '' };
+  const db = new Firestore({ projectId });
+  const pubsub = new PubSub({ projectId });
+  let storage: Storage | undefined;
+  const deps: PipelineSinkDeps = {
+    store: createFirestoreStore(db),
+    publish: createPublisher(pubsub),
+    reports: createReportStore(REPORT_BUCKET, () => (storage ??= new Storage({ projectId }))),
+    log: createLogger({ labels: { component: 'loadtest-job' } }),
+  };
+  return { run, deps, close: async () => void (await Promise.all([db.terminate(), pubsub.close()])) };
+}

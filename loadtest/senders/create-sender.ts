@@ -1,0 +1,40 @@
+import type { TensorSpec } from '../../shared/tfserving/messages.js';
+import { createGrpcSender } from './grpc-h2.js';
+import { grpcOutputCheck, restOutputCheck } from './output-check.js';
+import { createRestSender } from './rest.js';
+import type { Sender } from './sender.js';
+import type { Target } from './target.js';
+
+/** Everything a thread needs to build its sender; plain data, so it crosses to worker threads. */
+export interface SenderSpec {
+  readonly protocol: 'grpc' | 'rest';
+  readonly target: Target;
+  /** The method path (grpc) or URL path (rest). */
+  readonly path: string;
+  /** The serialized request message (grpc) or JSON body (rest). */
+  readonly body: Uint8Array;
+  readonly channels: number;
+  readonly timeoutMs: number;
+  /** The signature's outputs, to check reply shapes; none to skip the check. */
+  readonly outputs?: readonly TensorSpec[];
+  readonly keepReply?: boolean;
+}
+
+export function createSender(spec: SenderSpec): Promise<Sender> {
+  const { target, path, timeoutMs, keepReply } = spec;
+  const outputs = spec.outputs?.length ? spec.outputs : undefined;
+  if (spec.protocol === 'grpc') {
+    const replyCheck = outputs && grpcOutputCheck(outputs);
+    return createGrpcSender({
+      target,
+      path,
+      message: spec.body,
+      channels: spec.channels,
+      timeoutMs,
+      keepReply,
+      replyCheck,
+    });
+  }
+  const replyCheck = outputs && restOutputCheck(outputs);
+  return createRestSender({ target, path, body: spec.body, timeoutMs, keepReply, replyCheck });
+}

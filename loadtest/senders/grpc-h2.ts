@@ -1,0 +1,165 @@
+import http2, { type ClientHttp2Session, type OutgoingHttpHeaders } from 'node:http2';
+import { ModelshipError } from '../../shared/errors.js';
+import { Deadlines } from './deadlines.js';
+import { decodeGrpcMessage, frame, grpcCode, unframe } from './grpc-wire.js';
+import type { ReplyCheck } from './reply-check.js';
+import type { SendResult, Sender } from './sender.js';
+import { resolveAddresses, type Target } from './target.js';
+
+export interface GrpcSenderOptions {
+  readonly target: Target;
+  /** '/tensorflow.serving.PredictionService/Predict' */
+  readonly path: string;
+  /** The serialized request message, framed once and sent as is every time. */
+  readonly message: Uint8Array;
+  readonly channels: number;
+  readonly timeoutMs: number;
+  /** Keep every reply's message in the result (the pre-flight check). */
+  readonly keepReply?: boolean;
+  readonly replyCheck?: ReplyCheck;
+}
+
+const CONNECT_TIMEOUT_MS = 10_000;
+// Large windows and session memory: a 602 KB Predict times hundreds in flight must not stall on flow control.
+const WINDOW = 64 * 1024 * 1024;
+
+function openSession(address: string, port: number): ClientHttp2Session {
+  const host = address.includes(':') ? `[${address}]` : address;
+  return http2.connect(`http://${host}:${port}`, {
+    settings: { initialWindowSize: WINDOW, enablePush: false },
+    maxSessionMemory: 4096,
+  });
+}
+
+/** Opens an HTTP/2 session and waits until it is connected, or fails with a message naming the target. */
+function connect(address: string, target: Target): Promise<ClientHttp2Session> {
+  return new Promise((resolve, reject) => {
+    const session = openSession(address, target.port);
+    const timer = setTimeout(
+      () => session.destroy(new Error(`no connection after ${CONNECT_TIMEOUT_MS} ms`)),
+      CONNECT_TIMEOUT_MS,
+    );
+    session.once('connect', () => {
+      clearTimeout(timer);
+      session.setLocalWindowSize(WINDOW);
+      session.removeAllListeners('error');
+      session.on('error', () => undefined); // a broken session is replaced on the next send
+      resolve(session);
+    });
+    session.once('error', (err) => {
+      clearTimeout(timer);
+      reject(
+        new ModelshipError(`target ${target.authority} (${address}): could not connect over HTTP/2: ${err.message}`, {
+          cause: err,
+          hint: 'check --target (TF Serving gRPC listens on 8500) and that the server is up',
+        }),
+      );
+    });
+  });
+}
+
+/** The hot path: gRPC unary calls framed by hand over node:http2, round-robin over `channels` sessions. */
+export async function createGrpcSender(options: GrpcSenderOptions): Promise<Sender> {
+  const { target, timeoutMs, replyCheck } = options;
+  const addresses = await resolveAddresses(options.target);
+  const channelAddresses = Array.from({ length: options.channels }, (_, i) => addresses[i % addresses.length]!);
+  const sessions = await Promise.all(channelAddresses.map((address) => connect(address, target)));
+  const body = frame(options.message);
+  const headers: OutgoingHttpHeaders = {
+    ':method': 'POST',
+    ':path': options.path,
+    ':authority': target.authority,
+    'content-type': 'application/grpc',
+    te: 'trailers',
+    'grpc-timeout': `${timeoutMs}m`,
+  };
+  const deadlines = new Deadlines(timeoutMs);
+  let next = 0;
+  let sent = 0;
+
+  const session = (i: number): ClientHttp2Session => {
+    const current = sessions[i]!;
+    if (!current.closed && !current.destroyed) return current;
+    const fresh = openSession(channelAddresses[i]!, target.port);
+    fresh.on('error', () => undefined);
+    sessions[i] = fresh;
+    return fresh;
+  };
+
+  const send = (): Promise<SendResult> =>
+    new Promise((resolve) => {
+      const channel = next;
+      next = (next + 1) % sessions.length;
+      sent += 1;
+      const keep = options.keepReply === true || (replyCheck !== undefined && sent % replyCheck.every === 0);
+      const chunks: Buffer[] = [];
+      let received = 0;
+      let httpStatus = 0;
+      let grpcStatus: number | undefined;
+      let grpcMessage = '';
+      let failure: { code: string; message: string } | undefined;
+      let stream: http2.ClientHttp2Stream;
+      try {
+        stream = session(channel).request(headers, { endStream: false });
+      } catch (err) {
+        resolve({ ok: false, code: 'connection', message: (err as Error).message, bytesSent: 0, bytesReceived: 0 });
+        return;
+      }
+      const cancel = deadlines.add(() => {
+        failure = { code: 'timeout', message: `no reply within ${timeoutMs} ms` };
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+      });
+      const status = (h: http2.IncomingHttpHeaders): void => {
+        if (h['grpc-status'] !== undefined) {
+          grpcStatus = Number(h['grpc-status']);
+          grpcMessage = decodeGrpcMessage(h['grpc-message']);
+        }
+      };
+      stream.on('response', (h) => {
+        httpStatus = Number(h[':status']);
+        status(h);
+      });
+      stream.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (keep) chunks.push(chunk);
+      });
+      stream.on('trailers', status);
+      stream.on('error', (err: NodeJS.ErrnoException) => {
+        failure ??= { code: 'connection', message: `${err.code ?? 'error'}: ${err.message}` };
+      });
+      stream.on('close', () => {
+        cancel();
+        resolve(result());
+      });
+      stream.end(body);
+
+      const result = (): SendResult => {
+        const bytes = { bytesSent: body.length, bytesReceived: received };
+        if (failure) return { ok: false, ...failure, ...bytes };
+        if (httpStatus !== 200)
+          return { ok: false, code: `http ${httpStatus}`, message: `HTTP status ${httpStatus}`, ...bytes };
+        if (grpcStatus === undefined)
+          return {
+            ok: false,
+            code: 'grpc 2 UNKNOWN',
+            message: 'the reply ended without a grpc-status trailer',
+            ...bytes,
+          };
+        if (grpcStatus !== 0) return { ok: false, code: grpcCode(grpcStatus), message: grpcMessage, ...bytes };
+        if (!keep) return { ok: true, code: 'OK', ...bytes };
+        const message = unframe(Buffer.concat(chunks));
+        if (typeof message === 'string') return { ok: false, code: 'framing', message, ...bytes };
+        const wrong = replyCheck?.check(message);
+        if (wrong !== undefined) return { ok: false, code: 'shape', message: wrong, ...bytes };
+        return { ok: true, code: 'OK', ...bytes, body: message };
+      };
+    });
+
+  return {
+    send,
+    async close() {
+      deadlines.close();
+      await Promise.all(sessions.map((s) => new Promise<void>((resolve) => (s.closed ? resolve() : s.close(resolve)))));
+    },
+  };
+}

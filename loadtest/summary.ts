@@ -1,0 +1,81 @@
+import type { ClosedConfig } from './models/closed.js';
+import type { OpenConfig } from './models/open.js';
+import type { LatencyStats } from './stats/latency.js';
+import type { ThresholdResult } from './thresholds.js';
+
+/** The version of summary.json; bump it when a field changes meaning or goes away (docs/loadtest.md). */
+export const SUMMARY_SCHEMA = 'modelship.loadtest.summary/v1';
+
+export interface SeriesPoint {
+  /** Seconds since the start of the run (the warmup included), by completion time. */
+  readonly second: number;
+  readonly requests: number;
+  readonly failures: number;
+  /** Users running (closed) or the target rate in req/s (open) at that second. */
+  readonly target: number;
+  readonly p50: number | null;
+  readonly p95: number | null;
+  readonly p99: number | null;
+}
+
+export interface GeneratorHealth {
+  readonly workers: number;
+  readonly cores: number;
+  /** Process CPU (every thread) as a percentage of the cores given, mean and peak over the run. */
+  readonly cpuPercent: { readonly mean: number; readonly max: number };
+  /** Worst event-loop delay seen in any thread, ms. */
+  readonly eventLoopDelayMs: { readonly p99: number; readonly max: number };
+  /** True when the generator, not the server, was the limit: the figures are then a floor, not the server's. */
+  readonly limited: boolean;
+  readonly reasons: readonly string[];
+}
+
+export interface Summary {
+  readonly schema: typeof SUMMARY_SCHEMA;
+  readonly scenario: string | null;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly target: {
+    readonly address: string;
+    readonly protocol: 'grpc' | 'rest';
+    readonly model: string;
+    readonly signature: string;
+    readonly version: number | null;
+  };
+  readonly load: (OpenConfig | ClosedConfig) & { readonly description: string };
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  /** The measured span: from the end of the warmup to the end of the run (shorter when stopped early). */
+  readonly measuredMs: number;
+  readonly requests: {
+    readonly total: number;
+    readonly ok: number;
+    readonly failed: number;
+    /** failed / total */
+    readonly errorRatio: number;
+    /** Sent more than LATE_AFTER_MS after their intended time (open model). */
+    readonly late: number;
+    /** Not sent: the in-flight cap was reached (open model). */
+    readonly dropped: number;
+    readonly warmup: number;
+    readonly rps: number;
+    readonly bytesSent: number;
+    readonly bytesReceived: number;
+  };
+  /** Successful requests only, from the intended send time; ms with microsecond resolution (HDR, 3 digits). */
+  readonly latencyMs: LatencyStats;
+  readonly failures: readonly { readonly code: string; readonly count: number; readonly sample: string }[];
+  readonly series: readonly SeriesPoint[];
+  readonly generator: GeneratorHealth;
+  readonly thresholds: readonly ThresholdResult[];
+  /** Why the run stopped early, or null. */
+  readonly stopped: string | null;
+  readonly passed: boolean;
+  /** The latency histogram (µs) in HdrHistogram's compressed base64 form: runs and tasks merge exactly. */
+  readonly histogram: string;
+}
+
+/** 0 passed, 1 a threshold failed or the run stopped on failures. (2, could not run, is a thrown error.) */
+export function exitCode(summary: Summary): number {
+  return summary.passed ? 0 : 1;
+}

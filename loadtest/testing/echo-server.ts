@@ -1,0 +1,141 @@
+import http from 'node:http';
+import http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { decodeGetModelMetadataRequest, encodeGetModelMetadataResponse } from '../../shared/tfserving/codec.js';
+import type { SignatureSpec } from '../../shared/tfserving/messages.js';
+import { GET_MODEL_METADATA_METHOD } from '../../shared/tfserving/methods.js';
+import { frame, unframe } from '../senders/grpc-wire.js';
+
+/**
+ * A server of known latency, for tests and the bench: gRPC over node:http2 (any method path) and TF Serving's
+ * REST predict over HTTP/1.1. Latency = `latencyMs`, plus, for a request arriving during a stall, the rest of
+ * the stall. Stalls start every `stall.everyMs` from the server's start and last `stall.forMs`.
+ */
+export interface EchoServerOptions {
+  readonly latencyMs?: number;
+  readonly stall?: { readonly everyMs: number; readonly forMs: number };
+  /** The reply message (gRPC) or JSON body (REST); 4 bytes / a small JSON by default. */
+  readonly reply?: Uint8Array;
+  /** Every n-th request fails: gRPC status 14 UNAVAILABLE, or HTTP 503. */
+  readonly failEvery?: number;
+  /** Answer GetModelMetadata as TF Serving with model `model` (other names get NOT_FOUND); Predict gets `reply`. */
+  readonly tfServing?: { readonly model: string; readonly signatures: Record<string, SignatureSpec> };
+}
+
+export interface EchoServer {
+  readonly grpcPort: number;
+  readonly restPort: number;
+  /** performance.now() when the stall schedule started. */
+  readonly startedAt: number;
+  /** Requests received so far. */
+  readonly received: () => number;
+  /** The most requests that were ever in progress at once. */
+  readonly maxConcurrent: () => number;
+  /** The latency in ms the server gives a request arriving `atMs` after startedAt: the truth to test against. */
+  readonly latencyAt: (atMs: number) => number;
+  stop(): Promise<void>;
+}
+
+export async function startEchoServer(options: EchoServerOptions = {}): Promise<EchoServer> {
+  const base = options.latencyMs ?? 0;
+  const latencyAt = (atMs: number): number => {
+    const stall = options.stall;
+    if (!stall) return base;
+    const into = atMs % stall.everyMs;
+    return base + (into < stall.forMs ? stall.forMs - into : 0);
+  };
+  const startedAt = performance.now();
+  let received = 0;
+  let concurrent = 0;
+  let maxConcurrent = 0;
+  // Calls back after the request's latency, telling whether it is one of the failing ones.
+  const later = (fn: (fail: boolean) => void): void => {
+    received += 1;
+    concurrent += 1;
+    maxConcurrent = Math.max(maxConcurrent, concurrent);
+    const fail = options.failEvery !== undefined && received % options.failEvery === 0;
+    const delay = latencyAt(performance.now() - startedAt);
+    const reply = (): void => {
+      concurrent -= 1;
+      fn(fail);
+    };
+    if (delay <= 0) reply();
+    else setTimeout(reply, delay);
+  };
+  const grpcReply = frame(options.reply ?? new Uint8Array([1, 2, 3, 4]));
+  const metadataReply =
+    options.tfServing && frame(encodeGetModelMetadataResponse({ signatures: options.tfServing.signatures }));
+  // The reply to a request, or a gRPC error status: TF Serving's NOT_FOUND for another model name.
+  const tfServingAnswer = (path: string, chunks: Buffer[]): { reply: Buffer } | { status: number; message: string } => {
+    if (!options.tfServing) return { reply: grpcReply };
+    // Only GetModelMetadata is decoded: decoding every Predict would make the server the bench's bottleneck.
+    if (path !== GET_MODEL_METADATA_METHOD) return { reply: grpcReply };
+    const message = unframe(Buffer.concat(chunks));
+    if (typeof message === 'string') return { status: 13, message };
+    const name = decodeGetModelMetadataRequest(message).modelSpec.name;
+    if (name !== options.tfServing.model)
+      return { status: 5, message: `Servable not found for request: Latest(${name})` };
+    return { reply: metadataReply! };
+  };
+
+  const grpc = http2.createServer({ settings: { initialWindowSize: 64 * 1024 * 1024 }, maxSessionMemory: 4096 });
+  const sessions = new Set<http2.ServerHttp2Session>();
+  grpc.on('session', (session) => {
+    sessions.add(session);
+    session.on('close', () => sessions.delete(session));
+  });
+  grpc.on('stream', (stream, headers) => {
+    const chunks: Buffer[] = [];
+    stream.on('error', () => undefined);
+    stream.on('data', (chunk: Buffer) => headers[':path'] === GET_MODEL_METADATA_METHOD && chunks.push(chunk));
+    stream.on('end', () =>
+      later((fail) => {
+        if (stream.destroyed) return;
+        const answer = fail
+          ? { status: 14, message: 'echo server unavailable' }
+          : tfServingAnswer(String(headers[':path']), chunks);
+        if ('status' in answer) {
+          const trailers = { 'grpc-status': String(answer.status), 'grpc-message': encodeURIComponent(answer.message) };
+          stream.respond({ ':status': 200, 'content-type': 'application/grpc', ...trailers }, { endStream: true });
+          return;
+        }
+        stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+        stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+        stream.end(answer.reply);
+      }),
+    );
+  });
+
+  const restReply = options.reply ?? new TextEncoder().encode('{"predictions": [[0.5, 0.5]]}');
+  const rest = http.createServer({ keepAlive: true }, (req, res) => {
+    req.resume();
+    req.on('end', () =>
+      later((fail) => {
+        if (fail)
+          res.writeHead(503, { 'content-type': 'application/json' }).end('{"error": "echo server unavailable"}');
+        else res.writeHead(200, { 'content-type': 'application/json' }).end(restReply);
+      }),
+    );
+  });
+
+  const listen = (server: http.Server | http2.Http2Server): Promise<number> =>
+    new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+  const [grpcPort, restPort] = await Promise.all([listen(grpc), listen(rest)]);
+  const close = (server: http.Server | http2.Http2Server): Promise<void> =>
+    new Promise((resolve) => {
+      server.close(() => resolve());
+      if ('closeAllConnections' in server) server.closeAllConnections();
+    });
+  return {
+    grpcPort,
+    restPort,
+    startedAt,
+    received: () => received,
+    maxConcurrent: () => maxConcurrent,
+    latencyAt,
+    async stop() {
+      for (const session of sessions) session.destroy();
+      await Promise.all([close(grpc), close(rest)]);
+    },
+  };
+}

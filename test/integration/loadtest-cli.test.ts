@@ -1,0 +1,147 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodePredictResponse } from '../../shared/tfserving/codec.js';
+import type { SignatureSpec } from '../../shared/tfserving/messages.js';
+import { FAILURES_COLUMNS, HISTORY_COLUMNS, STATS_COLUMNS } from '../../loadtest/outputs/csv.js';
+import { startEchoServer, type EchoServer } from '../../loadtest/testing/echo-server.js';
+import { TS_NODE_FLAGS } from '../unit/loadtest/support.js';
+
+const signatures: Record<string, SignatureSpec> = {
+  serving_default: {
+    name: 'serving_default',
+    methodName: 'tensorflow/serving/predict',
+    inputs: { x: { name: 'x', dtype: 'DT_FLOAT', shape: [-1, 4] } },
+    outputs: { y: { name: 'y', dtype: 'DT_FLOAT', shape: [-1, 2] } },
+  },
+};
+const goodReply = encodePredictResponse({
+  outputs: { y: { dtype: 'DT_FLOAT', shape: [1, 2], floatVal: [0.25, 0.75] } },
+});
+
+let server: EchoServer;
+let wrongShape: EchoServer;
+let dir: string;
+beforeAll(async () => {
+  server = await startEchoServer({ latencyMs: 2, reply: goodReply, tfServing: { model: 'tiny', signatures } });
+  const badReply = encodePredictResponse({ outputs: { y: { dtype: 'DT_FLOAT', shape: [1, 3], floatVal: [1, 2, 3] } } });
+  wrongShape = await startEchoServer({ reply: badReply, tfServing: { model: 'tiny', signatures } });
+  dir = await mkdtemp(join(tmpdir(), 'loadtest-cli-'));
+});
+afterAll(async () => {
+  await Promise.all([server.stop(), wrongShape.stop()]);
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs `modelship loadtest ARGS` as a process, from the sources: exit code and output. */
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [...TS_NODE_FLAGS, 'cli/main.ts', 'loadtest', ...args],
+      { timeout: 30_000 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+const target = (s: EchoServer): string[] => [
+  '--target',
+  `127.0.0.1:${s.grpcPort}`,
+  '--model',
+  'tiny',
+  '--workers',
+  '0',
+];
+const quick = ['--rate', '50', '--duration', '1s', '--progress', 'off'];
+
+describe('modelship loadtest', () => {
+  it('exits 0 when every threshold passes and writes summary.json, the Locust CSVs and report.html', async () => {
+    const out = join(dir, 'pass');
+    const run = await cli([
+      ...target(server),
+      ...quick,
+      '--threshold',
+      'p99<5s',
+      '--threshold',
+      'errors<1%',
+      '--out',
+      out,
+      '--scenario',
+      'tiny-a',
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    expect(summary).toMatchObject({ schema: 'modelship.loadtest.summary/v1', scenario: 'tiny-a', passed: true });
+    expect(summary.requests.total).toBe(50);
+    const header = async (name: string): Promise<string> =>
+      (await readFile(join(out, `loadtest_${name}.csv`), 'utf8')).split('\n')[0]!;
+    expect(await header('stats')).toBe(STATS_COLUMNS.join(','));
+    expect(await header('stats_history')).toBe(HISTORY_COLUMNS.join(','));
+    expect(await header('failures')).toBe(FAILURES_COLUMNS.join(','));
+    expect(STATS_COLUMNS.slice(0, 4)).toEqual(['Type', 'Name', 'Request Count', 'Failure Count']);
+    const stats = (await readFile(join(out, 'loadtest_stats.csv'), 'utf8')).trim().split('\n');
+    expect(stats.at(-1)).toMatch(/^,Aggregated,50,0,/);
+    expect(await readFile(join(out, 'report.html'), 'utf8')).toContain('<svg');
+  });
+
+  it('exits 1 and names the failed threshold', async () => {
+    const run = await cli([...target(server), ...quick, '--threshold', 'p50<1us', '--progress', 'line']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('FAIL     p50<1us');
+  });
+
+  it('exits 2 with a clear message for an unreachable target, a wrong model or a wrong signature', async () => {
+    const unreachable = await cli(['--target', '127.0.0.1:1', ...quick]);
+    expect(unreachable.code).toBe(2);
+    expect(unreachable.stderr).toMatch(/127\.0\.0\.1:1.*could not connect.*ECONNREFUSED/);
+    const model = await cli([...target(server).slice(0, 2), '--model', 'resnet', ...quick]);
+    expect(model.code).toBe(2);
+    expect(model.stderr).toMatch(/GetModelMetadata of model 'resnet'.*NOT_FOUND/);
+    const signature = await cli([...target(server), '--signature', 'nope', ...quick]);
+    expect(signature.code).toBe(2);
+    expect(signature.stderr).toContain("has no signature 'nope' (found: serving_default)");
+  });
+
+  it('exits 2 when the pre-flight Predict returns the wrong output shape', async () => {
+    const run = await cli([...target(wrongShape), ...quick]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("output 'y': expected shape [-1,2], found [1,3]");
+  });
+
+  it('exits 2 and lists every bad option at once', async () => {
+    const run = await cli([
+      '--target',
+      'nowhere',
+      '--users',
+      '0',
+      '--duration',
+      'soon',
+      '--threshold',
+      'p99<fast',
+      '--protocol',
+      'udp',
+      '--timeout',
+      '0',
+    ]);
+    expect(run.code).toBe(2);
+    for (const problem of [
+      '--target: expected host:port',
+      "--protocol: expected grpc or rest, found 'udp'",
+      "--duration: expected a duration such as 30s, 5m or 250ms, found 'soon'",
+      "--threshold 'p99<fast'",
+      '--timeout: expected a duration > 0',
+    ])
+      expect(run.stderr).toContain(problem);
+    const both = await cli(['--target', '127.0.0.1:1', '--users', '2', '--rate', '3', '--duration', '1s']);
+    expect(both.stderr).toContain(
+      'load: expected one of --users (closed), --rate or --stages (open), found --users and --rate',
+    );
+    const unknown = await cli(['--target', '127.0.0.1:1', '--bogus']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("Unknown option '--bogus'");
+  });
+});
