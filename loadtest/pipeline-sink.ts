@@ -84,7 +84,7 @@ export async function reportCannotRun(run: PipelineRun, err: unknown, deps: Pick
 
 /**
  * The pipeline side of the Cloud Run job, from its environment: launchLoadTest sets MODELSHIP_RUN_ID and
- * MODELSHIP_IMAGE; the job's own configuration gives the project and the report bucket. Undefined when the
+ * MODELSHIP_SERVING_IMAGE (the image under test; MODELSHIP_IMAGE is --image, an input file); the job's own configuration gives the project and the report bucket. Undefined when the
  * load tester runs by hand (no run id).
  */
 export function pipelineFromEnv(
@@ -93,7 +93,11 @@ export function pipelineFromEnv(
 ): { run: PipelineRun; deps: PipelineSinkDeps; close(): Promise<void> } | undefined {
   if (!env.MODELSHIP_RUN_ID) return undefined;
   const { GOOGLE_CLOUD_PROJECT: projectId, REPORT_BUCKET } = loadConfig(['GOOGLE_CLOUD_PROJECT', 'REPORT_BUCKET'], env);
-  const run = { runId: env.MODELSHIP_RUN_ID, scenario: scenario ?? 'unnamed', image: env.MODELSHIP_IMAGE ?? '' };
+  const run = {
+    runId: env.MODELSHIP_RUN_ID,
+    scenario: scenario ?? 'unnamed',
+    image: env.MODELSHIP_SERVING_IMAGE ?? '',
+  };
   const db = new Firestore({ projectId });
   const pubsub = new PubSub({ projectId });
   let storage: Storage | undefined;

@@ -48,7 +48,7 @@ export async function launchLoadTest(m: LoadTestRequested, deps: LaunchDeps): Pr
       await deps.store.startStage(m.runId, 'load-test', stage);
       const { execution } = await deps.jobs.run({
         args: loadTestArgs(m),
-        env: { MODELSHIP_RUN_ID: m.runId, MODELSHIP_IMAGE: m.image },
+        env: { MODELSHIP_RUN_ID: m.runId, MODELSHIP_SERVING_IMAGE: m.image },
         timeoutS: m.profile.durationS + JOB_MARGIN_S,
       });
       await deps.store.startStage(m.runId, 'load-test', { ...stage, execution });

@@ -81,7 +81,7 @@ describe('launchLoadTest', () => {
     const mine = [...run.executions.values()].filter((e) => e.env.MODELSHIP_RUN_ID === message.runId);
     expect(mine).toHaveLength(1);
     expect(mine[0]?.args).toEqual(loadTestArgs(message));
-    expect(mine[0]?.env.MODELSHIP_IMAGE).toBe(message.image);
+    expect(mine[0]?.env.MODELSHIP_SERVING_IMAGE).toBe(message.image);
     const stage = (await store.getRun(message.runId))?.stages['load-test'];
     expect(stage).toMatchObject({
       status: 'running',
