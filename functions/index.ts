@@ -7,6 +7,8 @@ import { createGithubWebhook } from './github-webhook.js';
 import { loadConfig } from '../shared/config.js';
 import { createReportResults, reportResultsDeps } from './report-results.js';
 import { createLaunchLoadTest, launchLoadTestDeps } from './launch-load-test.js';
+import { bakeModelDeps, createBakeModel } from './bake-model.js';
+import { createOnBuildFinished, onBuildFinishedDeps } from './on-build-finished.js';
 
 /**
  * The entry point of every function (package.json "main"). Each one is registered under its target name; its
@@ -22,9 +24,13 @@ const webhookDeps = once(() => ({
 const reportDeps = once(() => reportResultsDeps());
 
 const launchDeps = once(() => launchLoadTestDeps());
+const bakeDeps = once(() => bakeModelDeps());
+const buildFinishedDeps = once(() => onBuildFinishedDeps());
 
 const builders: Record<string, () => unknown> = {
   githubWebhook: webhookDeps,
+  bakeModel: bakeDeps,
+  onBuildFinished: buildFinishedDeps,
   launchLoadTest: launchDeps,
   reportResults: reportDeps,
 };
@@ -33,6 +39,8 @@ functions.http(
   'githubWebhook',
   createGithubWebhook(webhookDeps, createLogger({ labels: { component: 'githubWebhook' } })),
 );
+functions.cloudEvent('bakeModel', createBakeModel(bakeDeps));
+functions.cloudEvent('onBuildFinished', createOnBuildFinished(buildFinishedDeps));
 functions.cloudEvent('launchLoadTest', createLaunchLoadTest(launchDeps));
 functions.cloudEvent('reportResults', createReportResults(reportDeps));
 

@@ -8,6 +8,7 @@ import { ENTRY_POINTS, FUNCTION_TRIGGERS, type EntryPoint } from '../functions/t
 import { forkReady, type Child } from './child.js';
 import { emulatorPorts, type EmulatorPorts } from './emulator-ports.js';
 import { startFirestoreEmulator, startPubsubEmulator, type Emulator } from './emulators/google-sdk.js';
+import { startLocalBake, type LocalBake } from './emulators/cloudbuild/local-bake.js';
 
 export const LOCAL_PROJECT = 'modelship-local';
 
@@ -37,6 +38,8 @@ export interface LocalStack {
   logDir: string;
   /** PIDs of the processes the stack started (for pinning them in benchmarks). */
   pids: number[];
+  /** The Cloud Build emulator, the release server and the image store, when bakeModel is served. */
+  bake?: LocalBake;
   stop(): Promise<void>;
 }
 
@@ -84,16 +87,26 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     step('creating the topics');
     await Promise.all(Object.values(TOPICS).map((t) => pubsub.createTopic(t)));
 
+    let bake: LocalBake | undefined;
+    if (served.includes('bakeModel')) {
+      step('starting the Cloud Build emulator and the release server');
+      bake = await startLocalBake({ dir: options.dir, pubsub, ports });
+      stops.push(() => (bake as LocalBake).stop());
+    }
+
     step('starting the functions');
     const functions: Child & { ready: string } = await forkReady<string>(
       distPath('local/functions-main.js'),
       ['--port', String(ports.functions), '--functions', served.join(',')],
-      { env: { ...process.env, ...env, ...options.functionsEnv }, logFile: join(logDir, 'functions.log') },
+      {
+        env: { ...process.env, ...env, ...bake?.env, ...options.functionsEnv },
+        logFile: join(logDir, 'functions.log'),
+      },
     );
     stops.push(() => functions.stop());
     pids.push(functions.pid);
     await pushToFunctions(pubsub, project, functions.ready, served);
-    return { project, env, functionsUrl: functions.ready, pubsub, firestore, logDir, pids, stop: stopAll };
+    return { project, env, functionsUrl: functions.ready, pubsub, firestore, logDir, pids, bake, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

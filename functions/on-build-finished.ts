@@ -1,0 +1,33 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { handleBuildFinished, type BuildFinishedDeps } from '../shared/bake/build-finished.js';
+import { BuildSchema } from '../shared/bake/build-view.js';
+import { loadConfig } from '../shared/config.js';
+import { scenariosDir } from '../shared/deploy/scenario-loader.js';
+import { ConfigError } from '../shared/errors.js';
+import { commonDeps } from './deps.js';
+import { eventFunction } from './event-function.js';
+
+/** DEPLOY_SCENARIOS must name scenario files: a typo fails the deploy of the function, not a run after a bake. */
+export function checkDeployScenarios(names: readonly string[], dir = scenariosDir()): void {
+  const known = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.slice(0, -'.yaml'.length));
+  const unknown = names.filter((n) => !known.includes(n));
+  if (unknown.length) {
+    throw new ConfigError([
+      `DEPLOY_SCENARIOS names no scenario file for ${unknown.join(', ')}: expected names of ${join(dir, '*.yaml')} (${known.sort().join(', ')})`,
+    ]);
+  }
+}
+
+export function onBuildFinishedDeps(env: NodeJS.ProcessEnv = process.env): BuildFinishedDeps {
+  const config = loadConfig(['DEPLOY_SCENARIOS'], env);
+  checkDeployScenarios(config.DEPLOY_SCENARIOS);
+  const { store, log, publish } = commonDeps('onBuildFinished', env);
+  return { config, store, publish, log };
+}
+
+/** On `cloud-builds` (Cloud Build's own topic): a finished bake becomes DeployRequested, or PipelineFailed. */
+export const createOnBuildFinished = (deps: () => BuildFinishedDeps) =>
+  eventFunction('onBuildFinished', BuildSchema, deps, handleBuildFinished);

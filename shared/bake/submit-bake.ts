@@ -1,0 +1,55 @@
+import { errorMessage } from '../errors.js';
+import { BuildRejectedError, type CloudBuild } from '../gcp/cloud-build.js';
+import type { Publish } from '../gcp/publisher.js';
+import { STALE_CLAIM_MS } from '../github/webhook.js';
+import { runOnce } from '../idempotency.js';
+import type { Logger } from '../log.js';
+import type { ModelReleased } from '../messages.js';
+import type { Store } from '../store.js';
+import { bakeSubstitutions, type BakeConfig } from './bake-params.js';
+import { bakeBuild, runTag, type BakeTemplate } from './build-request.js';
+
+export interface SubmitBakeDeps {
+  config: BakeConfig;
+  template: BakeTemplate;
+  cloudBuild: CloudBuild;
+  store: Store;
+  publish: Publish;
+  log: Logger;
+}
+
+/**
+ * `model-released` → one bake build per run, submitted without waiting for it (onBuildFinished takes over from its
+ * notification). The run's bake is claimed first (`bake/{runId}`), so a redelivered ModelReleased submits nothing new.
+ * An attempt that died after Cloud Build accepted its build is retried by the redelivery, which finds that build by
+ * its run tag and adopts it rather than baking twice. A build Cloud Build refuses fails the run at once.
+ */
+export async function submitBake(m: ModelReleased, deps: SubmitBakeDeps): Promise<void> {
+  const log = deps.log.child({ runId: m.runId });
+  const substitutions = bakeSubstitutions(m, deps.config);
+  const image = `${substitutions._TARGET_IMAGE}:${substitutions._TAG}`;
+  const outcome = await runOnce(deps.store, `bake/${m.runId}`, { staleMs: STALE_CLAIM_MS }, async () => {
+    const [earlier] = await deps.cloudBuild.findByTag(runTag(m.runId));
+    let build = earlier;
+    if (!build) {
+      try {
+        build = await deps.cloudBuild.submit(
+          bakeBuild(deps.template, { runId: m.runId, substitutions, config: deps.config }),
+        );
+      } catch (err) {
+        if (!(err instanceof BuildRejectedError)) throw err;
+        const reason = `the bake build was refused: ${errorMessage(err)}`;
+        await deps.store.finishStage(m.runId, 'bake', { status: 'failed', reason });
+        await deps.store.finishRun(m.runId, { status: 'failed', stage: 'bake', reason });
+        await deps.publish({ type: 'PipelineFailed', version: 1, runId: m.runId, stage: 'bake', reason });
+        log.error('bake refused by Cloud Build', { error: errorMessage(err) });
+        return { refused: true };
+      }
+    }
+    const details = { buildId: build.id, logUrl: build.logUrl, image, asset: m.asset.name };
+    await deps.store.startStage(m.runId, 'bake', details);
+    log.info(earlier ? 'bake build adopted from an earlier attempt' : 'bake build submitted', details);
+    return { buildId: build.id };
+  });
+  if (outcome.duplicate) log.info('duplicate ModelReleased ignored', { buildId: outcome.record.buildId });
+}
