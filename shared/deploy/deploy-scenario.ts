@@ -1,0 +1,187 @@
+import type { V1Service } from '@kubernetes/client-node';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { KubeClient } from './kube-client.js';
+import { NAMES, SELECTOR } from './render-deployment.js';
+import { renderScenario, type Manifest, type RenderOptions } from './render.js';
+import { deploymentRollout, stuckPod, type RolloutState } from './rollout.js';
+import type { Scenario } from './scenario.js';
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** What was deployed last and worked: re-applied when a rollout fails. */
+export interface LastGoodDeployment {
+  scenario: string;
+  image: string;
+  manifests: Manifest[];
+}
+
+export interface DeployInput {
+  scenario: Scenario;
+  /** REGISTRY/PATH@sha256:DIGEST */
+  image: string;
+  runId: string;
+  /** When the rollout began, for a follow-up invocation that continues it (ISO time). */
+  startedAt?: string;
+}
+
+export interface DeployOptions extends Omit<RenderOptions, 'runId'> {
+  /** How long this invocation may wait for the rollout; keep it well inside the function timeout. */
+  budgetMs?: number;
+  pollMs?: number;
+}
+
+export interface DeployDeps {
+  kube: KubeClient;
+  clock: Clock;
+  log: Logger;
+  lastGood?: LastGoodDeployment;
+  options?: DeployOptions;
+}
+
+export type DeployOutcome = 'succeeded' | 'rolled-back' | 'failed' | 'in-progress';
+
+export interface DeployResult {
+  outcome: DeployOutcome;
+  reason?: string;
+  /** `host:port` of the Service's gRPC port, once the load balancer has an address. */
+  endpoint?: string;
+  /** What was applied: on success, the new last good deployment. */
+  manifests: Manifest[];
+  rollout: RolloutState;
+  /** When this rollout began (ISO): what a follow-up passes back as `startedAt`. */
+  startedAt: string;
+}
+
+const DEFAULT_BUDGET_MS = 240_000;
+
+/** The gRPC address a LoadBalancer Service offers, once it has one. */
+export function serviceEndpoint(service: V1Service | undefined, portName = 'grpc'): string | undefined {
+  const ingress = service?.status?.loadBalancer?.ingress?.[0];
+  const host = ingress?.ip ?? ingress?.hostname;
+  const ports = service?.spec?.ports ?? [];
+  const index = ports.findIndex((p) => p.name === portName);
+  if (!host || index < 0) return undefined;
+  // The ingress lists its own port per service port when it has one (the local emulator's loopback ports).
+  const port = ingress?.ports?.length === ports.length ? ingress.ports[index]?.port : ports[index]?.port;
+  return port === undefined ? undefined : `${host}:${port}`;
+}
+
+/** Reads until `settled` or until one more poll would pass the deadline; returns the last value read. */
+async function pollUntil<T>(
+  clock: Clock,
+  deadline: number,
+  pollMs: number,
+  read: () => Promise<T>,
+  settled: (v: T) => boolean,
+) {
+  let value = await read();
+  while (!settled(value) && clock.now() + pollMs <= deadline) {
+    await clock.sleep(pollMs);
+    value = await read();
+  }
+  return value;
+}
+
+async function rolloutState(kube: KubeClient, namespace: string, since: Date): Promise<RolloutState> {
+  const deployment = await kube.readDeployment(namespace, NAMES.deployment);
+  if (!deployment) return { phase: 'progressing', message: `deployment "${NAMES.deployment}" is not there yet` };
+  const state = deploymentRollout(deployment);
+  if (state.phase !== 'progressing') return state;
+  const selector = Object.entries(SELECTOR)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  return stuckPod(await kube.listPods(namespace, selector), since) ?? state;
+}
+
+/**
+ * Deploys a scenario: renders it, applies every object by server-side apply, and waits for the rollout by the
+ * kubectl rule, for at most `budgetMs`.
+ *
+ * Contract for the caller (the `deployScenario` Cloud Function):
+ * - 'succeeded': the rollout finished and the Service has an address. Record `manifests` (with scenario and image)
+ *   as the last good deployment, then publish LoadTestRequested with `endpoint`.
+ * - 'rolled-back': the rollout failed (ProgressDeadlineExceeded, a crash-looping or unstartable container); the
+ *   last good manifests were re-applied. Record `reason`, publish PipelineFailed, launch no load test.
+ * - 'failed': as above with nothing to roll back to.
+ * - 'in-progress': the budget ran out while the rollout (or the load balancer) was still progressing. Publish a
+ *   follow-up DeployRequested with the same run id and `rollout.startedAt` = `result.startedAt` (the time of the
+ *   first apply: pods created since then are this rollout's); calling this again with the same input re-applies
+ *   identical objects (no new rollout) and resumes waiting.
+ * Applying is idempotent: a duplicate message with the same scenario and image changes nothing in the cluster.
+ * Errors: TransientError (API unreachable, 5xx) is worth a retry; ModelshipError (a 4xx, a bad image) is not.
+ */
+export async function deployScenario(input: DeployInput, deps: DeployDeps): Promise<DeployResult> {
+  const { kube, clock, options = {} } = deps;
+  const log = deps.log.child({ runId: input.runId, scenario: input.scenario.name });
+  const namespace = options.namespace ?? 'default';
+  const deadline = clock.now() + (options.budgetMs ?? DEFAULT_BUDGET_MS);
+  const pollMs = options.pollMs ?? 2000;
+  const since = new Date(input.startedAt ?? clock.now());
+  const startedAt = since.toISOString();
+  const manifests = renderScenario(input.scenario, input.image, { ...options, runId: input.runId });
+
+  log.info('applying scenario', { image: input.image, objects: manifests.map((m) => `${m.kind}/${m.metadata?.name}`) });
+  await kube.apply(manifests);
+
+  const state = await pollUntil(
+    clock,
+    deadline,
+    pollMs,
+    () => rolloutState(kube, namespace, since),
+    (s) => s.phase !== 'progressing',
+  );
+
+  const result = (outcome: DeployOutcome, more: { reason: string } | { endpoint: string }): DeployResult => ({
+    outcome,
+    ...more,
+    manifests,
+    rollout: state,
+    startedAt,
+  });
+
+  if (state.phase === 'progressing') {
+    log.notice('rollout continues in a follow-up message', { rollout: state.message });
+    return result('in-progress', { reason: state.message });
+  }
+
+  if (state.phase === 'failed') {
+    if (!deps.lastGood) {
+      log.error('rollout failed; no last good deployment to roll back to', { reason: state.message });
+      return result('failed', { reason: state.message });
+    }
+    const { scenario, image } = deps.lastGood;
+    log.warn('rollout failed; re-applying the last good deployment', { reason: state.message, scenario, image });
+    try {
+      await kube.apply(deps.lastGood.manifests);
+    } catch (err) {
+      const reason = `${state.message}; rolling back to ${scenario} (${image}) failed too: ${errorMessage(err)}`;
+      return result('failed', { reason });
+    }
+    const reason = `${state.message}; rolled back to scenario ${scenario} with image ${image}`;
+    return result('rolled-back', { reason });
+  }
+
+  const endpoint = await pollUntil(
+    clock,
+    deadline,
+    pollMs,
+    async () => serviceEndpoint(await kube.readService(namespace, NAMES.service)),
+    (e) => e !== undefined,
+  );
+  if (!endpoint) {
+    const reason = `service "${NAMES.service}" has no load balancer address yet`;
+    log.notice('waiting for the load balancer continues in a follow-up message', { reason });
+    return result('in-progress', { reason });
+  }
+  log.info('scenario deployed', { endpoint });
+  return result('succeeded', { endpoint });
+}

@@ -1,0 +1,127 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ModelshipError, TransientError } from '../../../../shared/errors.js';
+import {
+  createKubeClient,
+  kubeConfigFor,
+  loadScenario,
+  renderScenario,
+  type Manifest,
+} from '../../../../shared/deploy/index.js';
+import {
+  startKubernetesEmulator,
+  type KubernetesEmulator,
+  type RecordedRequest,
+} from '../../../../local/emulators/kubernetes/index.js';
+import { listen } from '../../../support/http-server.js';
+import { fakeLauncher } from '../../local/emulators/kubernetes/fake-launcher.js';
+
+const IMAGE = `registry.local/tfs@sha256:${'c'.repeat(64)}`;
+let emulator: KubernetesEmulator;
+let workDir: string;
+const requests: RecordedRequest[] = [];
+
+beforeAll(async () => {
+  workDir = mkdtempSync(join(tmpdir(), 'modelship-kube-client-'));
+  emulator = await startKubernetesEmulator({
+    launcher: fakeLauncher().launcher,
+    workDir,
+    timeScale: 0.002,
+    onRequest: (r) => requests.push(r),
+  });
+});
+afterAll(async () => {
+  await emulator.stop();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('createKubeClient', () => {
+  it('sends discovery once per API group, then one server-side apply PATCH per object', async () => {
+    const manifests = renderScenario(await loadScenario('2n-8c-64r-interop8-batch'), IMAGE, { replicas: 1 });
+    requests.length = 0;
+    const applied = await createKubeClient(emulator.kubeConfig()).apply(manifests);
+
+    const apply = (path: string) => ({
+      method: 'PATCH',
+      path,
+      query: { fieldManager: 'modelship', force: 'true' },
+      contentType: 'application/apply-patch+yaml',
+    });
+    expect(requests.map(({ body: _body, ...r }) => r)).toEqual([
+      { method: 'GET', path: '/api/v1', query: {} },
+      apply('/api/v1/namespaces/default/configmaps/tfs-server-batching'),
+      { method: 'GET', path: '/apis/apps/v1', query: {} },
+      apply('/apis/apps/v1/namespaces/default/deployments/tfs-server'),
+      apply('/api/v1/namespaces/default/services/tfs-server'),
+      apply('/api/v1/namespaces/default/services/tfs-server-headless'),
+    ]);
+    // Each body is the manifest itself, as JSON (a subset of YAML).
+    const bodies = requests.filter((r) => r.method === 'PATCH').map((r) => JSON.parse(r.body ?? '') as Manifest);
+    expect(bodies).toEqual(manifests);
+    expect(applied.map((o) => [o.kind, o.metadata?.managedFields?.[0]?.manager])).toEqual([
+      ['ConfigMap', 'modelship'],
+      ['Deployment', 'modelship'],
+      ['Service', 'modelship'],
+      ['Service', 'modelship'],
+    ]);
+  });
+
+  it('reads objects, lists pods by label, and reads a missing object as undefined', async () => {
+    const kube = createKubeClient(emulator.kubeConfig());
+    expect((await kube.readDeployment('default', 'tfs-server'))?.metadata?.generation).toBe(1);
+    expect(await kube.readDeployment('default', 'no-such-thing')).toBeUndefined();
+    expect(await kube.readService('elsewhere', 'tfs-server')).toBeUndefined();
+    expect(await kube.listPods('default', 'app=nothing-here')).toEqual([]);
+  });
+
+  it("keeps the API server's words for a refused object, and does not call it transient", async () => {
+    const [deployment] = renderScenario(await loadScenario('2n-8c-16r-interop4'), IMAGE).filter(
+      (m) => m.kind === 'Deployment',
+    );
+    const bad = structuredClone(deployment) as Manifest & {
+      spec: { template: { metadata: { labels: Record<string, string> } } };
+    };
+    bad.spec.template.metadata.labels = { app: 'other' };
+    const error = await createKubeClient(emulator.kubeConfig())
+      .apply([bad])
+      .catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(ModelshipError);
+    expect(error).not.toBeInstanceOf(TransientError);
+    expect((error as Error).message).toBe(
+      'applying Deployment default/tfs-server: the Kubernetes API answered 422 Invalid: Deployment "tfs-server" is invalid: ' +
+        'spec.template.metadata.labels: Invalid value: `selector` does not match template `labels`',
+    );
+  });
+
+  it('calls a 5xx or an unreachable server transient', async () => {
+    const server = await listen(
+      createServer((req, res) => {
+        if (req.url === '/api/v1') {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(
+            JSON.stringify({
+              kind: 'APIResourceList',
+              groupVersion: 'v1',
+              resources: [{ name: 'configmaps', kind: 'ConfigMap', namespaced: true, verbs: [] }],
+            }),
+          );
+        } else
+          res
+            .writeHead(503, { 'content-type': 'application/json' })
+            .end('{"kind":"Status","message":"etcd is down","reason":"ServiceUnavailable"}');
+      }),
+    );
+    const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'default' }, data: {} };
+    const down = createKubeClient(kubeConfigFor({ name: 'down', server: server.url }));
+    await expect(down.apply([configMap])).rejects.toThrow(
+      new TransientError(
+        'applying ConfigMap default/x: the Kubernetes API answered 503 ServiceUnavailable: etcd is down',
+      ),
+    );
+    await server.close();
+    await expect(down.apply([configMap])).rejects.toBeInstanceOf(TransientError);
+  });
+});
