@@ -1,0 +1,100 @@
+import type { Server } from 'node:http';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { kubeConfigFor } from '../../../shared/deploy/kube-config.js';
+import { createApiServer, type RecordedRequest } from './api-server.js';
+import { DeploymentController } from './deployment-controller.js';
+import { LoadBalancers } from './load-balancer.js';
+import { ObjectStore } from './object-store.js';
+import type { PodLauncher } from './pod-launcher.js';
+
+/**
+ * A Kubernetes API emulator for the local stack and the tests: the API server (api-server.ts), a Deployment
+ * controller that runs pods through a launcher (deployment-controller.ts, emulated-pod.ts) and loopback load
+ * balancers (load-balancer.ts). Clients reach it through an ordinary KubeConfig, so the deployer's code is the
+ * same here and on GKE. `stop()` stops every container it started and waits for each to exit.
+ */
+
+export interface KubernetesEmulatorOptions {
+  launcher: PodLauncher;
+  /** Pod logs and projected volumes go under here. */
+  workDir: string;
+  /** Multiplies every Kubernetes duration (probe periods, deadlines, grace periods, back-off): 0.01 runs 100× faster. */
+  timeScale?: number;
+  /** How often the controller looks at the time-driven parts (minReadySeconds, progress deadlines). */
+  tickMs?: number;
+  port?: number;
+  onRequest?: (request: RecordedRequest) => void;
+}
+
+export interface KubernetesEmulator {
+  /** `http://127.0.0.1:PORT` */
+  readonly url: string;
+  readonly store: ObjectStore;
+  readonly controller: DeploymentController;
+  kubeConfig(namespace?: string): KubeConfig;
+  /** The PIDs of the containers running now. */
+  pids(): number[];
+  stop(): Promise<void>;
+}
+
+export * from './api-server.js';
+export * from './deployment-controller.js';
+export * from './emulated-pod.js';
+export * from './object-store.js';
+export * from './pod-launcher.js';
+export * from './tfs-sim-launcher.js';
+
+export async function startKubernetesEmulator(options: KubernetesEmulatorOptions): Promise<KubernetesEmulator> {
+  const store = new ObjectStore();
+  let scheduled = false;
+  let stopped = false;
+  let stopping: Promise<void> | undefined;
+  const controller: DeploymentController = new DeploymentController({
+    store,
+    launcher: options.launcher,
+    workDir: options.workDir,
+    timeScale: options.timeScale ?? 1,
+    changed: () => schedule(),
+  });
+  const balancers = new LoadBalancers(store, (namespace, selector) => controller.readyPods(namespace, selector));
+  function schedule(): void {
+    if (scheduled || stopped) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      if (stopped) return;
+      controller.reconcile();
+      void balancers.sync();
+    });
+  }
+  const unsubscribe = store.onChange((o) => o.kind !== 'Pod' && schedule());
+  const tick = setInterval(schedule, options.tickMs ?? 100);
+
+  const server: Server = createApiServer({ store, ...(options.onRequest ? { onRequest: options.onRequest } : {}) });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+
+  return {
+    url,
+    store,
+    controller,
+    kubeConfig: (namespace) =>
+      kubeConfigFor({ name: 'modelship-emulator', server: url, ...(namespace ? { namespace } : {}) }),
+    pids: () => [...controller.pods.values()].map((p) => p.pid).filter((p): p is number => p !== undefined),
+    stop() {
+      stopping ??= (async () => {
+        stopped = true;
+        clearInterval(tick);
+        unsubscribe();
+        await controller.stop();
+        await balancers.close();
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      })();
+      return stopping;
+    },
+  };
+}
