@@ -7,6 +7,7 @@ import { createGithubWebhook } from './github-webhook.js';
 import { loadConfig } from '../shared/config.js';
 import { createReportResults, reportResultsDeps } from './report-results.js';
 import { createLaunchLoadTest, launchLoadTestDeps } from './launch-load-test.js';
+import { createDeployScenario, deployScenarioDeps } from './deploy-scenario.js';
 import { bakeModelDeps, createBakeModel } from './bake-model.js';
 import { createOnBuildFinished, onBuildFinishedDeps } from './on-build-finished.js';
 
@@ -24,6 +25,7 @@ const webhookDeps = once(() => ({
 const reportDeps = once(() => reportResultsDeps());
 
 const launchDeps = once(() => launchLoadTestDeps());
+const deployDeps = once(() => deployScenarioDeps());
 const bakeDeps = once(() => bakeModelDeps());
 const buildFinishedDeps = once(() => onBuildFinishedDeps());
 
@@ -31,6 +33,7 @@ const builders: Record<string, () => unknown> = {
   githubWebhook: webhookDeps,
   bakeModel: bakeDeps,
   onBuildFinished: buildFinishedDeps,
+  deployScenario: deployDeps,
   launchLoadTest: launchDeps,
   reportResults: reportDeps,
 };
@@ -41,6 +44,7 @@ functions.http(
 );
 functions.cloudEvent('bakeModel', createBakeModel(bakeDeps));
 functions.cloudEvent('onBuildFinished', createOnBuildFinished(buildFinishedDeps));
+functions.cloudEvent('deployScenario', createDeployScenario(deployDeps));
 functions.cloudEvent('launchLoadTest', createLaunchLoadTest(launchDeps));
 functions.cloudEvent('reportResults', createReportResults(reportDeps));
 

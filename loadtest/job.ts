@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runLoadTest, type LoadTestDeps } from './engine.js';
 import { loadTestOptions, type LoadTestOptions } from './options.js';
 import { exitCode, type Summary } from './summary.js';
@@ -12,8 +14,9 @@ export interface JobDeps extends LoadTestDeps {
   readonly reportSink?: ReportSink;
 }
 
-/** Cloud Run tasks have no terminal: results go to a directory even when --out is not given. */
-export const JOB_OUT_DIR = '/tmp/loadtest';
+/** Cloud Run tasks have no terminal: results go to a directory of the execution even when --out is not given. */
+export const jobOutDir = (env: NodeJS.ProcessEnv): string =>
+  join(tmpdir(), `loadtest-${env.CLOUD_RUN_EXECUTION ?? process.pid}`);
 
 /**
  * The Cloud Run job's program and `modelship loadtest` alike: options from args, then MODELSHIP_* env (the
@@ -26,7 +29,7 @@ export async function runLoadTestJob(
 ): Promise<number> {
   const parsed = loadTestOptions(values, env);
   const options: LoadTestOptions =
-    parsed.out === undefined && env.CLOUD_RUN_JOB ? { ...parsed, out: JOB_OUT_DIR } : parsed;
+    parsed.out === undefined && env.CLOUD_RUN_JOB ? { ...parsed, out: jobOutDir(env) } : parsed;
   const summary = await runLoadTest(options, deps);
   await deps.reportSink?.(summary, { outDir: options.out });
   return exitCode(summary);

@@ -49,6 +49,8 @@ export interface ReleaseServer {
   /** GITHUB_API_URL */
   apiUrl: string;
   addRelease(o: { repository: string; tag: string; assets: ReleaseAssetInput[]; token?: string }): ServedRelease;
+  /** The release's notes now (modelship writes its results there). */
+  notes(id: number): string | undefined;
   /** Every POST and PATCH received, in order. */
   readonly posts: readonly RecordedPost[];
   /** Resolves with the first recorded post matching `predicate` (already there or to come), or fails after `timeoutMs`. */
@@ -60,6 +62,8 @@ export interface ReleaseServer {
 
 interface Stored {
   release: ServedRelease;
+  /** The release notes, which modelship rewrites with its results (PATCH releases/ID). */
+  body: string;
   token: string | undefined;
   files: Map<number, ReleaseAssetInput>;
 }
@@ -74,8 +78,9 @@ const assetJson = (a: ServedAsset) => ({
   url: a.url,
   browser_download_url: a.browserDownloadUrl,
 });
-const releaseJson = (r: ServedRelease) => ({
+const releaseJson = (r: ServedRelease, body: string) => ({
   id: r.id,
+  body,
   tag_name: r.tag,
   name: r.tag,
   html_url: r.htmlUrl,
@@ -153,13 +158,18 @@ export async function startReleaseServer({ port = 0 }: { port?: number } = {}): 
       const path = new URL(req.url ?? '/', 'http://github').pathname;
       const api = /^\/api\/repos\/([^/]+\/[^/]+)\/(.*)$/.exec(path);
       if (api && (req.method === 'POST' || req.method === 'PATCH')) {
-        posts.push({
-          method: req.method,
-          path: path.slice('/api'.length),
-          repository: api[1] as string,
-          body: await readBody(req),
-        });
+        const body = await readBody(req);
+        posts.push({ method: req.method, path: path.slice('/api'.length), repository: api[1] as string, body });
         for (const w of waiters) w();
+        // Updating a release (its notes) as GitHub does: the new release comes back; writes need a token.
+        const edited = req.method === 'PATCH' && /^releases\/(\d+)$/.exec(api[2] ?? '')?.[1];
+        const target = edited && releases.find((r) => r.release.id === Number(edited));
+        if (target) {
+          if (!req.headers.authorization) return json(res, 401, { message: 'Requires authentication' });
+          const notes = (body as { body?: unknown } | undefined)?.body;
+          if (typeof notes === 'string') target.body = notes;
+          return json(res, 200, releaseJson(target.release, target.body));
+        }
         return json(res, 201, { id: posts.length, html_url: `${serverUrl}/${api[1]}` });
       }
       if (req.method !== 'GET') return json(res, 405, { message: 'Method Not Allowed' });
@@ -187,7 +197,7 @@ export async function startReleaseServer({ port = 0 }: { port?: number } = {}): 
             (r.release.id === Number(byId) || r.release.tag === decodeURIComponent(byTag ?? '\0')),
         );
         if (!stored || !authorized(stored, req)) return notFound(res);
-        return json(res, 200, releaseJson(stored.release));
+        return json(res, 200, releaseJson(stored.release, stored.body));
       }
       const download = /^\/([^/]+\/[^/]+)\/releases\/download\/([^/]+)\/([^/]+)$/.exec(path);
       const stored =
@@ -207,6 +217,7 @@ export async function startReleaseServer({ port = 0 }: { port?: number } = {}): 
     get downloads() {
       return downloads;
     },
+    notes: (id) => releases.find((r) => r.release.id === id)?.body,
     addRelease({ repository, tag, assets, token }) {
       const id = nextId++;
       const files = new Map<number, ReleaseAssetInput>();
@@ -229,7 +240,7 @@ export async function startReleaseServer({ port = 0 }: { port?: number } = {}): 
         private: Boolean(token),
         assets: served,
       };
-      releases.push({ release, token, files });
+      releases.push({ release, body: '', token, files });
       return release;
     },
     async waitForPost(predicate, timeoutMs = 10_000) {

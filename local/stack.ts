@@ -9,6 +9,8 @@ import { forkReady, type Child } from './child.js';
 import { emulatorPorts, type EmulatorPorts } from './emulator-ports.js';
 import { startFirestoreEmulator, startPubsubEmulator, type Emulator } from './emulators/google-sdk.js';
 import { startLocalBake, type LocalBake } from './emulators/cloudbuild/local-bake.js';
+import { startLocalDeploy, type LocalDeploy } from './local-deploy.js';
+import { startLocalLoadTests, type LocalLoadTests } from './local-load-test.js';
 
 export const LOCAL_PROJECT = 'modelship-local';
 
@@ -40,6 +42,10 @@ export interface LocalStack {
   pids: number[];
   /** The Cloud Build emulator, the release server and the image store, when bakeModel is served. */
   bake?: LocalBake;
+  /** The Kubernetes emulator, when deployScenario is served. */
+  deploy?: LocalDeploy;
+  /** The Cloud Run emulator and the report directory, when launchLoadTest is served. */
+  loadTests?: LocalLoadTests;
   stop(): Promise<void>;
 }
 
@@ -94,19 +100,45 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       stops.push(() => (bake as LocalBake).stop());
     }
 
+    const imageStore = bake?.imageStore ?? join(options.dir, 'images');
+    let deploy: LocalDeploy | undefined;
+    if (served.includes('deployScenario')) {
+      step('starting the Kubernetes emulator');
+      deploy = await startLocalDeploy({ dir: options.dir, imageStore, port: ports.kubernetes });
+      stops.push(() => (deploy as LocalDeploy).stop());
+    }
+    let loadTests: LocalLoadTests | undefined;
+    if (served.includes('launchLoadTest')) {
+      step('starting the Cloud Run emulator');
+      loadTests = await startLocalLoadTests({ dir: options.dir, port: ports.run, stackEnv: env });
+      stops.push(() => (loadTests as LocalLoadTests).stop());
+    }
+
     step('starting the functions');
     const functions: Child & { ready: string } = await forkReady<string>(
       distPath('local/functions-main.js'),
       ['--port', String(ports.functions), '--functions', served.join(',')],
       {
-        env: { ...process.env, ...env, ...bake?.env, ...options.functionsEnv },
+        env: { ...process.env, ...env, ...bake?.env, ...deploy?.env, ...loadTests?.env, ...options.functionsEnv },
         logFile: join(logDir, 'functions.log'),
       },
     );
     stops.push(() => functions.stop());
     pids.push(functions.pid);
     await pushToFunctions(pubsub, project, functions.ready, served);
-    return { project, env, functionsUrl: functions.ready, pubsub, firestore, logDir, pids, bake, stop: stopAll };
+    return {
+      project,
+      env,
+      functionsUrl: functions.ready,
+      pubsub,
+      firestore,
+      logDir,
+      pids,
+      bake,
+      deploy,
+      loadTests,
+      stop: stopAll,
+    };
   } catch (err) {
     await stopAll();
     throw err;

@@ -1,10 +1,25 @@
 import type { Command } from '../command.js';
-import { local } from './local.js';
 import { bake } from './bake.js';
-import { loadtestCommand } from './loadtest.js';
 import { compareCommand } from './compare.js';
-import { tfsSimCommand } from './tfs-sim.js';
+import { gcp } from './gcp.js';
+import { loadtestCommand } from './loadtest.js';
+import { local } from './local.js';
+import { redeployCommand } from './redeploy.js';
+import { renderCommand } from './render.js';
 import { runs } from './runs.js';
+import { scenariosCommand } from './scenarios.js';
+import { tfsSimCommand } from './tfs-sim.js';
 
-/** Every `modelship` sub-command, in the order `modelship --help` lists them. */
-export const commands: readonly Command[] = [local, bake, loadtestCommand, compareCommand, tfsSimCommand, runs];
+/** Every `modelship` sub-command, in the order `modelship --help` lists them (ARCHITECTURE.md's order). */
+export const commands: readonly Command[] = [
+  local,
+  loadtestCommand,
+  compareCommand,
+  tfsSimCommand,
+  scenariosCommand,
+  renderCommand,
+  redeployCommand,
+  runs,
+  gcp,
+  bake,
+];

@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  ACTION_KINDS,
+  createProcessRunner,
+  gcpApply,
+  gcpCheck,
+  gcpPlan,
+  type ActionKind,
+  type GcpDeps,
+  type GcpOptions,
+} from '../../shared/gcp-deploy/index.js';
+import { packageRoot } from '../../shared/paths.js';
+import { UsageError, parseOptions, type Command } from '../command.js';
+
+const usage = `Usage: modelship gcp plan|apply|check [--config FILE] [--only KINDS] [--load-test-image IMAGE]
+
+Provisions and deploys the pipeline to Google Cloud from a small config file (see modelship.config.example.yaml).
+  plan    prints every action, as the exact gcloud and kubectl commands apply would run; runs nothing
+  apply   runs the plan: each action reads its resource first and changes it only when missing or different,
+          so a second apply changes nothing; at the end, prints the webhook settings to enter in GitHub
+  check   verifies that each piece exists, matches the config and can be reached; changes nothing
+
+Options:
+  --config FILE            the deploy configuration (default modelship.config.yaml)
+  --only KINDS             only these kinds of actions, comma separated: ${ACTION_KINDS.join(', ')}
+                           (CI deploys new code with --only code)
+  --load-test-image IMAGE  a load-test image already pushed (CI builds its own) instead of building one
+  --state-dir DIR          local files of apply, such as the cluster's kubeconfig (default .modelship/gcp)
+
+Commands run gcloud and kubectl as the signed-in account (gcloud auth login), which must own the project.`;
+
+function parseKinds(value: string | undefined): ActionKind[] | undefined {
+  if (value === undefined) return undefined;
+  const kinds = value.split(',').map((k) => k.trim());
+  const unknown = kinds.filter((k) => !(ACTION_KINDS as readonly string[]).includes(k));
+  if (unknown.length)
+    throw new UsageError(`--only: unknown kind ${unknown.join(', ')}; allowed: ${ACTION_KINDS.join(', ')}`);
+  return kinds as ActionKind[];
+}
+
+/** The command with its collaborators: the real gcloud in production, a fake in tests. */
+export function createGcpCommand(deps: GcpDeps, cwd: () => string = () => process.cwd()): Command {
+  return {
+    name: 'gcp',
+    summary: 'provision and deploy the pipeline to Google Cloud (plan, apply, check)',
+    usage,
+    async run(argv) {
+      const { values, positionals } = parseOptions(
+        argv,
+        {
+          config: { type: 'string', default: 'modelship.config.yaml' },
+          only: { type: 'string' },
+          'load-test-image': { type: 'string' },
+          'state-dir': { type: 'string', default: join('.modelship', 'gcp') },
+        },
+        true,
+      );
+      const [action, ...extra] = positionals;
+      if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}'`);
+      const only = parseKinds(values.only);
+      const options: GcpOptions = {
+        configFile: resolve(cwd(), values.config),
+        sourceRoot: packageRoot,
+        cwd: cwd(),
+        stateDir: resolve(cwd(), values['state-dir']),
+        ...(only ? { only } : {}),
+        ...(values['load-test-image'] ? { loadTestImage: values['load-test-image'] } : {}),
+      };
+      if (action === 'plan') return gcpPlan(options, deps.print);
+      if (action === 'apply') return gcpApply(options, deps);
+      if (action === 'check') return gcpCheck(options, deps);
+      throw new UsageError(action ? `unknown action '${action}'` : 'an action is required: plan, apply or check');
+    },
+  };
+}
+
+export const gcp: Command = createGcpCommand({
+  run: createProcessRunner(),
+  newSecret: () => randomBytes(32).toString('hex'),
+  sleep: (ms) => sleep(ms),
+  fetch: (...args) => fetch(...args),
+  print: (line) => console.log(line),
+});

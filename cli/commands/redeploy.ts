@@ -1,0 +1,44 @@
+import { Firestore } from '@google-cloud/firestore';
+import { PubSub } from '@google-cloud/pubsub';
+import { loadConfig } from '../../shared/config.js';
+import { createPublisher } from '../../shared/gcp/publisher.js';
+import { redeploy } from '../../shared/redeploy.js';
+import { createFirestoreStore } from '../../shared/store.js';
+import { TOPICS } from '../../shared/topics.js';
+import { UsageError, parseOptions, type Command } from '../command.js';
+
+const usage = `Usage: modelship redeploy --scenario NAME [--image REGISTRY/PATH@sha256:DIGEST]
+
+Deploys a serving scenario again (and load-tests it) by publishing DeployRequested to the '${TOPICS.deployRequested}'
+topic of GOOGLE_CLOUD_PROJECT. Without --image, the image of the last deployment that succeeded is used.
+The scenario and the image are checked here, before anything is published. 'modelship scenarios' lists scenarios.
+
+Options:
+  --scenario NAME   a scenario of scenarios/ (e.g. 2n-8c-16r-interop4)
+  --image IMAGE     an image by digest`;
+
+export const redeployCommand: Command = {
+  name: 'redeploy',
+  summary: 'deploy and load-test a scenario again, by message (the last good image unless --image)',
+  usage,
+  async run(argv) {
+    const { values } = parseOptions(argv, { scenario: { type: 'string' }, image: { type: 'string' } });
+    if (!values.scenario) throw new UsageError('--scenario is required');
+    const { GOOGLE_CLOUD_PROJECT: projectId, K8S_NAMESPACE } = loadConfig(['GOOGLE_CLOUD_PROJECT', 'K8S_NAMESPACE']);
+    const db = new Firestore({ projectId });
+    const pubsub = new PubSub({ projectId });
+    try {
+      const message = await redeploy(
+        { scenario: values.scenario, namespace: K8S_NAMESPACE, ...(values.image ? { image: values.image } : {}) },
+        { store: createFirestoreStore(db), publish: createPublisher(pubsub) },
+      );
+      console.log(
+        `published DeployRequested: run ${message.runId}, scenario ${message.scenario}, image ${message.image}`,
+      );
+      console.log(`follow it with: modelship runs show ${message.runId}`);
+      return 0;
+    } finally {
+      await Promise.all([db.terminate(), pubsub.close()]);
+    }
+  },
+};

@@ -1,0 +1,49 @@
+import { ClusterManagerClient } from '@google-cloud/container';
+import { KubeConfig } from '@kubernetes/client-node';
+import { loadConfig } from '../shared/config.js';
+import {
+  clusterAccess,
+  createKubeClient,
+  gkeKubeConfig,
+  systemClock,
+  type KubeClient,
+} from '../shared/deploy/index.js';
+import { DEPLOY_SETTINGS, handleDeployRequested, type DeployRequestedDeps } from '../shared/deploy-requested.js';
+import { ConfigError } from '../shared/errors.js';
+import { DeployRequested } from '../shared/messages.js';
+import { commonDeps } from './deps.js';
+import { eventFunction } from './event-function.js';
+
+/**
+ * The cluster client: from KUBECONFIG when it is set (kind, minikube, the local stack), otherwise from GKE_CLUSTER
+ * through the Container API and a fresh access token, built per invocation since the token is short-lived.
+ */
+export function kubeFromConfig(env: NodeJS.ProcessEnv = process.env): () => Promise<KubeClient> {
+  const { GKE_CLUSTER, KUBECONFIG, K8S_NAMESPACE } = loadConfig(['GKE_CLUSTER', 'KUBECONFIG', 'K8S_NAMESPACE'], env);
+  if (KUBECONFIG) {
+    return async () => {
+      const kc = new KubeConfig();
+      kc.loadFromFile(KUBECONFIG);
+      return createKubeClient(kc);
+    };
+  }
+  if (!GKE_CLUSTER) throw new ConfigError(['GKE_CLUSTER is not set: the cluster to deploy to (or set KUBECONFIG)']);
+  const access = clusterAccess(new ClusterManagerClient());
+  return async () => createKubeClient(await gkeKubeConfig(access, GKE_CLUSTER, K8S_NAMESPACE));
+}
+
+export function deployScenarioDeps(env: NodeJS.ProcessEnv = process.env): DeployRequestedDeps {
+  const { store, log, publish } = commonDeps('deployScenario', env);
+  return {
+    config: loadConfig(DEPLOY_SETTINGS, env),
+    store,
+    log,
+    publish,
+    clock: systemClock,
+    kube: kubeFromConfig(env),
+  };
+}
+
+/** On `deploy-requested`: the scenario rolled out on the cluster, then `load-test-requested` or `pipeline-failed`. */
+export const createDeployScenario = (deps: () => DeployRequestedDeps) =>
+  eventFunction('deployScenario', DeployRequested, deps, handleDeployRequested);

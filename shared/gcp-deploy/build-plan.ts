@@ -1,0 +1,84 @@
+import type { Action, Lookup, Plan } from './action.js';
+import type { GcpConfig } from './config-schema.js';
+import { functionSpecs } from './function-specs.js';
+import { gcloudValue } from './gcloud-args.js';
+import { grantAction } from './iam.js';
+import { grants, subscriptionGrant } from './grants.js';
+import { resourceNames } from './names.js';
+import { clusterActions, kubeconfigLookup } from './plan-cluster.js';
+import { foundationActions } from './plan-foundation.js';
+import { requirements } from './plan-requirements.js';
+import { functionActions, subscriptionLookupName, subscriptionLookups } from './plan-functions.js';
+import { digestLookup, imageByDigest, loadTestActions, loadTestImageRef } from './plan-load-test.js';
+
+/**
+ * The whole plan, in the order apply runs it: prerequisites and APIs, then storage, messaging and identities,
+ * the rights on them, the cluster's RBAC, the load-test job, the functions, and last what exists only once the
+ * functions do (their invoker rights and the subscriptions Eventarc made). Building it reads nothing: `plan`
+ * works offline and prints exactly what `apply` would run.
+ */
+
+export interface PlanInputs {
+  /** The directory deployed as the functions' source and built into the load-test image. */
+  sourceDir: string;
+  /** The hash of that source (see source-hash.ts). */
+  sourceHash: string;
+  /** Where apply keeps local files (the cluster's kubeconfig). */
+  stateDir: string;
+  /** A load-test image built elsewhere (CI); otherwise apply builds it. */
+  loadTestImage?: string;
+}
+
+const PROJECT_NUMBER_LOOKUP = 'PROJECT_NUMBER';
+export const WEBHOOK_URL_LOOKUP = 'WEBHOOK_URL';
+
+export function buildPlan(config: GcpConfig, inputs: PlanInputs): Plan {
+  const names = resourceNames(config);
+  const loadTestInputs = { ...inputs, ...(inputs.loadTestImage ? { image: inputs.loadTestImage } : {}) };
+  const image = loadTestImageRef(config, names, loadTestInputs);
+  const specs = functionSpecs(config, names, imageByDigest(image));
+  const all = grants(config, names, specs).map((grant) => ({ grant, action: grantAction(grant, config.project) }));
+  const grantsOn = (...kinds: string[]) => all.filter((g) => kinds.includes(g.grant.on.kind)).map((g) => g.action);
+  const { deploys, subscriptions } = functionActions(config, names, specs, inputs);
+  const events = specs.filter((f) => f.trigger !== 'http');
+
+  const actions: Action[] = [
+    ...requirements(config, names),
+    ...foundationActions(config, names),
+    ...grantsOn('project', 'topic', 'secret', 'repository', 'bucket', 'service-account'),
+    ...clusterActions(config, names),
+    ...loadTestActions(config, names, loadTestInputs),
+    ...grantsOn('job'),
+    ...deploys,
+    ...grantsOn('function'),
+    ...events.flatMap((f, i) => [
+      subscriptions[i] as Action,
+      grantAction(subscriptionGrant(`\${${subscriptionLookupName(f)}}`, f.entryPoint), config.project),
+    ]),
+  ];
+
+  const lookups: Lookup[] = [
+    {
+      name: PROJECT_NUMBER_LOOKUP,
+      description: `the number of project ${config.project}`,
+      command: { argv: ['gcloud', 'projects', 'describe', config.project, '--format=value(projectNumber)'] },
+    },
+    {
+      name: WEBHOOK_URL_LOOKUP,
+      description: 'the URL of the webhook function',
+      command: gcloudValue(
+        config.project,
+        'url',
+        'functions',
+        'describe',
+        names.webhookFunction,
+        '--gen2',
+        `--region=${config.region}`,
+      ),
+    },
+    kubeconfigLookup(config, names, inputs.stateDir),
+    digestLookup(config, image),
+    ...events.flatMap((f) => subscriptionLookups(config, f)),
+  ];
+  return { actions, lookups: Object.fromEntries(lookups.map((l) => [l.name, l])) };
+}
