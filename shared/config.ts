@@ -151,6 +151,11 @@ export const SETTINGS = {
       .string()
       .regex(/^(gs:\/\/[a-z0-9][a-z0-9._-]{1,220}(\/.*)?|file:\/\/\/.+)$/, 'must be gs://BUCKET[/PATH] or file:///DIR'),
   }),
+  SCENARIOS_DIR: setting({
+    doc: "A directory of scenario files to use instead of modelship's scenarios/.",
+    schema: z.string(),
+    default: '',
+  }),
   MAX_WEBHOOK_BYTES: setting({ doc: 'Largest webhook body accepted.', schema: positiveInt, default: '1048576' }),
   MODELSHIP_IMAGE: setting({
     doc: 'The modelship image (built by cloudbuild/load-tester.yaml): the bake steps run its `modelship bake` command.',

@@ -8,11 +8,20 @@ const ICON: Record<string, string> = { running: '…', succeeded: '✓', failed:
 export const formatMs = (ms: number | undefined): string =>
   ms === undefined ? '' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 
+/** The details worth a glance, in this order; URLs and the rest are in `modelship runs show`. */
+const GLANCE = ['scenario', 'buildId', 'image', 'endpoint', 'execution', 'releaseUrl'] as const;
+
+/** Digests and resource names are long: their ends tell them apart. */
+function glance(key: string, value: unknown): string {
+  const text = String(value);
+  if (key === 'image') return text.replace(/@sha256:([a-f0-9]{12})[a-f0-9]+$/, '@sha256:$1…');
+  if (key === 'execution') return text.split('/').at(-1) ?? text;
+  return text;
+}
+
 export function stageLine(stage: string, record: StageRecord): string {
-  const details = Object.entries(record.details ?? {})
-    .filter(([, v]) => typeof v === 'string' || typeof v === 'number')
-    .slice(0, 4)
-    .map(([k, v]) => `${k}=${String(v)}`)
+  const details = GLANCE.filter((k) => record.details?.[k] !== undefined)
+    .map((k) => `${k}=${glance(k, record.details?.[k])}`)
     .join(' ');
   const reason = record.reason ? `: ${record.reason}` : '';
   return `${ICON[record.status] ?? '?'} ${stage.padEnd(9)} ${formatMs(record.durationMs).padStart(8)}  ${details}${reason}`;

@@ -1,24 +1,66 @@
 import { resolve } from 'node:path';
-import { runDemo } from '../../local/demo.js';
+import { releaseTarball, sampleReleaseTarball } from '../../local/release-tarball.js';
+import { runLocalRelease } from '../../local/local-release.js';
+import { parseDuration } from '../../loadtest/duration.js';
 import { UsageError, parseOptions, type Command } from '../command.js';
 
 const usage = `Usage: modelship local demo [--dir DIR]
+       modelship local release --model DIR|TARBALL [--scenario NAME] [--duration D] [--users N] [--dir DIR]
 
-Runs the pipeline on this machine, on the Google Cloud SDK's emulators and modelship's own (ports from
-firebase.json). 'demo' (what npm start runs) publishes a release of a generated sample model and follows it.
+Runs the whole pipeline on this machine: the Google Cloud SDK's Pub/Sub and Firestore emulators, modelship's
+emulators of Cloud Build, Kubernetes and Cloud Run, a stand-in for GitHub, and every function on 127.0.0.1 (ports
+from firebase.json). A release is published with the model as its asset, the signed webhook is sent, and the run is
+followed stage by stage: received, baking, deploying, load testing, reported.
+
+  demo      the sample model (a generated SavedModel with the seed's ResNet50 signature); what npm start runs
+  release   your own SavedModel: a directory (with or without its version directory) or a .tar.gz
+
+Exit code: 0 when the run succeeded; otherwise 1, with the stage that failed and why.
 
 Options:
-  --dir DIR   where logs and local state go (default .modelship)`;
+  --model PATH      the SavedModel to release
+  --scenario NAME   the serving scenario (default 2n-8c-16r-interop4; modelship scenarios lists them)
+  --duration D      load test duration (default 10s)
+  --users N         load test users (default 20)
+  --dir DIR         where logs, images and reports go (default .modelship)`;
 
 export const local: Command = {
   name: 'local',
   summary: 'run the whole pipeline on this machine (npm start runs its demo)',
   usage,
   async run(argv) {
-    const { values, positionals } = parseOptions(argv, { dir: { type: 'string', default: '.modelship' } }, true);
-    const [action] = positionals;
-    if (action !== 'demo') throw new UsageError(action ? `unknown action '${action}'` : 'an action is required');
-    console.log('modelship local demo');
-    return runDemo({ dir: resolve(values.dir), print: (line) => console.log(line) });
+    const { values, positionals } = parseOptions(
+      argv,
+      {
+        dir: { type: 'string', default: '.modelship' },
+        model: { type: 'string' },
+        scenario: { type: 'string' },
+        duration: { type: 'string', default: '10s' },
+        users: { type: 'string', default: '20' },
+      },
+      true,
+    );
+    const [action, ...extra] = positionals;
+    if (extra.length) throw new UsageError(`unexpected '${extra.join(' ')}'`);
+    if (action !== 'demo' && action !== 'release')
+      throw new UsageError(action ? `unknown action '${action}'` : 'an action is required');
+    if (action === 'release' && !values.model) throw new UsageError('local release needs --model DIR|TARBALL');
+    const durationMs = parseDuration(values.duration);
+    if (durationMs === undefined || durationMs < 1000)
+      throw new UsageError(`--duration must be a duration of at least 1s, such as 30s or 2m, not '${values.duration}'`);
+    const users = Number(values.users);
+    if (!Number.isInteger(users) || users < 1)
+      throw new UsageError(`--users must be a positive whole number, not '${values.users}'`);
+    console.log(`modelship local ${action}`);
+    const tarball = values.model ? await releaseTarball(resolve(values.model)) : await sampleReleaseTarball();
+    const { code } = await runLocalRelease({
+      dir: resolve(values.dir),
+      tarball,
+      ...(values.scenario ? { scenario: values.scenario } : {}),
+      durationS: Math.ceil(durationMs / 1000),
+      users,
+      print: (line) => console.log(line),
+    });
+    return code;
   },
 };

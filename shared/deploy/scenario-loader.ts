@@ -10,7 +10,8 @@ import { resolveScenario, SCENARIO_NAME, ScenarioFileSchema, type Scenario } fro
 
 export const DEFAULT_SCENARIO = '2n-8c-16r-interop4';
 
-export const scenariosDir = (): string => join(packageRoot, 'scenarios');
+/** The scenarios: SCENARIOS_DIR when set (a team's own), else the ones shipped in scenarios/. */
+export const scenariosDir = (): string => process.env.SCENARIOS_DIR || join(packageRoot, 'scenarios');
 
 /** A scenario name that names no file: the message lists the ones there are. */
 export class UnknownScenarioError extends ModelshipError {

@@ -101,8 +101,15 @@ export async function startRunEmulator(options: RunEmulatorOptions): Promise<Run
 
     const fd = openSync(logFile, 'a');
     const [command = '', ...commandArgs] = job.command;
+    // The variables Cloud Run sets in every task.
+    const runtime = {
+      CLOUD_RUN_JOB: request.name.split('/').at(-1) ?? '',
+      CLOUD_RUN_EXECUTION: id,
+      CLOUD_RUN_TASK_INDEX: '0',
+      CLOUD_RUN_TASK_COUNT: '1',
+    };
     const child = spawn(command, [...commandArgs, ...args], {
-      env: { ...options.env, ...env },
+      env: { ...options.env, ...env, ...runtime },
       stdio: ['ignore', fd, fd],
     });
     closeSync(fd);

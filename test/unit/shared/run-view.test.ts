@@ -41,7 +41,7 @@ describe('run views', () => {
   it('shows every stage of a run with its time, details and reason', () => {
     const text = runDetail(ok);
     expect(text).toContain('✓ bake        65.3 s  buildId=b-1');
-    expect(text).toContain('✓ webhook      14 ms');
+    expect(text).toContain('✓ webhook      14 ms  ');
     expect(runDetail(failed)).toContain('✗ deploy      90.0 s  : ProgressDeadlineExceeded');
   });
 });

@@ -1,0 +1,141 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DEFAULT_SCENARIO } from '../shared/deploy/index.js';
+import { signBody } from '../shared/github/signature.js';
+import { formatMs } from '../shared/run-view.js';
+import type { RunRecord } from '../shared/store.js';
+import { followRun } from './follow-run.js';
+import { releasePayload } from './release-payload.js';
+import { startLocalStack, type LocalStack, type StackOptions } from './stack.js';
+
+export const LOCAL_REPOSITORY = 'modelship/sample-model';
+
+export interface LocalReleaseOptions extends Pick<StackOptions, 'dir' | 'ports' | 'emulatorHosts' | 'project'> {
+  /** The release asset: a SavedModel tarball. */
+  tarball: Buffer;
+  tag?: string;
+  scenario?: string;
+  durationS?: number;
+  users?: number;
+  thresholds?: string[];
+  /** More configuration of the functions (a test's SCENARIOS_DIR, say). */
+  functionsEnv?: Record<string, string>;
+  /** How often the same webhook delivery is sent (GitHub redelivers by hand; a duplicate must change nothing). */
+  deliveries?: number;
+  print: (line: string) => void;
+  timeoutMs?: number;
+}
+
+export interface LocalReleaseResult {
+  code: number;
+  run?: RunRecord;
+  stack?: LocalStack;
+  /** The release notes modelship wrote on the stand-in for GitHub. */
+  notes?: string;
+}
+
+const seconds = (since: number) => formatMs(performance.now() - since);
+
+/**
+ * `modelship local release` and `npm start`: the whole pipeline on this machine. The local stack comes up, a
+ * release with the model as its asset is published on the stand-in for GitHub, the signed webhook is sent, and the
+ * run is followed stage by stage until it is reported. Exit code 0 only when the run succeeded.
+ * `keep` leaves the stack running for the caller (tests read the emulators afterwards) and must stop it.
+ */
+export async function runLocalRelease(o: LocalReleaseOptions, keep = false): Promise<LocalReleaseResult> {
+  const t0 = performance.now();
+  const print = o.print;
+  const secret = randomBytes(32).toString('hex');
+  const scenario = o.scenario ?? DEFAULT_SCENARIO;
+  const stack = await startLocalStack({
+    dir: o.dir,
+    ...(o.ports ? { ports: o.ports } : {}),
+    ...(o.emulatorHosts ? { emulatorHosts: o.emulatorHosts } : {}),
+    ...(o.project ? { project: o.project } : {}),
+    functionsEnv: {
+      GITHUB_WEBHOOK_SECRET: secret,
+      ALLOWED_REPOSITORIES: LOCAL_REPOSITORY,
+      GITHUB_TOKEN: 'local-token',
+      DEPLOY_SCENARIOS: scenario,
+      LOAD_TEST_USERS: String(o.users ?? 20),
+      LOAD_TEST_SPAWN_RATE: String(o.users ?? 20),
+      LOAD_TEST_THINK_TIME_MS: '100',
+      LOAD_TEST_DURATION_S: String(o.durationS ?? 10),
+      LOAD_TEST_THRESHOLDS: (o.thresholds ?? ['errors<1%']).join(','),
+      ...o.functionsEnv,
+    },
+    onStep: (s) => print(`  … ${s}`),
+  });
+  let handedOver = false;
+  try {
+    const releases = stack.bake?.releases;
+    if (!releases) throw new Error('the local stack has no release server');
+    print(`  ✓ local stack up in ${seconds(t0)}; functions at ${stack.functionsUrl}; logs in ${stack.logDir}`);
+    const tag = o.tag ?? 'v1.0.0';
+    const release = releases.addRelease({
+      repository: LOCAL_REPOSITORY,
+      tag,
+      assets: [{ name: 'saved_model.tar.gz', content: o.tarball }],
+    });
+    const asset = release.assets[0];
+    if (!asset) throw new Error('the release has no asset');
+    const body = JSON.stringify(
+      releasePayload({
+        repository: LOCAL_REPOSITORY,
+        tag,
+        releaseId: release.id,
+        asset: { id: asset.id, name: asset.name, size: asset.size },
+        apiUrl: releases.apiUrl,
+        serverUrl: releases.serverUrl,
+      }),
+    );
+    const delivery = randomUUID();
+    let runId: string | undefined;
+    for (let i = 0; i < (o.deliveries ?? 1); i++) {
+      const res = await fetch(`${stack.functionsUrl}/githubWebhook`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'release',
+          'x-github-delivery': delivery,
+          'x-hub-signature-256': signBody(body, secret),
+        },
+        body,
+      });
+      const answer = (await res.json()) as { runId?: string };
+      print(
+        `  → release ${LOCAL_REPOSITORY}@${tag} (${asset.size} bytes) sent to githubWebhook: HTTP ${res.status} ${JSON.stringify(answer)}`,
+      );
+      runId ??= answer.runId;
+    }
+    handedOver = keep;
+    if (!runId) return { code: 1, ...(keep ? { stack } : {}) };
+
+    print(`  following run ${runId} (scenario ${scenario})`);
+    const run = await followRun(stack.firestore, runId, { print, timeoutMs: o.timeoutMs ?? 180_000 });
+    const notes = releases.notes(release.id);
+    const result = run.result as
+      | {
+          rps?: number;
+          p50Ms?: number;
+          p95Ms?: number;
+          p99Ms?: number;
+          failures?: number;
+          requests?: number;
+          reportUrl?: string;
+        }
+      | undefined;
+    if (run.status === 'succeeded' && result) {
+      print(`  ✓ run ${runId} succeeded in ${seconds(t0)}`);
+      print(
+        `    ${scenario}: ${result.rps?.toFixed(1)} requests/s, p50 ${result.p50Ms} ms, p95 ${result.p95Ms} ms, p99 ${result.p99Ms} ms, ${result.failures} errors of ${result.requests}`,
+      );
+      print(`    report: ${result.reportUrl}`);
+    } else {
+      print(`  ✗ run ${runId} failed at ${run.failure?.stage ?? '?'}: ${run.failure?.reason ?? run.status}`);
+      if (run.failure?.detailsUrl) print(`    details: ${run.failure.detailsUrl}`);
+    }
+    return { code: run.status === 'succeeded' ? 0 : 1, run, ...(notes ? { notes } : {}), ...(keep ? { stack } : {}) };
+  } finally {
+    if (!handedOver) await stack.stop();
+  }
+}

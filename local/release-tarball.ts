@@ -1,0 +1,29 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { directoryEntries, writeTarFile } from '../shared/bake/tar-writer.js';
+import { writeFixtureSavedModel } from '../shared/tfserving/index.js';
+
+/** A release asset from a SavedModel: a tarball as it is, or a directory packed as `tar czf` would pack it. */
+export async function releaseTarball(model: string): Promise<Buffer> {
+  if (!(await stat(model)).isDirectory()) return readFile(model);
+  const dir = await mkdtemp(join(tmpdir(), 'modelship-release-'));
+  try {
+    const file = join(dir, 'saved_model.tar.gz');
+    await writeTarFile(directoryEntries(model), file, { gzip: true });
+    return await readFile(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The sample release of the demo: a generated SavedModel with the seed's signature, in version directory 1/. */
+export async function sampleReleaseTarball(): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'modelship-sample-'));
+  try {
+    await writeFixtureSavedModel(dir, { version: 1, variablesBytes: 4096 });
+    return await releaseTarball(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
