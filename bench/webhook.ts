@@ -21,6 +21,7 @@ const secret = randomBytes(32).toString('hex');
 const stack = await startLocalStack({
   dir: mkdtempSync(join(tmpdir(), 'modelship-bench-')),
   ports: { pubsub: 0, firestore: 0, functions: 0 },
+  functions: ['githubWebhook'],
   functionsEnv: { GITHUB_WEBHOOK_SECRET: secret, ALLOWED_REPOSITORIES: REPO },
 });
 const pinned = pin(process.pid, 0);

@@ -3,9 +3,9 @@ import { PIPELINE_STAGES } from '../shared/messages.js';
 import { stageLine } from '../shared/run-view.js';
 import type { RunRecord, StageRecord } from '../shared/store.js';
 
-/** A run is over when it has failed, or when its report is written. */
+/** A run is over when it has an outcome and reportResults has written it (on the release too). */
 export const isOver = (run: RunRecord): boolean =>
-  run.status === 'failed' || (run.status === 'succeeded' && run.stages.report?.status === 'succeeded');
+  run.status !== 'running' && (run.stages.report?.status === 'succeeded' || run.stages.report?.status === 'failed');
 
 /**
  * Follows a run through its Firestore document (a snapshot listener: each change arrives as it is written), prints

@@ -1,0 +1,162 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CloudBuildClient } from '@google-cloud/cloudbuild';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { followRun } from '../../../local/follow-run.js';
+import { runLocalRelease, type LocalReleaseOptions } from '../../../local/local-release.js';
+import { sampleReleaseTarball } from '../../../local/release-tarball.js';
+import { clientOptions } from '../../../shared/gcp/client-options.js';
+import { createPublisher } from '../../../shared/gcp/publisher.js';
+import { redeploy } from '../../../shared/redeploy.js';
+import { createFirestoreStore } from '../../../shared/store.js';
+
+/**
+ * The end-to-end tests of issue 7: the whole pipeline on this machine, from the signed webhook to the results on the
+ * release, on the real Pub/Sub and Firestore emulators (shared with the suite, one project per test) and modelship's
+ * emulators of Cloud Build, Kubernetes and Cloud Run.
+ */
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+let projects = 0;
+async function release(o: Partial<LocalReleaseOptions> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'modelship-e2e-'));
+  dirs.push(dir);
+  const lines: string[] = [];
+  const result = await runLocalRelease(
+    {
+      dir,
+      tarball: await sampleReleaseTarball(),
+      ports: { functions: 0, cloudbuild: 0, kubernetes: 0, run: 0, releases: 0 },
+      emulatorHosts: { pubsub: inject('pubsubHost'), firestore: inject('firestoreHost') },
+      project: `e2e-${process.pid}-${++projects}`,
+      durationS: 3,
+      users: 5,
+      timeoutMs: 90_000,
+      print: (l) => lines.push(l),
+      ...o,
+    },
+    true,
+  );
+  const stack = result.stack;
+  if (!stack) throw new Error(`the stack was not handed over:\n${lines.join('\n')}`);
+  return { ...result, stack, out: lines.join('\n') };
+}
+
+/** A scenario whose pods never serve: its model name is not the image's, so TF Serving never loads anything. */
+function scenariosWithABrokenOne(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'modelship-scenarios-'));
+  dirs.push(dir);
+  const write = (name: string, model: string, deadlineS: number) =>
+    writeFileSync(
+      join(dir, `${name}.yaml`),
+      [
+        `description: "${name}, for the end-to-end tests"`,
+        'replicas: 1',
+        'node: { machineType: n2-custom-2-4096 }',
+        `tfserving: { modelName: ${model}, interOpParallelism: 2 }`,
+        `probes: { startupSeconds: ${deadlineS}, periodSeconds: 1 }`,
+        `rollout: { progressDeadlineSeconds: ${deadlineS + 30}, preStopSleepSeconds: 0, terminationGracePeriodSeconds: 5 }`,
+      ].join('\n'),
+    );
+  // Kubernetes time runs 10x faster in the local stack: 300 s of start-up allowance is 30 s, and 10 s is 1 s.
+  write('small', 'resnet', 300);
+  write('never-ready', 'not-the-model', 10);
+  return dir;
+}
+
+describe('the whole pipeline on one machine', () => {
+  it('goes from the webhook to a load-tested deployment and writes the results on the release', async () => {
+    const { code, run, notes, stack, out } = await release();
+    try {
+      expect(code, out).toBe(0);
+      expect(run).toMatchObject({ status: 'succeeded', repository: 'modelship/sample-model', tag: 'v1.0.0' });
+      for (const stage of ['webhook', 'bake', 'deploy', 'load-test', 'report'] as const) {
+        expect(run?.stages[stage]?.status, stage).toBe('succeeded');
+      }
+      const result = run?.result as { requests: number; failures: number; reportUrl: string; image: string };
+      expect(result.requests).toBeGreaterThan(0);
+      expect(result.failures).toBe(0);
+      expect(result.image).toMatch(/@sha256:[a-f0-9]{64}$/);
+      expect(existsSync(fileURLToPath(result.reportUrl))).toBe(true);
+      expect(notes).toContain('2n-8c-16r-interop4 · load test passed ✅');
+      expect(out).toMatch(/✓ run \S+ succeeded/);
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('runs one pipeline for the same delivery sent three times', async () => {
+    const { code, run, stack, out } = await release({ deliveries: 3 });
+    try {
+      expect(code, out).toBe(0);
+      expect(out.match(/HTTP 202/g)).toHaveLength(1);
+      expect(out.match(/HTTP 200 \{"duplicate":true/g)).toHaveLength(2);
+      const builds = new CloudBuildClient(clientOptions(stack.bake?.cloudBuild.host));
+      const [listed] = await builds.listBuilds({ projectId: stack.project, filter: `tags="run-${run?.runId}"` });
+      await builds.close();
+      expect(listed).toHaveLength(1);
+      expect(stack.loadTests?.run.executions.size).toBe(1);
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('fails a broken release at bake, says why on the release, and deploys nothing', async () => {
+    const { code, run, notes, stack, out } = await release({ tarball: Buffer.from('this is not a tarball') });
+    try {
+      expect(code, out).toBe(1);
+      expect(run).toMatchObject({ status: 'failed', failure: { stage: 'bake' } });
+      expect(run?.stages.deploy).toBeUndefined();
+      expect(notes).toMatch(/failed at bake ❌/);
+      expect(stack.deploy?.kubernetes.pids()).toEqual([]);
+      expect(stack.loadTests?.run.executions.size).toBe(0);
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('fails a load test whose thresholds are not met, and the run says which', async () => {
+    const { code, run, notes, stack, out } = await release({ thresholds: ['p99<1ms'] });
+    try {
+      expect(code, out).toBe(1);
+      expect(run).toMatchObject({
+        status: 'failed',
+        failure: { stage: 'load-test', reason: 'thresholds failed: p99<1ms' },
+      });
+      expect(notes).toContain('load test failed ❌ (p99<1ms)');
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('rolls back a scenario whose pods never become ready, and launches no load test', async () => {
+    const scenarios = scenariosWithABrokenOne();
+    const { code, stack, out } = await release({ scenario: 'small', functionsEnv: { SCENARIOS_DIR: scenarios } });
+    try {
+      expect(code, out).toBe(0);
+      const store = createFirestoreStore(stack.firestore);
+      const good = await store.lastGoodDeployment('default');
+      process.env.SCENARIOS_DIR = scenarios;
+      const message = await redeploy(
+        { scenario: 'never-ready', namespace: 'default', image: good?.image },
+        { store, publish: createPublisher(stack.pubsub) },
+      );
+      const lines: string[] = [];
+      const run = await followRun(stack.firestore, message.runId, { print: (l) => lines.push(l), timeoutMs: 90_000 });
+      expect(run, lines.join('\n')).toMatchObject({
+        status: 'failed',
+        failure: { stage: 'deploy', reason: expect.stringMatching(/rolled back to scenario small/) },
+      });
+      expect(run.stages['load-test']).toBeUndefined();
+      expect(stack.loadTests?.run.executions.size).toBe(1);
+      expect((await store.lastGoodDeployment('default'))?.scenario).toBe('small');
+    } finally {
+      delete process.env.SCENARIOS_DIR;
+      await stack.stop();
+    }
+  });
+});
