@@ -151,6 +151,13 @@ export const SETTINGS = {
       .string()
       .regex(/^(gs:\/\/[a-z0-9][a-z0-9._-]{1,220}(\/.*)?|file:\/\/\/.+)$/, 'must be gs://BUCKET[/PATH] or file:///DIR'),
   }),
+  BAKE_SERVICE_ACCOUNT: setting({
+    doc: "The service account bake builds run as, `projects/P/serviceAccounts/EMAIL`; empty: Cloud Build's default.",
+    schema: z
+      .string()
+      .regex(/^(projects\/[^/]+\/serviceAccounts\/[^/]+@[^/]+)?$/, 'must be projects/P/serviceAccounts/EMAIL'),
+    default: '',
+  }),
   SCENARIOS_DIR: setting({
     doc: "A directory of scenario files to use instead of modelship's scenarios/.",
     schema: z.string(),

@@ -76,7 +76,7 @@ export function bakeBuild(
   run: {
     runId: string;
     substitutions: Record<string, string>;
-    config: Pick<BakeConfig, 'BUILD_TIMEOUT' | 'BUILD_MACHINE_TYPE'>;
+    config: Pick<BakeConfig, 'BUILD_TIMEOUT' | 'BUILD_MACHINE_TYPE' | 'BAKE_SERVICE_ACCOUNT'>;
   },
 ): BuildRequest {
   const undeclared = Object.keys(run.substitutions).filter((k) => !(k in template.substitutions));
@@ -92,5 +92,8 @@ export function bakeBuild(
     options: { ...template.options, machineType: run.config.BUILD_MACHINE_TYPE },
     timeout: { seconds: run.config.BUILD_TIMEOUT },
     tags: [...new Set([...template.tags, MODELSHIP_TAG, runTag(run.runId)])],
+    // Its own identity (least privilege) rather than the project's default Cloud Build account; the template's
+    // CLOUD_LOGGING_ONLY is what a build with a user-chosen service account requires.
+    ...(run.config.BAKE_SERVICE_ACCOUNT ? { serviceAccount: run.config.BAKE_SERVICE_ACCOUNT } : {}),
   };
 }

@@ -26,8 +26,7 @@ export interface FunctionSpec {
 
 /**
  * `modelshipImage` is the load-tester image by digest (a placeholder until apply knows it): the bake steps run its
- * `modelship bake` tools. Variable names are those of shared/config.ts, except BAKE_SERVICE_ACCOUNT: the identity
- * the bake builds should run as (see docs/gcp.md).
+ * `modelship bake` tools. Variable names are those of shared/config.ts.
  */
 export function functionSpecs(config: GcpConfig, names: Names, modelshipImage: string): FunctionSpec[] {
   const { github } = config;

@@ -106,6 +106,15 @@ describe('cloudbuild/bake-model.yaml', () => {
     expect(privateBuild.steps?.filter((s) => s.secretEnv).map((s) => s.id)).toEqual(['fetch']);
   });
 
+  it('runs the build as its own service account when one is configured, and as the default one otherwise', () => {
+    const sa = 'projects/p/serviceAccounts/modelship-bake-build@p.iam.gserviceaccount.com';
+    expect(build({ BAKE_SERVICE_ACCOUNT: sa }).serviceAccount).toBe(sa);
+    expect(build().serviceAccount).toBeUndefined();
+    expect(() => build({ BAKE_SERVICE_ACCOUNT: 'someone@example.com' })).toThrow(
+      /BAKE_SERVICE_ACCOUNT.*projects\/P\/serviceAccounts\/EMAIL/s,
+    );
+  });
+
   it('refuses a substitution the YAML does not declare', () => {
     const config = loadConfig(BAKE_SETTINGS, ENV);
     expect(() => bakeBuild(template, { runId: 'r', substitutions: { _NOPE: 'x' }, config })).toThrow(
