@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ModelshipError } from '../shared/errors.js';
-import { page, table } from './outputs/html.js';
+import { escapeHtml, page, table } from './outputs/html.js';
 import { barChart } from './outputs/svg-chart.js';
 import { SUMMARY_SCHEMA, type Summary } from './summary.js';
 
@@ -32,7 +32,7 @@ export async function readSummary(path: string): Promise<Summary> {
 const HEADERS = ['run', 'requests', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'generator-limited'];
 
 /** The side-by-side view of several runs the seed drew by hand: throughput, p50/p95/p99 and errors. */
-export function compareRuns(runs: readonly { label: string; summary: Summary }[]): Comparison {
+export function compareRuns(runs: readonly { label: string; summary: Summary }[], note?: string): Comparison {
   const rows = runs.map(({ label, summary: s }) => [
     label,
     s.requests.total,
@@ -63,7 +63,7 @@ export function compareRuns(runs: readonly { label: string; summary: Summary }[]
     .join('\n')}\n</svg>\n`;
   const html = page(
     'Load test comparison',
-    `<h1>Load test comparison</h1>\n${table(HEADERS, rows)}\n${charts.join('\n')}`,
+    `<h1>Load test comparison</h1>\n${note ? `<pre>${escapeHtml(note)}</pre>\n` : ''}${table(HEADERS, rows)}\n${charts.join('\n')}`,
   );
   const widths = HEADERS.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i] ?? '-').length)));
   const text = [HEADERS, ...rows]

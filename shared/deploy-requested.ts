@@ -118,7 +118,7 @@ export async function handleDeployRequested(m: DeployRequested, deps: DeployRequ
           image: m.image,
           target: endpoint,
           modelName: scenario.tfserving.modelName,
-          profile: loadProfile(config),
+          profile: m.profile ?? loadProfile(config),
         });
         break;
       }

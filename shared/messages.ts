@@ -40,6 +40,15 @@ export const ModelReleased = z.object({
   receivedAt: isoTime,
 });
 
+export const LoadProfile = z.object({
+  users: z.number().int().positive().optional(),
+  spawnRate: z.number().positive().optional(),
+  thinkTimeMs: z.number().int().nonnegative().optional(),
+  rate: z.number().positive().optional(),
+  durationS: z.number().int().positive(),
+  thresholds: z.array(z.string()).default([]),
+});
+
 export const DeployRequested = z.object({
   type: z.literal('DeployRequested'),
   version: z.literal(1),
@@ -48,17 +57,10 @@ export const DeployRequested = z.object({
   image: imageByDigest,
   /** Who asked: the pipeline after a build, or a person through `modelship redeploy`. */
   requestedBy: z.enum(['pipeline', 'redeploy']),
+  /** The load test to run once deployed; absent: the deployer's configured profile (LOAD_TEST_*). */
+  profile: LoadProfile.optional(),
   /** Set when a rollout outlived one invocation and continues in a follow-up message. */
   rollout: z.object({ startedAt: isoTime, attempt: z.number().int().positive() }).optional(),
-});
-
-export const LoadProfile = z.object({
-  users: z.number().int().positive().optional(),
-  spawnRate: z.number().positive().optional(),
-  thinkTimeMs: z.number().int().nonnegative().optional(),
-  rate: z.number().positive().optional(),
-  durationS: z.number().int().positive(),
-  thresholds: z.array(z.string()).default([]),
 });
 
 export const LoadTestRequested = z.object({

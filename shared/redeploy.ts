@@ -1,7 +1,7 @@
 import { loadScenario } from './deploy/index.js';
 import { ModelshipError } from './errors.js';
 import type { Publish } from './gcp/publisher.js';
-import { imageByDigest, type DeployRequested } from './messages.js';
+import { imageByDigest, type DeployRequested, type LoadProfile } from './messages.js';
 import { newRunId } from './run-id.js';
 import type { Store } from './store.js';
 
@@ -10,6 +10,8 @@ export interface RedeployRequest {
   /** By digest; absent: the image of the last good deployment. */
   image?: string;
   namespace: string;
+  /** The load test after the rollout; absent: the deployer's configured one. */
+  profile?: LoadProfile;
 }
 
 /**
@@ -47,6 +49,7 @@ export async function redeploy(
     scenario: request.scenario,
     image,
     requestedBy: 'redeploy',
+    ...(request.profile ? { profile: request.profile } : {}),
   };
   await deps.store.createRun({ runId });
   await deps.publish(message);

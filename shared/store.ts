@@ -78,6 +78,7 @@ export interface Store {
   ): Promise<void>;
   /** Keeps a load test's results with its run (`runs/{runId}/load-tests/{scenario}`). */
   saveLoadTest(runId: string, scenario: string, results: Record<string, unknown>): Promise<void>;
+  loadTest(runId: string, scenario: string): Promise<Record<string, unknown> | undefined>;
   lastGoodDeployment(namespace: string): Promise<DeploymentRecord | undefined>;
   recordGoodDeployment(namespace: string, record: DeploymentRecord): Promise<void>;
   /** Marks the run finished: failed with the stage and reason, or succeeded with its result. */
@@ -195,6 +196,12 @@ export function createFirestoreStore(db: Firestore, now: () => Date = () => new 
           .collection('load-tests')
           .doc(scenario)
           .set({ ...results, savedAt: iso() });
+      }),
+
+    loadTest: (runId, scenario) =>
+      transient(`reading the load test of ${scenario} in run ${runId}`, async () => {
+        const snap = await runs.doc(runId).collection('load-tests').doc(scenario).get();
+        return snap.exists ? snap.data() : undefined;
       }),
 
     lastGoodDeployment: (namespace) =>

@@ -8,6 +8,7 @@ import { redeployCommand } from './redeploy.js';
 import { renderCommand } from './render.js';
 import { runs } from './runs.js';
 import { scenariosCommand } from './scenarios.js';
+import { sweepCommand } from './sweep.js';
 import { tfsSimCommand } from './tfs-sim.js';
 
 /** Every `modelship` sub-command, in the order `modelship --help` lists them (ARCHITECTURE.md's order). */
@@ -20,6 +21,7 @@ export const commands: readonly Command[] = [
   renderCommand,
   redeployCommand,
   runs,
+  sweepCommand,
   gcp,
   bake,
 ];

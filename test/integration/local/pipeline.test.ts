@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CloudBuildClient } from '@google-cloud/cloudbuild';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { followRun } from '../../../local/follow-run.js';
+import { followRun } from '../../../shared/follow-run.js';
 import { runLocalRelease, type LocalReleaseOptions } from '../../../local/local-release.js';
 import { sampleReleaseTarball } from '../../../local/release-tarball.js';
 import { clientOptions } from '../../../shared/gcp/client-options.js';
 import { createPublisher } from '../../../shared/gcp/publisher.js';
 import { redeploy } from '../../../shared/redeploy.js';
+import { recommendation, sweep } from '../../../shared/sweep.js';
 import { createFirestoreStore } from '../../../shared/store.js';
 
 /**
@@ -154,6 +155,45 @@ describe('the whole pipeline on one machine', () => {
       expect(run.stages['load-test']).toBeUndefined();
       expect(stack.loadTests?.run.executions.size).toBe(1);
       expect((await store.lastGoodDeployment('default'))?.scenario).toBe('small');
+    } finally {
+      delete process.env.SCENARIOS_DIR;
+      await stack.stop();
+    }
+  });
+
+  it('sweeps scenarios on one image and recommends the best one that keeps its p99 bound without errors', async () => {
+    const scenarios = scenariosWithABrokenOne();
+    const { code, stack, out } = await release({ scenario: 'small', functionsEnv: { SCENARIOS_DIR: scenarios } });
+    try {
+      expect(code, out).toBe(0);
+      process.env.SCENARIOS_DIR = scenarios;
+      const store = createFirestoreStore(stack.firestore);
+      const image = (await store.lastGoodDeployment('default'))?.image ?? '';
+      const lines: string[] = [];
+      const result = await sweep(
+        {
+          scenarios: ['small', 'never-ready'],
+          image,
+          p99BoundMs: 60_000,
+          profile: { durationS: 2, users: 3, spawnRate: 3, thinkTimeMs: 50, thresholds: [] },
+        },
+        {
+          store,
+          publish: createPublisher(stack.pubsub),
+          firestore: stack.firestore,
+          namespace: 'default',
+          print: (l) => lines.push(l),
+          timeoutMs: 90_000,
+        },
+      );
+      expect(result.recommended?.scenario, lines.join('\n')).toBe('small');
+      expect(result.entries[0]?.summary?.requests.total).toBeGreaterThan(0);
+      expect(result.entries[0]?.vcpus).toBe(1.5);
+      expect(result.entries[1]).toMatchObject({
+        scenario: 'never-ready',
+        disqualified: expect.stringMatching(/^no load test: failed at deploy/),
+      });
+      expect(recommendation(result, 60_000)).toContain('Recommended: small');
     } finally {
       delete process.env.SCENARIOS_DIR;
       await stack.stop();

@@ -1,7 +1,7 @@
 import type { Firestore } from '@google-cloud/firestore';
-import { PIPELINE_STAGES } from '../shared/messages.js';
-import { stageLine } from '../shared/run-view.js';
-import type { RunRecord, StageRecord } from '../shared/store.js';
+import { PIPELINE_STAGES } from './messages.js';
+import { stageLine } from './run-view.js';
+import type { RunRecord, StageRecord } from './store.js';
 
 /** A run is over when it has an outcome and reportResults has written it (on the release too). */
 export const isOver = (run: RunRecord): boolean =>
