@@ -1,10 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ModelshipError } from '../shared/errors.js';
 
-/** One `modelship` sub-command. `run` returns the exit code; only cli/main.ts calls process.exit. */
+/** One `modelship` sub-command. `run` returns the exit code; only cli/main.ts sets it. */
 export interface Command {
-  readonly name: string;
-  readonly summary: string;
   /** Full help text, printed by `modelship NAME --help`. */
   readonly usage: string;
   run(argv: readonly string[]): Promise<number>;
@@ -13,6 +11,13 @@ export interface Command {
 /** A bad command line: printed with the command's usage, exit code 2. */
 export class UsageError extends ModelshipError {
   override readonly name = 'UsageError';
+}
+
+/** A command as `modelship --help` lists it; its module is imported when it runs. */
+export interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  load(): Promise<Command>;
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;

@@ -127,8 +127,6 @@ export async function runBake(argv: readonly string[], ctx: BakeContext): Promis
 }
 
 export const bake: Command = {
-  name: 'bake',
-  summary: 'the steps of a bake build: fetch, extract and lay out a released SavedModel (run by Cloud Build)',
   usage,
   async run(argv) {
     await runBake(argv, { cwd: process.cwd(), env: process.env, print: (line) => console.log(line) });

@@ -4,8 +4,6 @@ import { compareDirs } from '../../loadtest/compare.js';
 import { parseOptions, UsageError, type Command } from '../command.js';
 
 export const compareCommand: Command = {
-  name: 'compare',
-  summary: 'compare load test runs side by side (table, compare.html, compare.svg)',
   usage: `Usage: modelship compare DIR... [--out DIR]
 
 Reads each DIR/summary.json (written by modelship loadtest --out DIR), prints a table of throughput,

@@ -43,8 +43,6 @@ function parseKinds(value: string | undefined): ActionKind[] | undefined {
 /** The command with its collaborators: the real gcloud in production, a fake in tests. */
 export function createGcpCommand(deps: GcpDeps, cwd: () => string = () => process.cwd()): Command {
   return {
-    name: 'gcp',
-    summary: 'provision and deploy the pipeline to Google Cloud (plan, apply, check)',
     usage,
     async run(argv) {
       const { values, positionals } = parseOptions(

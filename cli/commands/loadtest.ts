@@ -4,8 +4,6 @@ import { optionsHelp, parseArgsOptions } from '../../loadtest/options.js';
 import { parseOptions, type Command } from '../command.js';
 
 export const loadtestCommand: Command = {
-  name: 'loadtest',
-  summary: 'load-test a TF Serving model over gRPC or REST (open or closed model, thresholds, reports)',
   usage: `Usage: modelship loadtest --target HOST:PORT (--users N | --rate R | --stages S) [options]
 
 Exit code: 0 passed, 1 a threshold failed (or --stop-on-failure-ratio stopped the run), 2 could not run.

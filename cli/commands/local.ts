@@ -25,8 +25,6 @@ Options:
   --dir DIR         where logs, images and reports go (default .modelship)`;
 
 export const local: Command = {
-  name: 'local',
-  summary: 'run the whole pipeline on this machine (npm start runs its demo)',
   usage,
   async run(argv) {
     const { values, positionals } = parseOptions(

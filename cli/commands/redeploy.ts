@@ -18,8 +18,6 @@ Options:
   --image IMAGE     an image by digest`;
 
 export const redeployCommand: Command = {
-  name: 'redeploy',
-  summary: 'deploy and load-test a scenario again, by message (the last good image unless --image)',
   usage,
   async run(argv) {
     const { values } = parseOptions(argv, { scenario: { type: 'string' }, image: { type: 'string' } });

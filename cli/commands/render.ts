@@ -16,8 +16,6 @@ Options:
   --dir DIR            scenario directory (default: the package's scenarios/)`;
 
 export const renderCommand: Command = {
-  name: 'render',
-  summary: "print a scenario's Kubernetes objects as YAML for kubectl apply",
   usage,
   async run(argv) {
     const { values, positionals } = parseOptions(

@@ -16,8 +16,6 @@ Options:
   --limit N   how many runs to list (default 20)`;
 
 export const runs: Command = {
-  name: 'runs',
-  summary: 'list runs with their stages and results; runs show ID for one',
   usage,
   async run(argv) {
     const { values, positionals } = parseOptions(argv, { limit: { type: 'string', default: '20' } }, true);

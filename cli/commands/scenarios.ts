@@ -40,8 +40,6 @@ function table(rows: string[][]): string {
 }
 
 export const scenariosCommand: Command = {
-  name: 'scenarios',
-  summary: 'list the serving scenarios with their replicas, node, pod resources, threads and batching',
   usage,
   async run(argv) {
     const { values } = parseOptions(argv, { dir: { type: 'string' }, json: { type: 'boolean', default: false } });

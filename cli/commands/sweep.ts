@@ -63,8 +63,6 @@ function count(flag: string, value: string): number {
 }
 
 export const sweepCommand: Command = {
-  name: 'sweep',
-  summary: 'deploy and load-test several scenarios in turn, compare them and recommend one',
   usage,
   async run(argv) {
     const { values } = parseOptions(argv, options);

@@ -12,8 +12,6 @@ import { parseOptions, type Command } from '../command.js';
 const ignored = Object.fromEntries(IGNORED_TF_FLAGS.map((f) => [f, { type: 'string' } as const]));
 
 export const tfsSimCommand: Command = {
-  name: 'tfs-sim',
-  summary: 'a simulated tensorflow_model_server (gRPC + REST) with a documented cost model',
   usage: `Usage: modelship tfs-sim --model_name NAME --model_base_path DIR [--port 8500] [--rest_api_port 8501] [flags]
 
 A stand-in for tensorflow_model_server: loads the highest numeric version under DIR (LOADING -> AVAILABLE after

@@ -1,0 +1,73 @@
+import { spawnSync } from 'node:child_process';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { distPath } from '../../shared/paths.js';
+
+/** The built `modelship` command, as a person runs it (npm test builds dist/ first). */
+function modelship(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [distPath('cli/main.js'), ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', METADATA_SERVER_DETECTION: 'none', ...env },
+    timeout: 30_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const IMAGE = `europe-docker.pkg.dev/p/models/resnet@sha256:${'a'.repeat(64)}`;
+
+describe('modelship', () => {
+  it('lists every command in --help', () => {
+    const { code, out } = modelship(['--help']);
+    expect(code).toBe(0);
+    for (const c of [
+      'local',
+      'loadtest',
+      'compare',
+      'tfs-sim',
+      'scenarios',
+      'render',
+      'redeploy',
+      'runs',
+      'sweep',
+      'gcp',
+      'bake',
+    ]) {
+      expect(out).toMatch(new RegExp(`^  ${c} `, 'm'));
+    }
+  });
+
+  it('lists the 15 scenarios of the seed, marking the default', () => {
+    const { code, out } = modelship(['scenarios']);
+    expect(code).toBe(0);
+    const rows = out.trim().split('\n').slice(1);
+    expect(rows).toHaveLength(15);
+    expect(out).toMatch(/^2n-8c-16r-interop4 \*/m);
+  });
+
+  it('renders a scenario as YAML that kubectl accepts: a Deployment and two Services', () => {
+    const { code, out } = modelship(['render', '2n-8c-16r-interop4', '--image', IMAGE]);
+    expect(code).toBe(0);
+    const kinds = parseAllDocuments(out).map((d) => (d.toJS() as { kind: string }).kind);
+    expect(kinds).toEqual(['Deployment', 'Service', 'Service']);
+    expect(out).toContain(IMAGE);
+  });
+
+  it.each([
+    [['nope'], /unknown command 'nope'/],
+    [[], /Usage: modelship COMMAND/],
+    [['render', 'no-such-scenario', '--image', IMAGE], /no-such-scenario/],
+    [['render', '2n-8c-16r-interop4', '--image', 'resnet:latest'], /digest/],
+    [['redeploy'], /--scenario is required/],
+    [['redeploy', '--scenario', '2n-8c-16r-interop4'], /GOOGLE_CLOUD_PROJECT is not set/],
+    [['runs', '--limit', '0'], /--limit must be a positive whole number/],
+    [['sweep'], /--scenarios is required/],
+    [['sweep', '--scenarios', 'a', '--duration', 'soon'], /--duration must be a duration/],
+    [['local', 'party'], /unknown action 'party'/],
+    [['local', 'release'], /local release needs --model/],
+    [['local', 'demo', '--users', 'many'], /--users must be a positive whole number/],
+  ])('modelship %j fails with exit code 2 and says what is wrong', (args, says) => {
+    const { code, out, err } = modelship(args);
+    expect(code).toBe(2);
+    expect(out + err).toMatch(says);
+  });
+});
