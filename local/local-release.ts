@@ -23,6 +23,8 @@ export interface LocalReleaseOptions extends Pick<StackOptions, 'dir' | 'ports' 
   deliveries?: number;
   print: (line: string) => void;
   timeoutMs?: number;
+  /** Ctrl-C: stop following; everything the stack started is stopped on the way out. */
+  signal?: AbortSignal;
 }
 
 export interface LocalReleaseResult {
@@ -111,7 +113,11 @@ export async function runLocalRelease(o: LocalReleaseOptions, keep = false): Pro
     if (!runId) return { code: 1, ...(keep ? { stack } : {}) };
 
     print(`  following run ${runId} (scenario ${scenario})`);
-    const run = await followRun(stack.firestore, runId, { print, timeoutMs: o.timeoutMs ?? 180_000 });
+    const run = await followRun(stack.firestore, runId, {
+      print,
+      timeoutMs: o.timeoutMs ?? 180_000,
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
     const notes = releases.notes(release.id);
     const result = run.result as
       | {

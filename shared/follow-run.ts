@@ -1,4 +1,5 @@
 import type { Firestore } from '@google-cloud/firestore';
+import { ModelshipError } from './errors.js';
 import { PIPELINE_STAGES } from './messages.js';
 import { stageLine } from './run-view.js';
 import type { RunRecord, StageRecord } from './store.js';
@@ -14,7 +15,7 @@ export const isOver = (run: RunRecord): boolean =>
 export function followRun(
   db: Firestore,
   runId: string,
-  { print, timeoutMs }: { print: (line: string) => void; timeoutMs: number },
+  { print, timeoutMs, signal }: { print: (line: string) => void; timeoutMs: number; signal?: AbortSignal },
 ): Promise<RunRecord> {
   const seen = new Map<string, string>();
   return new Promise<RunRecord>((resolve, reject) => {
@@ -51,5 +52,12 @@ export function followRun(
       const where = last ? `; it got to ${PIPELINE_STAGES.filter((s) => last?.stages[s]).at(-1) ?? 'nothing'}` : '';
       reject(new Error(`run ${runId} did not finish within ${timeoutMs / 1000} s${where}`));
     }, timeoutMs);
+    const interrupted = () => {
+      clearTimeout(timer);
+      stop();
+      reject(new ModelshipError(`stopped following run ${runId}: interrupted`));
+    };
+    if (signal?.aborted) return interrupted();
+    signal?.addEventListener('abort', interrupted, { once: true });
   });
 }

@@ -51,7 +51,11 @@ export const local: Command = {
       throw new UsageError(`--users must be a positive whole number, not '${values.users}'`);
     console.log(`modelship local ${action}`);
     const tarball = values.model ? await releaseTarball(resolve(values.model)) : await sampleReleaseTarball();
-    const { code } = await runLocalRelease({
+    const interrupt = new AbortController();
+    const onSigint = () => interrupt.abort();
+    process.once('SIGINT', onSigint);
+    const release = runLocalRelease({
+      signal: interrupt.signal,
       dir: resolve(values.dir),
       tarball,
       ...(values.scenario ? { scenario: values.scenario } : {}),
@@ -59,6 +63,14 @@ export const local: Command = {
       users,
       print: (line) => console.log(line),
     });
-    return code;
+    try {
+      return (await release).code;
+    } catch (err) {
+      if (!interrupt.signal.aborted) throw err;
+      console.log('interrupted: everything the local stack started is stopped');
+      return 130;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
   },
 };
