@@ -63,6 +63,7 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadTestDeps =
         protocol: options.protocol,
         target: options.target,
         timeoutMs: options.timeoutMs,
+        h2: options.h2,
         channels: Math.floor(options.channels / count) + (index < options.channels % count ? 1 : 0) || 1,
       },
     };

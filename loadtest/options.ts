@@ -4,6 +4,7 @@ import { parseDuration } from './duration.js';
 import { validateClosed, type ClosedConfig } from './models/closed.js';
 import { validateOpen, type OpenConfig } from './models/open.js';
 import type { Stage } from './models/schedule.js';
+import { H2_CLIENTS, type H2Client } from './senders/create-sender.js';
 import { parseTarget, type Target } from './senders/target.js';
 import { parseThreshold, type Threshold } from './thresholds.js';
 
@@ -37,6 +38,12 @@ export const OPTION_ROWS: readonly OptionRow[] = [
   { flag: 'timeout', type: 'string', fallback: '30s', help: 'deadline of each request' },
   { flag: 'stop-on-failure-ratio', type: 'string', help: 'stop when failures/requests passes this (0.2)' },
   { flag: 'channels', type: 'string', fallback: '1', help: 'HTTP/2 connections (grpc), spread over workers' },
+  {
+    flag: 'h2',
+    type: 'string',
+    fallback: 'raw',
+    help: "gRPC's HTTP/2 client: raw (the built-in one) or node (node:http2)",
+  },
   { flag: 'workers', type: 'string', help: 'worker threads (default: one per core; 0 = main thread)' },
   { flag: 'threshold', type: 'string', multiple: true, help: "pass/fail: 'p99<500ms', 'errors<1%', 'rps>100'" },
   { flag: 'out', type: 'string', help: 'write summary.json, CSVs and report.html here' },
@@ -64,6 +71,7 @@ export interface LoadTestOptions {
   readonly timeoutMs: number;
   readonly stopOnFailureRatio: number | undefined;
   readonly channels: number;
+  readonly h2: H2Client;
   readonly workers: number;
   readonly thresholds: readonly Threshold[];
   readonly out: string | undefined;
@@ -171,6 +179,8 @@ export function loadTestOptions(values: Values, env: NodeJS.ProcessEnv = {}): Lo
     problems.push(`--progress: expected auto, line, log or off, found '${progress}'`);
   const workers = number('workers', isWhole, 'an integer >= 0') ?? availableParallelism();
   const channels = number('channels', isCount, 'an integer >= 1') ?? 1;
+  const h2 = raw('h2');
+  if (!H2_CLIENTS.includes(h2 as H2Client)) problems.push(`--h2: expected raw or node, found '${h2}'`);
   const batch = number('batch', isCount, 'an integer >= 1') ?? 1;
 
   if (problems.length > 0 || !load || typeof target === 'string') throw new ConfigError(problems);
@@ -188,6 +198,7 @@ export function loadTestOptions(values: Values, env: NodeJS.ProcessEnv = {}): Lo
     timeoutMs,
     stopOnFailureRatio: ratio,
     channels,
+    h2: h2 as H2Client,
     workers,
     thresholds,
     out: raw('out'),

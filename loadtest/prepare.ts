@@ -40,6 +40,7 @@ export async function prepareRequest(options: LoadTestOptions): Promise<Prepared
     target: options.target,
     channels: 1,
     timeoutMs: options.timeoutMs,
+    h2: options.h2,
     keepReply: true,
   });
   try {

@@ -10,8 +10,9 @@ import { frame } from '../../loadtest/senders/grpc-wire.js';
 
 /**
  * Side by side on loopback, server on core 0 and generator on core 1 (taskset), each case repeated:
- * Locust + grpcio, h2load and modelship, on a tiny request and the seed's 602 KB Predict; then the open model's
- * accuracy against a server that stalls 1 s every 10 s. Env: BENCH_DURATION (s, 10), BENCH_REPEATS (3).
+ * Locust + grpcio, h2load and modelship (its raw HTTP/2 client, on the main thread and in a worker, and the
+ * node:http2 one), on a tiny request and the seed's 602 KB Predict; then the open model's accuracy against a
+ * server that stalls 1 s every 10 s. Env: BENCH_DURATION (s, 10), BENCH_REPEATS (3).
  */
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
@@ -64,6 +65,7 @@ async function modelship(
   out: string,
   load: string[],
   workers = 1,
+  h2 = 'raw',
 ): Promise<Run & { summary: Record<string, never> }> {
   const args = [
     'loadtest',
@@ -73,13 +75,19 @@ async function modelship(
     signature,
     '--workers',
     String(workers),
+    '--h2',
+    h2,
     '--progress',
     'off',
     '--out',
     out,
   ];
   const run = await pinned([process.execPath, CLI, ...args, ...load]);
-  const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+  const summary = JSON.parse(
+    await readFile(join(out, 'summary.json'), 'utf8').catch(() => {
+      throw new Error(`modelship ${args.join(' ')} wrote no summary:\n${run.stdout.slice(-3000)}`);
+    }),
+  );
   return { ...run, requests: summary.requests.total, summary };
 }
 
@@ -198,15 +206,20 @@ async function main(): Promise<void> {
           '--channels',
           '1',
         ];
-        for (const workers of [0, 1])
+        for (const [workers, h2] of [
+          [0, 'raw'],
+          [1, 'raw'],
+          [0, 'node'],
+        ] as const)
           record(
-            `modelship --workers ${workers}`,
+            `modelship --h2 ${h2} --workers ${workers}`,
             await modelship(
               server.port,
               payload.signature,
-              join(dir, `ms-${payload.signature}-${i}-${workers}`),
+              join(dir, `ms-${payload.signature}-${i}-${workers}-${h2}`),
               load,
               workers,
+              h2,
             ),
           );
       }

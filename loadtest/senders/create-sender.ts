@@ -1,5 +1,6 @@
 import type { TensorSpec } from '../../shared/tfserving/messages.js';
 import { createGrpcSender } from './grpc-h2.js';
+import { createRawGrpcSender } from './grpc-raw.js';
 import { grpcOutputCheck, restOutputCheck } from './output-check.js';
 import { createRestSender } from './rest.js';
 import type { Sender } from './sender.js';
@@ -18,14 +19,19 @@ export interface SenderSpec {
   /** The signature's outputs, to check reply shapes; none to skip the check. */
   readonly outputs?: readonly TensorSpec[];
   readonly keepReply?: boolean;
+  /** The gRPC HTTP/2 client: raw (the project's own, the default) or node (node:http2). */
+  readonly h2?: H2Client;
 }
+
+export const H2_CLIENTS = ['raw', 'node'] as const;
+export type H2Client = (typeof H2_CLIENTS)[number];
 
 export function createSender(spec: SenderSpec): Promise<Sender> {
   const { target, path, timeoutMs, keepReply } = spec;
   const outputs = spec.outputs?.length ? spec.outputs : undefined;
   if (spec.protocol === 'grpc') {
     const replyCheck = outputs && grpcOutputCheck(outputs);
-    return createGrpcSender({
+    return (spec.h2 === 'node' ? createGrpcSender : createRawGrpcSender)({
       target,
       path,
       message: spec.body,

@@ -32,3 +32,8 @@ export class Deadlines {
     }
   }
 }
+
+/** The failure of a request whose deadline passed. */
+export function timeoutFailure(timeoutMs: number): { code: string; message: string } {
+  return { code: 'timeout', message: `no reply within ${timeoutMs} ms` };
+}

@@ -1,10 +1,10 @@
 import http2, { type ClientHttp2Session, type OutgoingHttpHeaders } from 'node:http2';
-import { ModelshipError } from '../../shared/errors.js';
-import { Deadlines } from './deadlines.js';
-import { decodeGrpcMessage, frame, grpcCode, unframe } from './grpc-wire.js';
-import type { ReplyCheck } from './reply-check.js';
+import { Deadlines, timeoutFailure } from './deadlines.js';
+import { grpcConnectError, grpcResult } from './grpc-outcome.js';
+import { frame, grpcHeaders } from './grpc-wire.js';
+import { keepsReply, type ReplyCheck } from './reply-check.js';
 import type { SendResult, Sender } from './sender.js';
-import { resolveAddresses, type Target } from './target.js';
+import { channelAddresses, type Target } from './target.js';
 
 export interface GrpcSenderOptions {
   readonly target: Target;
@@ -48,31 +48,18 @@ function connect(address: string, target: Target): Promise<ClientHttp2Session> {
     });
     session.once('error', (err) => {
       clearTimeout(timer);
-      reject(
-        new ModelshipError(`target ${target.authority} (${address}): could not connect over HTTP/2: ${err.message}`, {
-          cause: err,
-          hint: 'check --target (TF Serving gRPC listens on 8500) and that the server is up',
-        }),
-      );
+      reject(grpcConnectError(target, address, err));
     });
   });
 }
 
-/** The hot path: gRPC unary calls framed by hand over node:http2, round-robin over `channels` sessions. */
+/** gRPC unary calls framed by hand over node:http2 (`--h2 node`), round-robin over `channels` sessions. */
 export async function createGrpcSender(options: GrpcSenderOptions): Promise<Sender> {
   const { target, timeoutMs, replyCheck } = options;
-  const addresses = await resolveAddresses(options.target);
-  const channelAddresses = Array.from({ length: options.channels }, (_, i) => addresses[i % addresses.length]!);
-  const sessions = await Promise.all(channelAddresses.map((address) => connect(address, target)));
+  const addresses = await channelAddresses(target, options.channels);
+  const sessions = await Promise.all(addresses.map((address) => connect(address, target)));
   const body = frame(options.message);
-  const headers: OutgoingHttpHeaders = {
-    ':method': 'POST',
-    ':path': options.path,
-    ':authority': target.authority,
-    'content-type': 'application/grpc',
-    te: 'trailers',
-    'grpc-timeout': `${timeoutMs}m`,
-  };
+  const headers: OutgoingHttpHeaders = Object.fromEntries(grpcHeaders(options.path, target.authority, timeoutMs));
   const deadlines = new Deadlines(timeoutMs);
   let next = 0;
   let sent = 0;
@@ -80,7 +67,7 @@ export async function createGrpcSender(options: GrpcSenderOptions): Promise<Send
   const session = (i: number): ClientHttp2Session => {
     const current = sessions[i]!;
     if (!current.closed && !current.destroyed) return current;
-    const fresh = openSession(channelAddresses[i]!, target.port);
+    const fresh = openSession(addresses[i]!, target.port);
     fresh.on('error', () => undefined);
     sessions[i] = fresh;
     return fresh;
@@ -91,12 +78,12 @@ export async function createGrpcSender(options: GrpcSenderOptions): Promise<Send
       const channel = next;
       next = (next + 1) % sessions.length;
       sent += 1;
-      const keep = options.keepReply === true || (replyCheck !== undefined && sent % replyCheck.every === 0);
+      const keep = keepsReply(options.keepReply, replyCheck, sent);
       const chunks: Buffer[] = [];
       let received = 0;
       let httpStatus = 0;
-      let grpcStatus: number | undefined;
-      let grpcMessage = '';
+      let grpcStatus: unknown;
+      let grpcMessage: unknown;
       let failure: { code: string; message: string } | undefined;
       let stream: http2.ClientHttp2Stream;
       try {
@@ -106,13 +93,13 @@ export async function createGrpcSender(options: GrpcSenderOptions): Promise<Send
         return;
       }
       const cancel = deadlines.add(() => {
-        failure = { code: 'timeout', message: `no reply within ${timeoutMs} ms` };
+        failure = timeoutFailure(timeoutMs);
         stream.close(http2.constants.NGHTTP2_CANCEL);
       });
       const status = (h: http2.IncomingHttpHeaders): void => {
         if (h['grpc-status'] !== undefined) {
-          grpcStatus = Number(h['grpc-status']);
-          grpcMessage = decodeGrpcMessage(h['grpc-message']);
+          grpcStatus = h['grpc-status'];
+          grpcMessage = h['grpc-message'];
         }
       };
       stream.on('response', (h) => {
@@ -133,26 +120,19 @@ export async function createGrpcSender(options: GrpcSenderOptions): Promise<Send
       });
       stream.end(body);
 
-      const result = (): SendResult => {
-        const bytes = { bytesSent: body.length, bytesReceived: received };
-        if (failure) return { ok: false, ...failure, ...bytes };
-        if (httpStatus !== 200)
-          return { ok: false, code: `http ${httpStatus}`, message: `HTTP status ${httpStatus}`, ...bytes };
-        if (grpcStatus === undefined)
-          return {
-            ok: false,
-            code: 'grpc 2 UNKNOWN',
-            message: 'the reply ended without a grpc-status trailer',
-            ...bytes,
-          };
-        if (grpcStatus !== 0) return { ok: false, code: grpcCode(grpcStatus), message: grpcMessage, ...bytes };
-        if (!keep) return { ok: true, code: 'OK', ...bytes };
-        const message = unframe(Buffer.concat(chunks));
-        if (typeof message === 'string') return { ok: false, code: 'framing', message, ...bytes };
-        const wrong = replyCheck?.check(message);
-        if (wrong !== undefined) return { ok: false, code: 'shape', message: wrong, ...bytes };
-        return { ok: true, code: 'OK', ...bytes, body: message };
-      };
+      const result = (): SendResult =>
+        grpcResult(
+          {
+            failure,
+            httpStatus,
+            grpcStatus,
+            grpcMessage,
+            chunks: keep ? chunks : undefined,
+            bytesSent: body.length,
+            bytesReceived: received,
+          },
+          replyCheck,
+        );
     });
 
   return {

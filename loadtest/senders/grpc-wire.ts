@@ -25,6 +25,24 @@ export function grpcCode(status: number): string {
   return `grpc ${status} ${STATUS_NAMES[status] ?? 'UNKNOWN'}`;
 }
 
+/** The request headers of a unary call, pseudo-headers first: the same block for every call. */
+export function grpcHeaders(path: string, authority: string, timeoutMs: number): [string, string][] {
+  return [
+    [':method', 'POST'],
+    [':scheme', 'http'],
+    [':path', path],
+    [':authority', authority],
+    ['content-type', 'application/grpc'],
+    ['te', 'trailers'],
+    ['grpc-timeout', grpcTimeout(timeoutMs)],
+  ];
+}
+
+/** grpc-timeout: at most 8 digits and a unit. */
+function grpcTimeout(ms: number): string {
+  return ms < 1e8 ? `${Math.ceil(ms)}m` : `${Math.ceil(ms / 1000)}S`;
+}
+
 /** A length-prefixed message: compressed flag 0, 4-byte big-endian length, the bytes. */
 export function frame(message: Uint8Array): Buffer {
   const framed = Buffer.allocUnsafe(5 + message.length);

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { ModelshipError } from '../../shared/errors.js';
-import { Deadlines } from './deadlines.js';
+import { Deadlines, timeoutFailure } from './deadlines.js';
 import type { ReplyCheck } from './reply-check.js';
 import type { SendResult, Sender } from './sender.js';
 import { resolveAddresses, type Target } from './target.js';
@@ -40,7 +40,7 @@ export async function createRestSender(options: RestSenderOptions): Promise<Send
         headers: { 'content-type': 'application/json', 'content-length': body.length, host: target.authority },
       });
       const cancel = deadlines.add(() => {
-        failure = { code: 'timeout', message: `no reply within ${timeoutMs} ms` };
+        failure = timeoutFailure(timeoutMs);
         req.destroy();
       });
       const fail = (code: string, message: string, bytesReceived = 0): void => {

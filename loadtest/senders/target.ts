@@ -33,3 +33,9 @@ export async function resolveAddresses(target: Target): Promise<string[]> {
     });
   }
 }
+
+/** The address of each of `channels` connections: round-robin over the target's addresses. */
+export async function channelAddresses(target: Target, channels: number): Promise<string[]> {
+  const addresses = await resolveAddresses(target);
+  return Array.from({ length: channels }, (_, i) => addresses[i % addresses.length]!);
+}
