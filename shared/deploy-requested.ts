@@ -71,7 +71,8 @@ export async function handleDeployRequested(m: DeployRequested, deps: DeployRequ
     return;
   }
 
-  const outcome = await runOnce(store, `deploy/${m.runId}/${m.scenario}/${attempt}`, {}, async () => {
+  // An attempt runs up to the budget plus applying; one older than the function's 540 s timeout has died.
+  const outcome = await runOnce(store, `deploy/${m.runId}/${m.scenario}/${attempt}`, { staleMs: 600_000 }, async () => {
     if (attempt === 1) await store.startStage(m.runId, 'deploy', { scenario: m.scenario, image: m.image });
     const namespace = config.K8S_NAMESPACE;
     const last = await store.lastGoodDeployment(namespace);

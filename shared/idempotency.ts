@@ -7,6 +7,9 @@ export interface OnceRecord extends Record<string, unknown> {
   at: string;
 }
 
+/** The default for steps that finish in seconds (the webhook, bake submission, job launch: timeouts of 60–120 s). */
+export const STALE_CLAIM_MS = 120_000;
+
 export type OnceResult<R> =
   { duplicate: true; record: OnceRecord } | { duplicate: false; record: OnceRecord; result: R };
 
@@ -15,7 +18,10 @@ export interface OnceOptions {
   data?: Record<string, unknown>;
   /** A run document created atomically with the key. */
   run?: NewRun;
-  /** An attempt still `running` after this long is taken to have died, and is taken over. */
+  /**
+   * An attempt still `running` after this long is taken to have died (its function timed out or crashed), and the
+   * next delivery takes it over. Longer than the step's function timeout. Default STALE_CLAIM_MS.
+   */
   staleMs?: number;
   now?: () => Date;
 }
@@ -38,7 +44,8 @@ export async function runOnce<R extends Record<string, unknown>>(
   const claim = await store.claim(key, fresh, options.run);
   let record = claim.data;
   if (!claim.created) {
-    const stale = record.state === 'running' && now.getTime() - Date.parse(record.at) > (options.staleMs ?? Infinity);
+    const stale =
+      record.state === 'running' && now.getTime() - Date.parse(record.at) > (options.staleMs ?? STALE_CLAIM_MS);
     const takeover: OnceRecord = { ...record, state: 'running', at: now.toISOString() };
     if (!(record.state === 'failed' || stale) || !(await store.reclaim(key, record, takeover))) {
       return { duplicate: true, record };

@@ -1,7 +1,6 @@
 import { errorMessage } from '../errors.js';
 import { BuildRejectedError, type CloudBuild } from '../gcp/cloud-build.js';
 import type { Publish } from '../gcp/publisher.js';
-import { STALE_CLAIM_MS } from '../github/webhook.js';
 import { runOnce } from '../idempotency.js';
 import type { Logger } from '../log.js';
 import type { ModelReleased } from '../messages.js';
@@ -28,7 +27,7 @@ export async function submitBake(m: ModelReleased, deps: SubmitBakeDeps): Promis
   const log = deps.log.child({ runId: m.runId });
   const substitutions = bakeSubstitutions(m, deps.config);
   const image = `${substitutions._TARGET_IMAGE}:${substitutions._TAG}`;
-  const outcome = await runOnce(deps.store, `bake/${m.runId}`, { staleMs: STALE_CLAIM_MS }, async () => {
+  const outcome = await runOnce(deps.store, `bake/${m.runId}`, {}, async () => {
     const [earlier] = await deps.cloudBuild.findByTag(runTag(m.runId));
     let build = earlier;
     if (!build) {

@@ -53,9 +53,6 @@ export interface WebhookDeps {
   newRunId: (now: Date) => string;
 }
 
-/** A delivery claimed but never marked published is taken over after this long (its handler died mid-way). */
-export const STALE_CLAIM_MS = 60_000;
-
 const header = (req: WebhookRequest, name: string): string | undefined => {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
@@ -195,7 +192,7 @@ async function publishOnce(
     const outcome = await runOnce(
       store,
       `delivery/${deliveryId}`,
-      { data: { runId }, run, staleMs: STALE_CLAIM_MS, now: () => now },
+      { data: { runId }, run, now: () => now },
       async (record) => {
         runId = String(record.runId);
         await deps.publish(message(runId));
