@@ -118,7 +118,11 @@ export async function resolveSimOptions(values: Values, env: NodeJS.ProcessEnv =
   if (!modelBasePath)
     problems.push('Both server_options.model_base_path and server_options.model_config_file are empty!');
 
-  const cpus = int('cpus', availableParallelism(), 1);
+  // A CPU limit is a quota, not whole cores: 7500m simulates 7.5 CPUs. Thread counts ("auto") use the whole cores.
+  const cpusText = values.cpus;
+  const cpus = cpusText === undefined ? availableParallelism() : Number(cpusText);
+  if (!Number.isFinite(cpus) || cpus < 0.1) problems.push(`--cpus=${cpusText}: expected a number of CPUs >= 0.1`);
+  const cores = Math.max(1, Math.floor(cpus));
   const session = int('tensorflow_session_parallelism', 0);
   const intra = int('tensorflow_intra_op_parallelism', session);
   const inter = int('tensorflow_inter_op_parallelism', session);
@@ -130,9 +134,9 @@ export async function resolveSimOptions(values: Values, env: NodeJS.ProcessEnv =
     );
   } else if (enableBatching) {
     batching = await readConfig(values.batching_parameters_file, problems, (text) =>
-      parseBatchingParameters(text, cpus),
+      parseBatchingParameters(text, cores),
     );
-    batching ??= values.batching_parameters_file ? undefined : parseBatchingParameters('', cpus);
+    batching ??= values.batching_parameters_file ? undefined : parseBatchingParameters('', cores);
     if (batching && !values.batching_parameters_file) batching.threadPoolName = 'model_server_batch_threads';
   }
   const monitoring = await readConfig(values.monitoring_config_file, problems, parseMonitoringConfig);
@@ -154,8 +158,8 @@ export async function resolveSimOptions(values: Values, env: NodeJS.ProcessEnv =
     host: values.host ?? '127.0.0.1',
     cpus,
     // TF's "auto" (0) means the host's cores; in the simulation the host is --cpus.
-    intraOp: intra || cpus,
-    interOp: inter || cpus,
+    intraOp: intra || cores,
+    interOp: inter || cores,
     batching,
     monitoring,
     loadTimeMs: int('load_time_ms', 100),

@@ -91,7 +91,7 @@ describe('deploying to the Kubernetes emulator with TF Serving simulators', () =
         expect.arrayContaining([
           'tfs-sim',
           '--model_name=resnet',
-          '--cpus=7',
+          '--cpus=7.5', // the scenario's 7500m limit, a quota
           '--tensorflow_inter_op_parallelism=2',
           '--tensorflow_intra_op_parallelism=8',
           '--enable_batching=true',

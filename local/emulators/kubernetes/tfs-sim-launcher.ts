@@ -43,8 +43,8 @@ function mapMountedPaths(args: readonly string[], mounts: Mounts): string[] {
   });
 }
 
-/** The simulator counts whole CPUs: a 7500m limit (a CFS quota of 7.5 CPUs) simulates the 7 it fully has. */
-const simulatedCpus = (millis: number): number => Math.max(1, Math.floor(millis / 1000));
+/** A CPU limit is a CFS quota: a 7500m limit simulates 7.5 CPUs. */
+export const simulatedCpus = (millis: number): number => millis / 1000;
 
 export function tfsSimLauncher(options: TfsSimLauncherOptions): PodLauncher {
   const cli = options.cliPath ?? distPath('cli/main.js');

@@ -28,6 +28,11 @@ describe('tfs-sim options', () => {
     expect(on.batching).toMatchObject({ maxBatchSize: 128, numBatchThreads: 2 });
   });
 
+  it('takes a fractional --cpus as a CPU limit does (7500m), with auto threads on the whole cores', async () => {
+    const options = await resolveSimOptions({ cpus: '7.5', model_base_path: '/m' }, {});
+    expect(options).toMatchObject({ cpus: 7.5, intraOp: 7, interOp: 7 });
+  });
+
   it('lists every problem at once', async () => {
     const err = await resolveSimOptions({ port: 'x', cpus: '0', sim_stall_ms: '5', model_config_file: 'c' }).catch(
       (e: unknown) => e,
