@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ModelshipError } from '../shared/errors.js';
 import { systemClock } from './clock.js';
@@ -15,6 +16,8 @@ export async function runShard(init: ShardInit, port: ShardPort): Promise<void> 
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   const abort = new AbortController();
+  // Every user (and every request's deadline) waits on this one signal: hundreds of listeners are expected.
+  setMaxListeners(0, abort.signal);
   let recorder: Recorder | undefined;
   const drain = (): Drained => {
     const drained = recorder?.drain() ?? { windows: [], warmupRequests: 0 };
