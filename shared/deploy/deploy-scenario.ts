@@ -154,9 +154,12 @@ export async function deployScenario(input: DeployInput, deps: DeployDeps): Prom
   }
 
   if (state.phase === 'failed') {
-    if (!deps.lastGood) {
-      log.error('rollout failed; no last good deployment to roll back to', { reason: state.message });
-      return result('failed', { reason: state.message });
+    // Nothing to roll back to: no deployment ever worked, or the one that failed now is that same deployment.
+    const same = deps.lastGood?.scenario === input.scenario.name && deps.lastGood.image === input.image;
+    if (!deps.lastGood || same) {
+      const why = same ? 'it is the last good deployment itself' : 'no deployment has worked here yet';
+      log.error('rollout failed; nothing to roll back to', { reason: state.message, why });
+      return result('failed', { reason: `${state.message}; nothing to roll back to: ${why}` });
     }
     const { scenario, image } = deps.lastGood;
     log.warn('rollout failed; re-applying the last good deployment', { reason: state.message, scenario, image });

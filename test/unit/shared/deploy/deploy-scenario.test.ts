@@ -107,8 +107,17 @@ describe('deployScenario against the Kubernetes emulator', () => {
     expect(result.outcome).toBe('failed');
     expect(result.rollout).toMatchObject({ phase: 'failed', reason: 'CrashLoopBackOff' });
     expect(result.reason).toMatch(
-      /^pod tfs-server-\w+-\w+ container tfs-k8s is in CrashLoopBackOff after \d+ restarts: back-off restarting failed container tfs-k8s; last exit code 1 \(Error\)$/,
+      /^pod tfs-server-\w+-\w+ container tfs-k8s is in CrashLoopBackOff after \d+ restarts: back-off restarting failed container tfs-k8s; last exit code 1 \(Error\); nothing to roll back to: no deployment has worked here yet$/,
     );
+  });
+
+  it('does not call it a rollback when the deployment that fails is the last good one itself', async () => {
+    const { deploy } = await cluster({ [IMAGE_B]: { crashAfterMs: 10 } });
+    const scenario = await loadScenario('2n-8c-16r-interop4');
+    const lastGood = { scenario: scenario.name, image: IMAGE_B, manifests: [] };
+    const result = await deploy(scenario, IMAGE_B, { lastGood });
+    expect(result.outcome).toBe('failed');
+    expect(result.reason).toMatch(/nothing to roll back to: it is the last good deployment itself$/);
   });
 
   it('fails fast on an image that cannot be pulled', async () => {
