@@ -1,3 +1,4 @@
+import { allowedBatchSizesProblems } from '../../shared/tfserving/batching-rules.js';
 import { parseTextProto, TextProtoError, type TextField } from './text-proto.js';
 
 /** TF Serving's BatchingParameters (session_bundle_config.proto), with the defaults its batching session applies. */
@@ -97,23 +98,8 @@ function validate(p: BatchingParameters): void {
   if (p.enableLargeBatchSplitting && p.maxExecutionBatchSize > p.maxBatchSize) {
     throw new BatchingConfigError('max_execution_batch_size must be less than or equal to max_batch_size');
   }
-  const sizes = p.allowedBatchSizes;
-  if (sizes.length === 0) return;
-  if (sizes.some((s, i) => i > 0 && s <= (sizes[i - 1] ?? 0))) {
-    throw new BatchingConfigError('allowed_batch_sizes entries must be monotonically increasing');
-  }
-  const last = sizes[sizes.length - 1];
-  if (p.enableLargeBatchSplitting) {
-    if (last !== p.maxExecutionBatchSize) {
-      throw new BatchingConfigError(
-        'final entry in allowed_batch_sizes must equal max_execution_batch_size when enable_large_batch_splitting is True',
-      );
-    }
-  } else if (last !== p.maxBatchSize) {
-    throw new BatchingConfigError(
-      'final entry in allowed_batch_sizes must equal max_batch_size when enable_large_batch_splitting is False',
-    );
-  }
+  const [sizes] = allowedBatchSizesProblems(p);
+  if (sizes) throw new BatchingConfigError(sizes);
 }
 
 /**

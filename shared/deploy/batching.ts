@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { allowedBatchSizesProblems } from '../tfserving/batching-rules.js';
 
 /**
  * TF Serving's BatchingParameters (session_bundle_config.proto) as a scenario writes them, checked by the rules
@@ -44,21 +45,7 @@ export function batchingProblems(p: BatchingParameters): string[] {
         `greater than or equal to maxExecutionBatchSize (${maxExecution})`,
     );
   }
-  const sizes = p.allowedBatchSizes ?? [];
-  const last = sizes.at(-1);
-  if (last === undefined) return problems;
-  if (sizes.some((size, i) => i > 0 && size <= (sizes[i - 1] ?? 0))) {
-    problems.push('allowedBatchSizes: entries must be monotonically increasing');
-  }
-  if (splitting && maxExecution !== undefined && last !== maxExecution) {
-    problems.push(
-      `allowedBatchSizes: last entry must be equal to max_execution_batch_size; last entry was ${last}; expected ${maxExecution}`,
-    );
-  } else if (!splitting && last !== p.maxBatchSize) {
-    problems.push(
-      `allowedBatchSizes: last entry must match max_batch_size; last entry was ${last}; expected ${p.maxBatchSize}`,
-    );
-  }
+  problems.push(...allowedBatchSizesProblems(p).map((problem) => `allowedBatchSizes: ${problem}`));
   return problems;
 }
 

@@ -55,7 +55,7 @@ enable_large_batch_splitting { value: false } max_execution_batch_size { value: 
     ],
     [
       'max_batch_size { value: 32 } allowed_batch_sizes: [8, 16]',
-      'final entry in allowed_batch_sizes must equal max_batch_size',
+      'Last entry in allowed_batch_sizes must match max_batch_size; last entry was 16; expected 32',
     ],
   ])('refuses %j', (text, message) => {
     expect(() => parseBatchingParameters(text, 2)).toThrow(message);

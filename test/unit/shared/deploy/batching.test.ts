@@ -34,10 +34,15 @@ describe('batchingFileText', () => {
 describe('batchingProblems (TF Serving batch scheduler rules)', () => {
   it.each([
     [{ allowedBatchSizes: [16, 128] }, []],
-    [{ allowedBatchSizes: [16, 16, 128] }, ['allowedBatchSizes: entries must be monotonically increasing']],
+    [
+      { allowedBatchSizes: [16, 16, 128] },
+      ['allowedBatchSizes: allowed_batch_sizes entries must be monotonically increasing'],
+    ],
     [
       { allowedBatchSizes: [16, 64] },
-      ['allowedBatchSizes: last entry must match max_batch_size; last entry was 64; expected 128'],
+      [
+        'allowedBatchSizes: Last entry in allowed_batch_sizes must match max_batch_size; last entry was 64; expected 128',
+      ],
     ],
     [{ enableLargeBatchSplitting: true }, ['maxExecutionBatchSize: required when enableLargeBatchSplitting is true']],
     [{ maxExecutionBatchSize: 32 }, ['maxExecutionBatchSize: only used with enableLargeBatchSplitting: true']],
@@ -50,7 +55,9 @@ describe('batchingProblems (TF Serving batch scheduler rules)', () => {
     [{ enableLargeBatchSplitting: true, maxExecutionBatchSize: 32, allowedBatchSizes: [8, 32] }, []],
     [
       { enableLargeBatchSplitting: true, maxExecutionBatchSize: 32, allowedBatchSizes: [8, 128] },
-      ['allowedBatchSizes: last entry must be equal to max_execution_batch_size; last entry was 128; expected 32'],
+      [
+        'allowedBatchSizes: Last entry in allowed_batch_sizes must be equal to max_execution_batch_size; last entry was 128; expected 32',
+      ],
     ],
   ])('%j', (fields, problems) => {
     expect(batchingProblems({ ...BASE, ...fields })).toEqual(problems);

@@ -101,8 +101,8 @@ describe('parseScenario', () => {
         ),
       ),
     ).toEqual([
-      'tfserving.batching.allowedBatchSizes: entries must be monotonically increasing',
-      'tfserving.batching.allowedBatchSizes: last entry must match max_batch_size; last entry was 64; expected 128',
+      'tfserving.batching.allowedBatchSizes: allowed_batch_sizes entries must be monotonically increasing',
+      'tfserving.batching.allowedBatchSizes: Last entry in allowed_batch_sizes must match max_batch_size; last entry was 64; expected 128',
     ]);
     expect(
       problems(
