@@ -35,18 +35,6 @@ export class ConfigError extends ModelshipError {
   }
 }
 
-/** An error with an HTTP status, for the HTTP function and the local servers. */
-export class HttpError extends ModelshipError {
-  override readonly name = 'HttpError';
-  constructor(
-    readonly status: number,
-    message: string,
-    options: { cause?: unknown; hint?: string } = {},
-  ) {
-    super(message, options);
-  }
-}
-
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
