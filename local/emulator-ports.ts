@@ -14,6 +14,7 @@ const FirebaseJson = z.object({
     run: Endpoint,
     kubernetes: Endpoint,
     releases: Endpoint,
+    registry: Endpoint,
   }),
 });
 

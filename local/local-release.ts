@@ -9,7 +9,10 @@ import { startLocalStack, type LocalStack, type StackOptions } from './stack.js'
 
 export const LOCAL_REPOSITORY = 'modelship/sample-model';
 
-export interface LocalReleaseOptions extends Pick<StackOptions, 'dir' | 'ports' | 'emulatorHosts' | 'project'> {
+export interface LocalReleaseOptions extends Pick<
+  StackOptions,
+  'dir' | 'ports' | 'emulatorHosts' | 'project' | 'runtime' | 'images'
+> {
   /** The release asset: a SavedModel tarball. */
   tarball: Buffer;
   tag?: string;
@@ -53,6 +56,8 @@ export async function runLocalRelease(o: LocalReleaseOptions, keep = false): Pro
     ...(o.ports ? { ports: o.ports } : {}),
     ...(o.emulatorHosts ? { emulatorHosts: o.emulatorHosts } : {}),
     ...(o.project ? { project: o.project } : {}),
+    ...(o.runtime ? { runtime: o.runtime } : {}),
+    ...(o.images ? { images: o.images } : {}),
     functionsEnv: {
       GITHUB_WEBHOOK_SECRET: secret,
       ALLOWED_REPOSITORIES: LOCAL_REPOSITORY,

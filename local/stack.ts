@@ -11,6 +11,9 @@ import { startFirestoreEmulator, startPubsubEmulator, type Emulator } from './em
 import { startLocalBake, type LocalBake } from './emulators/cloudbuild/local-bake.js';
 import { startLocalDeploy, type LocalDeploy } from './local-deploy.js';
 import { startLocalLoadTests, type LocalLoadTests } from './local-load-test.js';
+import { buildLocalImages, type LocalImages } from './containers/images.js';
+import { containerRuntimeMissing, INSTALL_HINT } from './containers/podman.js';
+import { startRegistry } from './containers/registry.js';
 
 export const LOCAL_PROJECT = 'modelship-local';
 
@@ -29,6 +32,28 @@ export interface StackOptions {
   emulatorHosts?: { pubsub: string; firestore: string };
   /** The Google Cloud project the stack works in; a fresh one isolates a run on shared emulators. */
   project?: string;
+  /**
+   * `containers`: every image runs as a container (podman) and images go through a local registry, as in Google
+   * Cloud; `processes`: the same code in processes of this machine, for machines without a container runtime.
+   * Default: containers when podman is installed.
+   */
+  runtime?: Runtime;
+  /** Images already built and pushed (the test suite's): container mode uses them instead of building its own. */
+  images?: LocalImages;
+}
+
+export type Runtime = 'containers' | 'processes';
+
+/** The runtime to use when none is asked for, and why, for the person watching. */
+export function defaultRuntime(): { runtime: Runtime; note?: string } {
+  const missing = containerRuntimeMissing();
+  if (!missing) return { runtime: 'containers' };
+  return {
+    runtime: 'processes',
+    note:
+      `no container runtime (${missing}): the build steps, pods and load-test job run as processes of this machine ` +
+      `instead of containers of their images. To run them as Google Cloud does: ${INSTALL_HINT}`,
+  };
 }
 
 export interface LocalStack {
@@ -40,6 +65,9 @@ export interface LocalStack {
   logDir: string;
   /** PIDs of the processes the stack started (for pinning them in benchmarks). */
   pids: number[];
+  runtime: Runtime;
+  /** The images the stack runs, in container mode. */
+  images?: LocalImages;
   /** The Cloud Build emulator, the release server and the image store, when bakeModel is served. */
   bake?: LocalBake;
   /** The Kubernetes emulator, when deployScenario is served. */
@@ -85,6 +113,18 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       METADATA_SERVER_DETECTION: 'none',
     };
     Object.assign(process.env, env);
+    const runtime = options.runtime ?? (options.images ? 'containers' : defaultRuntime().runtime);
+    let images = options.images;
+    if (runtime === 'containers' && !images) {
+      const registry = await startRegistry({ dir: join(options.dir, 'registry'), port: ports.registry });
+      stops.push(() => registry.stop());
+      pids.push(registry.pid);
+      images = await buildLocalImages({
+        registry: registry.host,
+        logFile: join(logDir, 'image-build.log'),
+        onStep: step,
+      });
+    }
     const pubsub = new PubSub({ projectId: project });
     const firestore = new Firestore({ projectId: project });
     stops.push(async () => {
@@ -96,7 +136,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     let bake: LocalBake | undefined;
     if (served.includes('bakeModel')) {
       step('starting the Cloud Build emulator and the release server');
-      bake = await startLocalBake({ dir: options.dir, pubsub, ports });
+      bake = await startLocalBake({ dir: options.dir, pubsub, ports, ...(images ? { images } : {}) });
       stops.push(() => (bake as LocalBake).stop());
     }
 
@@ -134,6 +174,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       firestore,
       logDir,
       pids,
+      runtime,
+      ...(images ? { images } : {}),
       bake,
       deploy,
       loadTests,

@@ -7,6 +7,7 @@ import {
   startCloudBuildEmulator,
   type CloudBuildEmulator,
 } from '../../local/emulators/cloudbuild/cloudbuild-emulator.js';
+import { inProcessSteps } from '../../local/emulators/cloudbuild/step-runner.js';
 import { parseBuild } from '../../shared/bake/build-view.js';
 import { clientOptions } from '../../shared/gcp/client-options.js';
 import { BuildRejectedError, createCloudBuild, type CloudBuild } from '../../shared/gcp/cloud-build.js';
@@ -24,7 +25,11 @@ let cloudBuild: CloudBuild;
 beforeAll(async () => {
   project = await testProject();
   work = await mkdtemp(join(tmpdir(), 'modelship-cloudbuild-'));
-  emulator = await startCloudBuildEmulator({ pubsub: project.pubsub, imageStore: join(work, 'images'), workDir: work });
+  emulator = await startCloudBuildEmulator({
+    pubsub: project.pubsub,
+    executeStep: inProcessSteps(join(work, 'images')),
+    workDir: work,
+  });
   client = new CloudBuildClient(clientOptions(emulator.host));
   cloudBuild = createCloudBuild({ client, project: project.projectId, log: createMemoryLogger() });
 });

@@ -8,6 +8,7 @@ import { Operations } from '../google-api/operations.js';
 import { toProto3Json } from './build-json.js';
 import { startBuildLogs } from './build-logs.js';
 import { STOPPED, runBuild } from './run-build.js';
+import type { StepExecutor } from './step-executor.js';
 import {
   acceptBuild,
   buildFilter,
@@ -20,7 +21,7 @@ import {
 /**
  * google.devtools.cloudbuild.v1.CloudBuild (CreateBuild, GetBuild, ListBuilds) and google.longrunning.Operations over
  * gRPC, from the protos @google-cloud/cloudbuild ships, so the real CloudBuildClient runs unchanged against it. A build
- * runs for real on this machine (step-runner.ts), and every change of state is published to `cloud-builds` as Cloud
+ * runs for real on this machine, each step a container of its image (container-step.ts), and every change of state is published to `cloud-builds` as Cloud
  * Build publishes it: the Build in proto3 JSON, attributes `buildId` and `status`.
  */
 
@@ -28,8 +29,8 @@ export interface CloudBuildEmulatorOptions {
   port?: number;
   /** The Pub/Sub client of the project whose `cloud-builds` topic gets the notifications. */
   pubsub: PubSub;
-  /** The local image store (local/image-store.ts) the push step puts images in. */
-  imageStore: string;
+  /** How steps run: as containers (container-step.ts) or in this process (step-runner.ts). */
+  executeStep: StepExecutor;
   /** Builds' workspaces and logs go under it. */
   workDir: string;
   /** Secret Manager as the builds see it: version name (`projects/P/secrets/S/versions/latest`) → value. */
@@ -93,7 +94,7 @@ export async function startCloudBuildEmulator(options: CloudBuildEmulatorOptions
     try {
       await runBuild(build, {
         workDir: options.workDir,
-        imageStore: options.imageStore,
+        executeStep: options.executeStep,
         secrets: options.secrets ?? {},
         log,
         abort: entry.abort,

@@ -3,10 +3,11 @@ import { join, resolve } from 'node:path';
 import { runBake } from '../../../cli/commands/bake.js';
 import { extractArchive } from '../../../shared/bake/safe-extract.js';
 import { putModel } from '../../image-store.js';
+import { BUILDER_OUTPUT_LIMIT, type EmulatedStep, type StepExecutor, type StepRun } from './step-executor.js';
 
 /**
- * Runs one build step the way this machine can, with no container engine: the same code as in Cloud Build wherever
- * possible.
+ * Runs one build step in this process, for machines with no container runtime: the same code as in Cloud Build
+ * wherever possible.
  * - `entrypoint: modelship` steps run `modelship bake ...` in-process (cli/commands/bake.ts, what the image runs);
  * - the crane/gcrane push step is replaced by its effect: the model layer (the same tarball) goes into the local image
  *   store, named by content digest, from the step's documented env (BASE, TARGET, LAYER, MODEL_NAME);
@@ -14,28 +15,15 @@ import { putModel } from '../../image-store.js';
  * - any other builder fails the step: the emulator does not pretend to run what it cannot.
  */
 
-export interface EmulatedStep {
-  index: number;
-  id: string;
-  name: string;
-  entrypoint: string;
-  args: string[];
-  env: Record<string, string>;
-  dir: string;
-}
-
-export interface StepRun {
-  workspace: string;
-  imageStore: string;
-  log: (line: string) => void;
-  signal: AbortSignal;
-}
-
-/** Cloud Build keeps the first 4 KB of what a step writes to $BUILDER_OUTPUT/output. */
-const OUTPUT_LIMIT = 4096;
 const CRANE_ENV = ['BASE', 'TARGET', 'LAYER', 'MODEL_NAME'] as const;
 
-async function emulatedPush(step: EmulatedStep, cwd: string, run: StepRun, outputFile: string): Promise<void> {
+async function emulatedPush(
+  step: EmulatedStep,
+  cwd: string,
+  run: StepRun,
+  imageStore: string,
+  outputFile: string,
+): Promise<void> {
   const missing = CRANE_ENV.filter((k) => !step.env[k]);
   if (missing.length) {
     throw new Error(
@@ -45,7 +33,7 @@ async function emulatedPush(step: EmulatedStep, cwd: string, run: StepRun, outpu
   const { BASE, TARGET, LAYER, MODEL_NAME } = step.env as Record<(typeof CRANE_ENV)[number], string>;
   const layerDir = join(run.workspace, `.layer-${step.index}`);
   await extractArchive(resolve(cwd, LAYER), layerDir, { maxFiles: 1e6, maxBytes: Number.MAX_SAFE_INTEGER }, run.signal);
-  const image = await putModel(run.imageStore, {
+  const image = await putModel(imageStore, {
     modelName: MODEL_NAME,
     modelDir: join(layerDir, 'models', MODEL_NAME),
     tags: [TARGET],
@@ -66,26 +54,28 @@ async function logged<T>(step: EmulatedStep, run: StepRun, work: () => Promise<T
   }
 }
 
-/** Runs the step; resolves with what it wrote to $BUILDER_OUTPUT/output, throws when the step fails. */
-export async function runStep(step: EmulatedStep, run: StepRun): Promise<Buffer> {
-  const outputDir = join(run.workspace, '.builder-output', String(step.index));
-  await mkdir(outputDir, { recursive: true });
-  const outputFile = join(outputDir, 'output');
-  const cwd = resolve(run.workspace, step.dir);
-  const env = { ...step.env, BUILDER_OUTPUT: outputDir };
-  await logged(step, run, async () => {
-    if (step.entrypoint === 'modelship') {
-      if (step.args[0] !== 'bake')
-        throw new Error(`the emulator runs \`modelship bake\` steps only, not \`modelship ${step.args[0]}\``);
-      await runBake(step.args.slice(1), { cwd, env, print: run.log, signal: run.signal });
-    } else if (/^gcr\.io\/go-containerregistry\/g?crane(:|@|$)/.test(step.name)) {
-      await emulatedPush(step, cwd, run, outputFile);
-    } else if (/^gcr\.io\/cloud-builders\/docker(:|@|$)/.test(step.name)) {
-      run.log('skipped: the Cloud Build emulator has no Docker engine (the smoke check runs in Google Cloud only)');
-    } else {
-      throw new Error(`builder ${step.name} is not emulated (only modelship, crane and docker steps are)`);
-    }
-  });
-  const output = await readFile(outputFile).catch(() => Buffer.alloc(0));
-  return output.subarray(0, OUTPUT_LIMIT);
-}
+/** Steps run in this process; pushed images go to the local image store at `imageStore`. */
+export const inProcessSteps =
+  (imageStore: string): StepExecutor =>
+  async (step, run) => {
+    const outputDir = join(run.workspace, '.builder-output', String(step.index));
+    await mkdir(outputDir, { recursive: true });
+    const outputFile = join(outputDir, 'output');
+    const cwd = resolve(run.workspace, step.dir);
+    const env = { ...step.env, BUILDER_OUTPUT: outputDir };
+    await logged(step, run, async () => {
+      if (step.entrypoint === 'modelship') {
+        if (step.args[0] !== 'bake')
+          throw new Error(`the emulator runs \`modelship bake\` steps only, not \`modelship ${step.args[0]}\``);
+        await runBake(step.args.slice(1), { cwd, env, print: run.log, signal: run.signal });
+      } else if (/^gcr\.io\/go-containerregistry\/g?crane(:|@|$)/.test(step.name)) {
+        await emulatedPush(step, cwd, run, imageStore, outputFile);
+      } else if (/^gcr\.io\/cloud-builders\/docker(:|@|$)/.test(step.name)) {
+        run.log('skipped: the Cloud Build emulator has no Docker engine (the smoke check runs in Google Cloud only)');
+      } else {
+        throw new Error(`builder ${step.name} is not emulated (only modelship, crane and docker steps are)`);
+      }
+    });
+    const output = await readFile(outputFile).catch(() => Buffer.alloc(0));
+    return output.subarray(0, BUILDER_OUTPUT_LIMIT);
+  };

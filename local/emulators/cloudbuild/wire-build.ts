@@ -57,6 +57,17 @@ export function acceptBuild(request: CreateBuildRequest, id: string, logUrl: str
   if (!given?.steps?.length) throw invalidArgument('invalid build: a build must have at least one step');
   const badStep = given.steps.findIndex((s) => !s.name);
   if (badStep !== -1) throw invalidArgument(`invalid build: step ${badStep} has no name`);
+  const ids = given.steps.map((s) => s.id);
+  for (const [index, step] of given.steps.entries()) {
+    const unknown = ((step.waitFor as string[] | undefined) ?? []).find(
+      (w) => w !== '-' && !ids.slice(0, index).includes(w),
+    );
+    if (unknown !== undefined) {
+      throw invalidArgument(
+        `invalid build: build step ${index} depends on step "${unknown}", which is not a previous step`,
+      );
+    }
+  }
   const badTag = given.tags.find((t) => !TAG.test(t));
   if (badTag !== undefined) throw invalidArgument(`invalid build tag "${badTag}": must match ${TAG.source}`);
   const option = given.options?.substitutionOption === 'ALLOW_LOOSE' ? 'ALLOW_LOOSE' : 'MUST_MATCH';

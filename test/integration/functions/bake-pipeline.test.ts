@@ -11,6 +11,7 @@ import {
   startCloudBuildEmulator,
   type CloudBuildEmulator,
 } from '../../../local/emulators/cloudbuild/cloudbuild-emulator.js';
+import { inProcessSteps } from '../../../local/emulators/cloudbuild/step-runner.js';
 import { resolveImage } from '../../../local/image-store.js';
 import { waitUntil } from '../../../local/wait-until.js';
 import { startReleaseServer, type ReleaseServer } from '../../../local/release-server.js';
@@ -67,7 +68,7 @@ beforeAll(async () => {
   releases = await startReleaseServer();
   emulator = await startCloudBuildEmulator({
     pubsub: project.pubsub,
-    imageStore: join(work, 'images'),
+    executeStep: inProcessSteps(join(work, 'images')),
     workDir: work,
     secrets: { [`projects/${project.projectId}/secrets/${TOKEN_SECRET}/versions/latest`]: 'the-token' },
   });
