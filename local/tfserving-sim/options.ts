@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, errorMessage } from '../../shared/errors.js';
 import { parseBatchingParameters, type BatchingParameters } from './batching-config.js';
 import { DEFAULT_COST, type CostParams } from './cost-model.js';
@@ -119,8 +120,9 @@ export async function resolveSimOptions(values: Values, env: NodeJS.ProcessEnv =
     problems.push('Both server_options.model_base_path and server_options.model_config_file are empty!');
 
   // A CPU limit is a quota, not whole cores: 7500m simulates 7.5 CPUs. Thread counts ("auto") use the whole cores.
+  // Without --cpus, a container simulates its own limit, as the pod's CPU limit is its cgroup's quota.
   const cpusText = values.cpus;
-  const cpus = cpusText === undefined ? availableParallelism() : Number(cpusText);
+  const cpus = cpusText === undefined ? ((await cgroupCpuLimit()) ?? availableParallelism()) : Number(cpusText);
   if (!Number.isFinite(cpus) || cpus < 0.1) problems.push(`--cpus=${cpusText}: expected a number of CPUs >= 0.1`);
   const cores = Math.max(1, Math.floor(cpus));
   const session = int('tensorflow_session_parallelism', 0);
@@ -171,6 +173,25 @@ export async function resolveSimOptions(values: Values, env: NodeJS.ProcessEnv =
   };
   if (problems.length) throw new ConfigError(problems);
   return options;
+}
+
+/**
+ * The CPUs of this process's cgroup quota (a container's CPU limit), or undefined when it has none: cgroup v2's
+ * cpu.max ("max 100000" or "750000 100000"), else cgroup v1's cpu.cfs_quota_us (-1 when unlimited) over
+ * cpu.cfs_period_us. In a container these files are the container's own.
+ */
+export async function cgroupCpuLimit(root = '/sys/fs/cgroup'): Promise<number | undefined> {
+  const read = (file: string) =>
+    readFile(join(root, file), 'utf8').then(
+      (text) => text.trim().split(/\s+/),
+      () => [],
+    );
+  const v2 = await read('cpu.max');
+  const [quota, period] = v2.length
+    ? v2
+    : [...(await read('cpu/cpu.cfs_quota_us')), ...(await read('cpu/cpu.cfs_period_us'))];
+  const cpus = Number(quota) / Number(period);
+  return Number(quota) > 0 && Number.isFinite(cpus) ? cpus : undefined;
 }
 
 async function readConfig<T>(

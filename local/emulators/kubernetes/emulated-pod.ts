@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../../../shared/errors.js';
-import { parseCpuMillis } from '../../../shared/deploy/quantity.js';
+import { parseCpuMillis, parseMemoryMiB } from '../../../shared/deploy/quantity.js';
 import type { KubeObject, ObjectStore } from './object-store.js';
 import { ImagePullError, type ContainerExit, type PodLauncher, type RunningContainer } from './pod-launcher.js';
 import { MountError, projectVolumes, type Container, type PodTemplate } from './pod-template.js';
@@ -101,8 +101,9 @@ export class EmulatedPod {
         throw new Error('the emulator runs pods of exactly one container');
       const logDir = join(this.ctx.workDir, 'pods', this.name);
       mkdirSync(logDir, { recursive: true });
-      const cpu = container.resources?.limits?.cpu;
+      const { cpu, memory } = container.resources?.limits ?? {};
       const cpuLimitMillis = cpu === undefined ? undefined : parseCpuMillis(cpu);
+      const memoryLimitMiB = memory === undefined ? undefined : parseMemoryMiB(memory);
       const running = await this.ctx.launcher({
         podName: this.name,
         namespace: this.namespace,
@@ -110,6 +111,7 @@ export class EmulatedPod {
         env: Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? ''])),
         args: container.args ?? [],
         ...(cpuLimitMillis ? { cpuLimitMillis } : {}),
+        ...(memoryLimitMiB ? { memoryLimitMiB } : {}),
         ports: (container.ports ?? []).map((p) => p.containerPort),
         mounts: projectVolumes(this.ctx.store, this.template, this.namespace, join(logDir, 'volumes')),
         logFile: join(logDir, `${container.name}.log`),

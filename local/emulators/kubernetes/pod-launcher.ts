@@ -15,6 +15,8 @@ export interface ContainerLaunch {
   args: string[];
   /** The container's CPU limit in millicores, when it has one. */
   cpuLimitMillis?: number;
+  /** The container's memory limit in MiB, when it has one. */
+  memoryLimitMiB?: number;
   /** Container ports to expose (8500, 8501). */
   ports: number[];
   /** Volumes, projected on this machine: each mountPath maps to a host directory. */

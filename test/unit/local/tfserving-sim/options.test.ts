@@ -1,8 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { normalizeBooleanFlags, resolveSimOptions } from '../../../../local/tfserving-sim/options.js';
+import { cgroupCpuLimit, normalizeBooleanFlags, resolveSimOptions } from '../../../../local/tfserving-sim/options.js';
 
 describe('tfs-sim options', () => {
   it('takes MODEL_NAME and MODEL_BASE_PATH as the TF Serving image entrypoint does, and auto threads = --cpus', async () => {
@@ -47,5 +47,31 @@ describe('tfs-sim options', () => {
       '--port=1',
       '--enable_batching=false',
     ]);
+  });
+});
+
+describe('the default of --cpus: the cgroup CPU quota', () => {
+  async function cgroup(files: Record<string, string>): Promise<string> {
+    const root = await mkdtemp(join(tmpdir(), 'tfs-cgroup-'));
+    for (const [name, text] of Object.entries(files)) {
+      await mkdir(dirname(join(root, name)), { recursive: true });
+      await writeFile(join(root, name), text);
+    }
+    return root;
+  }
+
+  it('reads cgroup v2 cpu.max', async () => {
+    expect(await cgroupCpuLimit(await cgroup({ 'cpu.max': '750000 100000\n' }))).toBe(7.5);
+    expect(await cgroupCpuLimit(await cgroup({ 'cpu.max': 'max 100000\n' }))).toBeUndefined();
+  });
+
+  it('reads cgroup v1 cpu.cfs_quota_us over cpu.cfs_period_us, -1 being no quota', async () => {
+    const quota = (us: string) => ({ 'cpu/cpu.cfs_quota_us': `${us}\n`, 'cpu/cpu.cfs_period_us': '100000\n' });
+    expect(await cgroupCpuLimit(await cgroup(quota('50000')))).toBe(0.5);
+    expect(await cgroupCpuLimit(await cgroup(quota('-1')))).toBeUndefined();
+  });
+
+  it('has no quota without cgroup files', async () => {
+    expect(await cgroupCpuLimit(await cgroup({}))).toBeUndefined();
   });
 });
