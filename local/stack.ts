@@ -144,7 +144,12 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     let deploy: LocalDeploy | undefined;
     if (served.includes('deployScenario')) {
       step('starting the Kubernetes emulator');
-      deploy = await startLocalDeploy({ dir: options.dir, imageStore, port: ports.kubernetes });
+      deploy = await startLocalDeploy({
+        dir: options.dir,
+        imageStore,
+        port: ports.kubernetes,
+        containers: runtime === 'containers',
+      });
       stops.push(() => (deploy as LocalDeploy).stop());
     }
     let loadTests: LocalLoadTests | undefined;

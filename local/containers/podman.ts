@@ -14,7 +14,7 @@ export const ULIMIT_FLAGS = ['--ulimit', 'nofile=16384:16384', '--ulimit', 'npro
 /** Every container and image of the local stack carries it, so that a cleanup finds only ours. */
 export const STACK_LABEL = 'dev.modelship.local';
 
-export const INSTALL_HINT = 'apt-get install podman runc docker-registry mmdebstrap busybox-static';
+export const INSTALL_HINT = 'apt-get install podman runc docker-registry mmdebstrap';
 
 export class PodmanError extends ModelshipError {
   override readonly name = 'PodmanError';

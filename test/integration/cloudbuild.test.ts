@@ -2,12 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudBuildClient } from '@google-cloud/cloudbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   startCloudBuildEmulator,
   type CloudBuildEmulator,
 } from '../../local/emulators/cloudbuild/cloudbuild-emulator.js';
-import { inProcessSteps } from '../../local/emulators/cloudbuild/step-runner.js';
+import { containerSteps } from '../../local/emulators/cloudbuild/container-step.js';
 import { parseBuild } from '../../shared/bake/build-view.js';
 import { clientOptions } from '../../shared/gcp/client-options.js';
 import { BuildRejectedError, createCloudBuild, type CloudBuild } from '../../shared/gcp/cloud-build.js';
@@ -27,7 +27,7 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'modelship-cloudbuild-'));
   emulator = await startCloudBuildEmulator({
     pubsub: project.pubsub,
-    executeStep: inProcessSteps(join(work, 'images')),
+    executeStep: containerSteps({ builders: inject('localImages').builders }),
     workDir: work,
   });
   client = new CloudBuildClient(clientOptions(emulator.host));
@@ -73,7 +73,7 @@ describe('the Cloud Build emulator', () => {
     expect(parseBuild(last, 'notification').steps).toEqual([{ id: 'hello', status: 'SUCCESS' }]);
     const log = await (await fetch(build.logUrl)).text();
     expect(log).toContain(`starting build "${build.id}"`);
-    expect(log).toMatch(/Step #0 - "hello": skipped: the Cloud Build emulator has no Docker engine/);
+    expect(log).toContain('Step #0 - "hello": hello');
     expect(log.trim().endsWith('DONE')).toBe(true);
   });
 
@@ -99,7 +99,7 @@ describe('the Cloud Build emulator', () => {
     ).resolves.toMatchObject({ status: 'QUEUED' });
   });
 
-  it('fails a step it cannot run, saying why', async () => {
+  it('fails a step whose image cannot be pulled, saying why', async () => {
     const build = await cloudBuild.submit({
       steps: [{ id: 'go', name: 'golang:1.22', args: ['version'] }],
       tags: ['x'],
@@ -110,6 +110,96 @@ describe('the Cloud Build emulator', () => {
     expect(done?.failureDetail).toBe(
       'Build step failure: build step 0 "golang:1.22" failed: step exited with non-zero status: 1',
     );
-    expect(emulator.logOf(build.id)).toContain('builder golang:1.22 is not emulated');
+    expect(emulator.logOf(build.id)).toContain(
+      'failed to pull image "golang:1.22": the local Cloud Build pulls only from the local registry',
+    );
+  });
+});
+
+describe('each step is a container of its image, as Cloud Build runs it', () => {
+  const images = () => inject('localImages');
+  const finished = async (steps: NonNullable<Parameters<CloudBuild['submit']>[0]['steps']>, timeoutS = 60) => {
+    const build = await cloudBuild.submit({ steps, timeout: { seconds: timeoutS } });
+    await emulator.idle();
+    const [wire] = await client.getBuild({ projectId: project.projectId, id: build.id });
+    return { wire, view: await cloudBuild.get(build.id), log: emulator.logOf(build.id) ?? '' };
+  };
+
+  it('runs `modelship` from the tool image in /workspace, shared by the steps, with `dir` and $BUILDER_OUTPUT', async () => {
+    const { wire, log } = await finished([
+      { id: 'write', name: images().modelship, entrypoint: 'sh', args: ['-c', 'echo model > release.txt && id -u'] },
+      { id: 'cli', name: images().modelship, entrypoint: 'modelship', args: ['bake', '--help'] },
+      {
+        id: 'read',
+        name: images().modelship,
+        entrypoint: 'sh',
+        dir: 'sub',
+        args: ['-c', 'pwd; cat ../release.txt; printf "%s" "$$(cat ../release.txt)@out" > "$$BUILDER_OUTPUT/output"'],
+      },
+    ]);
+    expect(wire.status, log).toBe('SUCCESS');
+    expect(log).toContain('Step #0 - "write": 0');
+    expect(log).toContain('Step #2 - "read": /workspace/sub');
+    expect(log).toContain('Step #2 - "read": model');
+    expect(Buffer.from(wire.results?.buildStepOutputs?.[2] ?? '').toString()).toBe('model@out');
+  });
+
+  it('refuses an entrypoint that is not on the image PATH, as runc does', async () => {
+    const { wire, view, log } = await finished([
+      { id: 'fetch', name: images().loadTester, entrypoint: 'not-a-command', args: ['x'] },
+    ]);
+    expect(wire.status).toBe('FAILURE');
+    expect(view?.failureDetail).toMatch(
+      /^Build step failure: build step 0 ".+" failed: step exited with non-zero status: 12[67]$/,
+    );
+    expect(log).toMatch(/executable file not found in \$PATH/);
+  });
+
+  it('lets a non-root image fail to write /workspace, which Cloud Build mounts root-owned', async () => {
+    const { wire, log } = await finished([
+      { id: 'touch', name: images().loadTester, entrypoint: 'sh', args: ['-c', 'touch /workspace/x'] },
+    ]);
+    expect(wire.status).toBe('FAILURE');
+    expect(wire.steps?.[0]?.status).toBe('FAILURE');
+    expect(log).toContain("touch: cannot touch '/workspace/x': Permission denied");
+  });
+
+  it('runs steps with waitFor side by side, and times a step out on its own timeout', async () => {
+    const sleeper = (id: string) => ({
+      id,
+      name: images().modelship,
+      entrypoint: 'sh',
+      waitFor: ['-'],
+      args: ['-c', `date +%s%N > /workspace/${id}.start; sleep 2; date +%s%N > /workspace/${id}.end`],
+    });
+    const { wire, log } = await finished([
+      sleeper('a'),
+      sleeper('b'),
+      {
+        id: 'check',
+        name: images().modelship,
+        entrypoint: 'sh',
+        waitFor: ['a', 'b'],
+        // Each started before the other ended: they ran at the same time.
+        args: [
+          '-c',
+          '[ "$(cat a.start)" -lt "$(cat b.end)" ] && [ "$(cat b.start)" -lt "$(cat a.end)" ] && echo overlapped',
+        ],
+      },
+      { id: 'slow', name: images().modelship, entrypoint: 'sleep', args: ['30'], timeout: { seconds: 1 } },
+      { id: 'never', name: images().modelship, entrypoint: 'true' },
+    ]);
+    expect(log).toContain('Step #2 - "check": overlapped');
+    expect(wire.status).toBe('FAILURE');
+    expect(wire.steps?.map((s) => s.status)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS', 'TIMEOUT', 'QUEUED']);
+    expect(log).toContain('Step #3 - "slow": ERROR: Step timed out after 1s');
+  });
+
+  it('fails a step whose image is not in the registry, with the registry error', async () => {
+    const missing = `${images().registry}/modelship/nothing@sha256:${'0'.repeat(64)}`;
+    const { wire, log } = await finished([{ id: 'x', name: missing, args: [] }]);
+    expect(wire.status).toBe('FAILURE');
+    expect(log).toContain(`failed to pull image "${missing}"`);
+    expect(log).toMatch(/manifest unknown|not found/i);
   });
 });

@@ -10,7 +10,7 @@ export interface ContractSubject {
 
 /** A build every implementation can accept and run: one Docker step (the emulator skips it, saying so). */
 export const trivialBuild = (tags: string[]): BuildRequest => ({
-  steps: [{ id: 'hello', name: 'gcr.io/cloud-builders/docker', args: ['version'] }],
+  steps: [{ id: 'hello', name: 'gcr.io/cloud-builders/docker', entrypoint: 'bash', args: ['-c', 'echo hello'] }],
   tags,
   timeout: { seconds: 60 },
 });

@@ -41,6 +41,7 @@ export * from './api-server.js';
 export * from './deployment-controller.js';
 export * from './emulated-pod.js';
 export * from './object-store.js';
+export * from './podman-launcher.js';
 export * from './pod-launcher.js';
 export * from './tfs-sim-launcher.js';
 

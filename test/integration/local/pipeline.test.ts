@@ -1,73 +1,23 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CloudBuildClient } from '@google-cloud/cloudbuild';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
+import { podman } from '../../../local/containers/podman.js';
+import { POD_NAMESPACE_LABEL } from '../../../local/emulators/kubernetes/podman-launcher.js';
 import { followRun } from '../../../shared/follow-run.js';
-import { runLocalRelease, type LocalReleaseOptions } from '../../../local/local-release.js';
-import { sampleReleaseTarball } from '../../../local/release-tarball.js';
 import { clientOptions } from '../../../shared/gcp/client-options.js';
 import { createPublisher } from '../../../shared/gcp/publisher.js';
 import { redeploy } from '../../../shared/redeploy.js';
 import { recommendation, sweep } from '../../../shared/sweep.js';
 import { createFirestoreStore } from '../../../shared/store.js';
+import { release, scenarios as testScenarios } from '../../support/local-release.js';
 
 /**
  * The end-to-end tests of issue 7: the whole pipeline on this machine, from the signed webhook to the results on the
  * release, on the real Pub/Sub and Firestore emulators (shared with the suite, one project per test) and modelship's
- * emulators of Cloud Build, Kubernetes and Cloud Run.
+ * emulators of Cloud Build, Kubernetes and Cloud Run in container mode: every build step, pod and load-test task is a
+ * container of its image, and images go through the local registry.
  */
-
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-let projects = 0;
-async function release(o: Partial<LocalReleaseOptions> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'modelship-e2e-'));
-  dirs.push(dir);
-  const lines: string[] = [];
-  const result = await runLocalRelease(
-    {
-      dir,
-      tarball: await sampleReleaseTarball(),
-      ports: { functions: 0, cloudbuild: 0, kubernetes: 0, run: 0, releases: 0 },
-      emulatorHosts: { pubsub: inject('pubsubHost'), firestore: inject('firestoreHost') },
-      project: `e2e-${process.pid}-${++projects}`,
-      durationS: 3,
-      users: 5,
-      timeoutMs: 90_000,
-      print: (l) => lines.push(l),
-      ...o,
-    },
-    true,
-  );
-  const stack = result.stack;
-  if (!stack) throw new Error(`the stack was not handed over:\n${lines.join('\n')}`);
-  return { ...result, stack, out: lines.join('\n') };
-}
-
-/** A scenario whose pods never serve: its model name is not the image's, so TF Serving never loads anything. */
-function scenariosWithABrokenOne(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'modelship-scenarios-'));
-  dirs.push(dir);
-  const write = (name: string, model: string, deadlineS: number) =>
-    writeFileSync(
-      join(dir, `${name}.yaml`),
-      [
-        `description: "${name}, for the end-to-end tests"`,
-        'replicas: 1',
-        'node: { machineType: n2-custom-2-4096 }',
-        `tfserving: { modelName: ${model}, interOpParallelism: 2 }`,
-        `probes: { startupSeconds: ${deadlineS}, periodSeconds: 1 }`,
-        `rollout: { progressDeadlineSeconds: ${deadlineS + 30}, preStopSleepSeconds: 0, terminationGracePeriodSeconds: 5 }`,
-      ].join('\n'),
-    );
-  // Kubernetes time runs 10x faster in the local stack: 300 s of start-up allowance is 30 s, and 10 s is 1 s.
-  write('small', 'resnet', 300);
-  write('never-ready', 'not-the-model', 10);
-  return dir;
-}
 
 describe('the whole pipeline on one machine', () => {
   it('goes from the webhook to a load-tested deployment and writes the results on the release', async () => {
@@ -83,6 +33,22 @@ describe('the whole pipeline on one machine', () => {
       expect(result.failures).toBe(0);
       expect(result.image).toMatch(/@sha256:[a-f0-9]{64}$/);
       expect(existsSync(fileURLToPath(result.reportUrl))).toBe(true);
+      // The baked image is in the registry, and the serving pods are containers of it, pulled from there.
+      const [repository, digest] = result.image.split('@') as [string, string];
+      expect(repository).toBe(`${inject('localImages').registry}/modelship/serving`);
+      const manifest = await fetch(
+        `http://${inject('localImages').registry}/v2/modelship/serving/manifests/${digest}`,
+        {
+          headers: {
+            accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
+          },
+        },
+      );
+      expect(manifest.status).toBe(200);
+      const pods = JSON.parse(
+        await podman(['ps', '--filter', `label=${POD_NAMESPACE_LABEL}=default`, '--format', 'json']),
+      ) as Array<{ Image: string; Labels: Record<string, string> }>;
+      expect(pods.filter((p) => p.Image === result.image)).toHaveLength(2);
       expect(notes).toContain('2n-8c-16r-interop4 · load test passed ✅');
       expect(out).toMatch(/✓ run \S+ succeeded/);
     } finally {
@@ -135,7 +101,7 @@ describe('the whole pipeline on one machine', () => {
   });
 
   it('rolls back a scenario whose pods never become ready, and launches no load test', async () => {
-    const scenarios = scenariosWithABrokenOne();
+    const scenarios = testScenarios(['never-ready', 'not-the-model', 10]);
     const { code, stack, out } = await release({ scenario: 'small', functionsEnv: { SCENARIOS_DIR: scenarios } });
     try {
       expect(code, out).toBe(0);
@@ -162,7 +128,7 @@ describe('the whole pipeline on one machine', () => {
   });
 
   it('sweeps scenarios on one image and recommends the best one that keeps its p99 bound without errors', async () => {
-    const scenarios = scenariosWithABrokenOne();
+    const scenarios = testScenarios(['never-ready', 'not-the-model', 10]);
     const { code, stack, out } = await release({ scenario: 'small', functionsEnv: { SCENARIOS_DIR: scenarios } });
     try {
       expect(code, out).toBe(0);

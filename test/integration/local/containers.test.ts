@@ -1,0 +1,99 @@
+import { CloudBuildClient } from '@google-cloud/cloudbuild';
+import { describe, expect, inject, it } from 'vitest';
+import { clientOptions } from '../../../shared/gcp/client-options.js';
+import { followRun } from '../../../shared/follow-run.js';
+import { createPublisher } from '../../../shared/gcp/publisher.js';
+import { redeploy } from '../../../shared/redeploy.js';
+import { createFirestoreStore } from '../../../shared/store.js';
+import { release, scenarios } from '../../support/local-release.js';
+
+/**
+ * Issue 11: what Google Cloud would refuse, the local stack refuses the same way, at the same step, with the reason,
+ * because it runs the real images as containers. Each case is a release (or a redeploy) through the whole stack.
+ */
+
+describe('the pipeline in containers fails at the right step, with the reason', () => {
+  it('fails the bake at fetch when the tool image has no `modelship` on its PATH', async () => {
+    // The TF Serving base has Node.js but not modelship: Cloud Build's runc refuses the entrypoint.
+    const { code, run, stack, out } = await release({
+      functionsEnv: { MODELSHIP_IMAGE: inject('localImages').tfServingBase },
+    });
+    try {
+      expect(code, out).toBe(1);
+      expect(run).toMatchObject({ status: 'failed', failure: { stage: 'bake' } });
+      expect(run?.failure?.reason).toMatch(/fetch/);
+      expect(await buildLog(stack, run?.runId)).toMatch(/executable file not found in \$PATH/);
+      expect(stack.deploy?.kubernetes.store.list('v1', 'Pod')).toEqual([]);
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('fails the bake at fetch when the tool image runs as a user who cannot write /workspace', async () => {
+    const { code, run, stack, out } = await release({
+      functionsEnv: { MODELSHIP_IMAGE: inject('localImages').loadTester },
+    });
+    try {
+      expect(code, out).toBe(1);
+      expect(run).toMatchObject({ status: 'failed', failure: { stage: 'bake' } });
+      expect(run?.failure?.reason).toMatch(/fetch/);
+      expect(await buildLog(stack, run?.runId)).toMatch(/EACCES|permission denied/i);
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('rolls out nothing when the pushed image holds no model where TF Serving looks', async () => {
+    // The bake puts the model at /models/elsewhere; the scenario serves `resnet`, which the image does not hold.
+    const dir = scenarios();
+    const { code, run, stack, out } = await release({
+      scenario: 'small',
+      functionsEnv: { SCENARIOS_DIR: dir, BAKE_MODEL_NAME: 'elsewhere' },
+    });
+    try {
+      expect(code, out).toBe(1);
+      expect(run).toMatchObject({ status: 'failed', failure: { stage: 'deploy' } });
+      expect(run?.failure?.reason).toMatch(/nothing to roll back to/);
+      expect(run?.stages['load-test']).toBeUndefined();
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('fails a deploy whose image digest is not in the registry, with the pull error', async () => {
+    const dir = scenarios(['quick', 'resnet', 10]);
+    const { code, stack, out } = await release({ scenario: 'small', functionsEnv: { SCENARIOS_DIR: dir } });
+    try {
+      expect(code, out).toBe(0);
+      const missing = `${inject('localImages').registry}/modelship/serving@sha256:${'0'.repeat(64)}`;
+      process.env.SCENARIOS_DIR = dir;
+      const message = await redeploy(
+        { scenario: 'quick', namespace: 'default', image: missing },
+        { store: createFirestoreStore(stack.firestore), publish: createPublisher(stack.pubsub) },
+      );
+      const lines: string[] = [];
+      const run = await followRun(stack.firestore, message.runId, { print: (l) => lines.push(l), timeoutMs: 120_000 });
+      expect(run, lines.join('\n')).toMatchObject({ status: 'failed', failure: { stage: 'deploy' } });
+      expect(run.failure?.reason).toMatch(/rolled back to scenario small/);
+      const pods = stack.deploy?.kubernetes.store.list('v1', 'Pod', 'default') ?? [];
+      const waiting = JSON.stringify(pods.map((p) => (p.status as Record<string, unknown>)?.containerStatuses));
+      expect(waiting).toMatch(/ErrImagePull|ImagePullBackOff|manifest unknown/);
+    } finally {
+      delete process.env.SCENARIOS_DIR;
+      await stack.stop();
+    }
+  });
+});
+
+/** The log of the run's bake, as the Cloud Build emulator serves it. */
+async function buildLog(stack: Awaited<ReturnType<typeof release>>['stack'], runId?: string): Promise<string> {
+  const builds = new CloudBuildClient(clientOptions(stack.bake?.cloudBuild.host));
+  try {
+    const [listed] = await builds.listBuilds({ projectId: stack.project, filter: `tags="run-${runId}"` });
+    const id = listed[0]?.id;
+    if (!id) throw new Error(`no build for run ${runId}`);
+    return stack.bake?.cloudBuild.logOf(id) ?? '';
+  } finally {
+    await builds.close();
+  }
+}

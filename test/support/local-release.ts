@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, inject } from 'vitest';
+import { runLocalRelease, type LocalReleaseOptions } from '../../local/local-release.js';
+import { sampleReleaseTarball } from '../../local/release-tarball.js';
+
+/**
+ * A release through the whole local stack, as `modelship local release` runs it, in container mode: the suite's
+ * registry and images (global-setup.ts), the suite's Pub/Sub and Firestore emulators, and a project of its own. The
+ * stack is handed over: the caller reads the emulators, then stops it.
+ */
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
+let projects = 0;
+export async function release(o: Partial<LocalReleaseOptions> = {}) {
+  const lines: string[] = [];
+  const result = await runLocalRelease(
+    {
+      dir: tempDir('modelship-e2e-'),
+      tarball: await sampleReleaseTarball(),
+      ports: { functions: 0, cloudbuild: 0, kubernetes: 0, run: 0, releases: 0, registry: 0 },
+      emulatorHosts: { pubsub: inject('pubsubHost'), firestore: inject('firestoreHost') },
+      images: inject('localImages'),
+      project: `e2e-${process.pid}-${++projects}`,
+      durationS: 3,
+      users: 5,
+      timeoutMs: 120_000,
+      print: (l) => lines.push(l),
+      ...o,
+    },
+    true,
+  );
+  const stack = result.stack;
+  if (!stack) throw new Error(`the stack was not handed over:\n${lines.join('\n')}`);
+  return { ...result, stack, out: lines.join('\n') };
+}
+
+/**
+ * A directory of scenarios for the tests: `small` (one pod of 1.5 CPUs, serving the baked `resnet`) and those given,
+ * each `[name, modelName, startupSeconds]`. Kubernetes time runs 10x faster in the local stack: 300 s of start-up
+ * allowance is 30 s, and 10 s is 1 s.
+ */
+export function scenarios(...more: Array<[name: string, model: string, startupS: number]>): string {
+  const dir = tempDir('modelship-scenarios-');
+  for (const [name, model, deadlineS] of [['small', 'resnet', 300] as const, ...more]) {
+    writeFileSync(
+      join(dir, `${name}.yaml`),
+      [
+        `description: "${name}, for the end-to-end tests"`,
+        'replicas: 1',
+        'node: { machineType: n2-custom-2-4096 }',
+        `tfserving: { modelName: ${model}, interOpParallelism: 2 }`,
+        `probes: { startupSeconds: ${deadlineS}, periodSeconds: 1 }`,
+        `rollout: { progressDeadlineSeconds: ${deadlineS + 30}, preStopSleepSeconds: 0, terminationGracePeriodSeconds: 5 }`,
+      ].join('\n'),
+    );
+  }
+  return dir;
+}
