@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { ExecutionsClient, JobsClient, protos } from '@google-cloud/run';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logLines } from '../../../local/emulators/run/execution-log.js';
 import { startRunEmulator, type RunEmulator } from '../../../local/emulators/run/run-emulator.js';
 import { createJobRunner } from '../../../shared/gcp/cloud-run.js';
 
@@ -47,8 +48,9 @@ describe('Cloud Run emulator, driven by the real @google-cloud/run clients', () 
     const [execution] = await operation.promise();
     expect(execution.succeededCount).toBe(1);
     expect(execution.conditions?.[0]).toMatchObject({ type: 'Completed', state: State.CONDITION_SUCCEEDED });
-    const log = readFileSync(String(execution.logUri).replace('file://', ''), 'utf8');
-    expect(JSON.parse(log)).toEqual({ args: ['--target', 'x:1'], who: 'job', run: 'r1' });
+    expect(logLines(String(execution.logUri), 'task 0').map((l) => JSON.parse(l))).toEqual([
+      { args: ['--target', 'x:1'], who: 'job', run: 'r1' },
+    ]);
 
     const [fetched] = await executions.getExecution({ name: String(execution.name) });
     expect(fetched.name).toBe(execution.name);
@@ -61,7 +63,7 @@ describe('Cloud Run emulator, driven by the real @google-cloud/run clients', () 
     expect(execution).toMatch(new RegExp(`^${JOB}/executions/modelship-loadtest-[0-9a-f]{6}$`));
     const [op] = await jobs.runJob({ name: JOB });
     const [kept] = await op.promise();
-    expect(JSON.parse(readFileSync(String(kept.logUri).replace('file://', ''), 'utf8')).args).toEqual(['default-arg']);
+    expect(JSON.parse(logLines(String(kept.logUri), 'task 0')[0]!).args).toEqual(['default-arg']);
 
     const record = emulator.executions.get(execution);
     expect(record?.args).toEqual([]);
@@ -72,7 +74,10 @@ describe('Cloud Run emulator, driven by the real @google-cloud/run clients', () 
     const done = await jobs.checkRunJobProgress(String(failing.name));
     const [failed] = await done.promise();
     expect(failed.failedCount).toBe(1);
-    expect(failed.conditions?.[0]?.state).toBe(State.CONDITION_FAILED);
+    expect(failed.conditions?.[0]).toMatchObject({
+      state: State.CONDITION_FAILED,
+      message: `Task ${String(failed.name).split('/').at(-1)}-task0 failed with message: The container exited with an error (exit code 3).`,
+    });
   });
 
   it('answers NOT_FOUND for an unknown job, and the runner says what to check', async () => {
