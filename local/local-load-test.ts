@@ -1,7 +1,9 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { distPath } from '../shared/paths.js';
-import { startRunEmulator, type RunEmulator } from './emulators/run/run-emulator.js';
+import type { LocalImages } from './containers/images.js';
+import { startRunEmulator, type EmulatedJob, type RunEmulator } from './emulators/run/run-emulator.js';
 
 export const LOCAL_LOAD_TEST_JOB = 'projects/modelship-local/locations/local/jobs/modelship-loadtest';
 
@@ -15,25 +17,29 @@ export interface LocalLoadTests {
 }
 
 /**
- * The load-test job of the local stack: the Cloud Run emulator running `modelship loadtest` as the job's container
- * would (loadtest/Dockerfile's entrypoint), with the job's environment: the emulators and a report directory.
+ * The load-test job of the local stack: the Cloud Run emulator running the job's image (the Dockerfile's
+ * `load-tester` target, `modelship loadtest`) as a container on the host network, or, without `images`, the same
+ * command as a process. The job's environment points it at the emulators; REPORT_BUCKET is a directory, mounted
+ * into the container at the same path as Cloud Run mounts a bucket, so that its file:// URLs read the same inside
+ * and out.
  */
 export async function startLocalLoadTests(o: {
   dir: string;
   port: number;
   stackEnv: Record<string, string>;
+  images?: LocalImages;
 }): Promise<LocalLoadTests> {
   const reportDir = join(o.dir, 'reports');
+  mkdirSync(reportDir, { recursive: true });
+  const env = { ...o.stackEnv, REPORT_BUCKET: pathToFileURL(reportDir).href, MODELSHIP_WORKERS: '0' };
+  const job: EmulatedJob = o.images
+    ? { image: o.images.loadTester, env, mounts: [{ hostPath: reportDir, mountPath: reportDir }] }
+    : { command: [process.execPath, distPath('cli/main.js'), 'loadtest'], env };
   const run = await startRunEmulator({
     port: o.port,
     logDir: join(o.dir, 'logs', 'load-tests'),
     env: process.env,
-    jobs: {
-      [LOCAL_LOAD_TEST_JOB]: {
-        command: [process.execPath, distPath('cli/main.js'), 'loadtest'],
-        env: { ...o.stackEnv, REPORT_BUCKET: pathToFileURL(reportDir).href, MODELSHIP_WORKERS: '0' },
-      },
-    },
+    jobs: { [LOCAL_LOAD_TEST_JOB]: job },
   });
   return {
     run,

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
 import { Firestore } from '@google-cloud/firestore';
+import { ModelshipError } from '../shared/errors.js';
 import { distPath } from '../shared/paths.js';
 import { TOPICS } from '../shared/topics.js';
 import { ENTRY_POINTS, FUNCTION_TRIGGERS, type EntryPoint } from '../functions/triggers.js';
@@ -115,6 +116,12 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     Object.assign(process.env, env);
     const runtime = options.runtime ?? (options.images ? 'containers' : defaultRuntime().runtime);
     let images = options.images;
+    const missing = runtime === 'containers' ? containerRuntimeMissing() : undefined;
+    if (missing) {
+      throw new ModelshipError(`container mode needs a container runtime: ${missing}`, {
+        hint: `install it with: ${INSTALL_HINT}; or run with --runtime processes`,
+      });
+    }
     if (runtime === 'containers' && !images) {
       const registry = await startRegistry({ dir: join(options.dir, 'registry'), port: ports.registry });
       stops.push(() => registry.stop());
@@ -155,7 +162,12 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     let loadTests: LocalLoadTests | undefined;
     if (served.includes('launchLoadTest')) {
       step('starting the Cloud Run emulator');
-      loadTests = await startLocalLoadTests({ dir: options.dir, port: ports.run, stackEnv: env });
+      loadTests = await startLocalLoadTests({
+        dir: options.dir,
+        port: ports.run,
+        stackEnv: env,
+        ...(images ? { images } : {}),
+      });
       stops.push(() => (loadTests as LocalLoadTests).stop());
     }
 

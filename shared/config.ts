@@ -179,6 +179,11 @@ export const SETTINGS = {
     schema: nonEmpty,
     default: 'gcr.io/gcp-ml-172005/tfs-resnet-cpu-opt',
   }),
+  GCRANE_IMAGE: setting({
+    doc: "The gcrane image of the bake's push step (crane with Google credentials); in Google Cloud `gcp apply` pins it by digest.",
+    schema: nonEmpty,
+    default: 'gcr.io/go-containerregistry/gcrane:debug',
+  }),
   BAKE_MODEL_NAME: setting({
     doc: 'Name the model is served under: `/models/NAME` in the image, its `MODEL_NAME`.',
     schema: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be letters, digits, `_`, `.` or `-`'),

@@ -1,15 +1,18 @@
 import { resolve } from 'node:path';
 import { releaseTarball, sampleReleaseTarball } from '../../local/release-tarball.js';
 import { runLocalRelease } from '../../local/local-release.js';
+import { defaultRuntime, type Runtime } from '../../local/stack.js';
 import { parseDuration } from '../../loadtest/duration.js';
 import { UsageError, parseOptions, type Command } from '../command.js';
 
 const usage = `Usage: modelship local demo [--dir DIR]
        modelship local release --model DIR|TARBALL [--scenario NAME] [--duration D] [--users N] [--dir DIR]
+       (both also take --runtime containers|processes)
 
-Runs the whole pipeline on this machine: the Google Cloud SDK's Pub/Sub and Firestore emulators, modelship's
-emulators of Cloud Build, Kubernetes and Cloud Run, a stand-in for GitHub, and every function on 127.0.0.1 (ports
-from firebase.json). A release is published with the model as its asset, the signed webhook is sent, and the run is
+Runs the whole pipeline on this machine: the Google Cloud SDK's Pub/Sub and Firestore emulators, a local OCI
+registry, modelship's emulators of Cloud Build, Kubernetes and Cloud Run, a stand-in for GitHub, and every function
+on 127.0.0.1 (ports from firebase.json). The build steps, pods and load-test job run as containers of their images
+(podman), built from the repository's Dockerfiles. A release is published with the model as its asset, the signed webhook is sent, and the run is
 followed stage by stage: received, baking, deploying, load testing, reported.
 
   demo      the sample model (a generated SavedModel with the seed's ResNet50 signature); what npm start runs
@@ -22,7 +25,8 @@ Options:
   --scenario NAME   the serving scenario (default 2n-8c-16r-interop4; modelship scenarios lists them)
   --duration D      load test duration (default 10s)
   --users N         load test users (default 20)
-  --dir DIR         where logs, images and reports go (default .modelship)`;
+  --dir DIR         where logs, the registry and reports go (default .modelship)
+  --runtime R       containers (default when podman is installed) or processes (the same code, no images run)`;
 
 export const local: Command = {
   usage,
@@ -35,6 +39,7 @@ export const local: Command = {
         scenario: { type: 'string' },
         duration: { type: 'string', default: '10s' },
         users: { type: 'string', default: '20' },
+        runtime: { type: 'string' },
       },
       true,
     );
@@ -49,7 +54,12 @@ export const local: Command = {
     const users = Number(values.users);
     if (!Number.isInteger(users) || users < 1)
       throw new UsageError(`--users must be a positive whole number, not '${values.users}'`);
-    console.log(`modelship local ${action}`);
+    if (values.runtime !== undefined && values.runtime !== 'containers' && values.runtime !== 'processes')
+      throw new UsageError(`--runtime must be containers or processes, not '${values.runtime}'`);
+    const fallback = defaultRuntime();
+    const runtime: Runtime = (values.runtime as Runtime | undefined) ?? fallback.runtime;
+    console.log(`modelship local ${action} (${runtime})`);
+    if (!values.runtime && fallback.note) console.log(`  ! ${fallback.note}`);
     const tarball = values.model ? await releaseTarball(resolve(values.model)) : await sampleReleaseTarball();
     const interrupt = new AbortController();
     const onSigint = () => interrupt.abort();
@@ -57,6 +67,7 @@ export const local: Command = {
     const release = runLocalRelease({
       signal: interrupt.signal,
       dir: resolve(values.dir),
+      runtime,
       tarball,
       ...(values.scenario ? { scenario: values.scenario } : {}),
       durationS: Math.ceil(durationMs / 1000),

@@ -44,6 +44,7 @@ export class ContainerTasks {
 
   runtimeFor(job: ImageJob): TaskRuntime {
     const limits = limitFlags(job.limits);
+    const mounts = (job.mounts ?? []).flatMap((m) => ['--volume', `${m.hostPath}:${m.mountPath}:U`]);
     return {
       prepare: async () => {
         await podman(['pull', '--quiet', '--tls-verify=false', job.image]).catch((err: unknown) => {
@@ -67,6 +68,7 @@ export class ContainerTasks {
             'host',
             ...ULIMIT_FLAGS,
             ...limits,
+            ...mounts,
             ...labels.flatMap((l) => ['--label', l]),
             ...env,
             job.image,

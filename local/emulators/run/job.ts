@@ -19,6 +19,11 @@ export interface ImageJob extends JobTemplate {
   image: string;
   /** Cloud Run's resources.limits: cpu '2' or '500m', memory '512Mi' or '2Gi'. */
   limits?: { cpu?: string; memory?: string };
+  /**
+   * Volumes, as Cloud Run mounts a Cloud Storage bucket (`--add-volume type=cloud-storage`): a host directory at a
+   * path of the container, writable by the container's user (podman's `U` option gives the directory to it).
+   */
+  mounts?: Array<{ hostPath: string; mountPath: string }>;
 }
 
 /** A job whose tasks are host processes running `command` (the image's entrypoint), for machines without podman. */

@@ -101,6 +101,7 @@ describe('bakeModel', () => {
       _MODEL_NAME: 'resnet',
       _MODEL_VERSION: '1',
       _BASE_IMAGE: 'gcr.io/gcp-ml-172005/tfs-resnet-cpu-opt',
+      _GCRANE_IMAGE: 'gcr.io/go-containerregistry/gcrane:debug',
       _MAX_ASSET_BYTES: '2147483648',
       _MAX_FILES: '10000',
       _MAX_EXTRACTED_BYTES: '8589934592',

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CloudBuildClient } from '@google-cloud/cloudbuild';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import { podman } from '../../../local/containers/podman.js';
 import { POD_NAMESPACE_LABEL } from '../../../local/emulators/kubernetes/podman-launcher.js';
 import { followRun } from '../../../shared/follow-run.js';
@@ -18,6 +18,9 @@ import { release, scenarios as testScenarios } from '../../support/local-release
  * emulators of Cloud Build, Kubernetes and Cloud Run in container mode: every build step, pod and load-test task is a
  * container of its image, and images go through the local registry.
  */
+
+// A release builds, pulls and starts a dozen containers on two shared cores.
+vi.setConfig({ testTimeout: 240_000 });
 
 describe('the whole pipeline on one machine', () => {
   it('goes from the webhook to a load-tested deployment and writes the results on the release', async () => {
