@@ -14,7 +14,8 @@ import {
 import { packageRoot } from '../../shared/paths.js';
 import { UsageError, parseOptions, type Command } from '../command.js';
 
-const usage = `Usage: modelship gcp plan|apply|check [--config FILE] [--only KINDS] [--load-test-image IMAGE]
+const usage = `Usage: modelship gcp plan|apply|check [--config FILE] [--only KINDS]
+                                           [--load-test-image IMAGE --tool-image IMAGE]
 
 Provisions and deploys the pipeline to Google Cloud from a small config file (see modelship.config.example.yaml).
   plan    prints every action, as the exact gcloud and kubectl commands apply would run; runs nothing
@@ -26,7 +27,9 @@ Options:
   --config FILE            the deploy configuration (default modelship.config.yaml)
   --only KINDS             only these kinds of actions, comma separated: ${ACTION_KINDS.join(', ')}
                            (CI deploys new code with --only code)
-  --load-test-image IMAGE  a load-test image already pushed (CI builds its own) instead of building one
+  --load-test-image IMAGE  with --tool-image: the two images already pushed (CI builds its own, as
+  --tool-image IMAGE       cloudbuild/load-tester.yaml does) instead of building them; the job runs the first,
+                           the bake steps the second
   --state-dir DIR          local files of apply, such as the cluster's kubeconfig (default .modelship/gcp)
 
 Commands run gcloud and kubectl as the signed-in account (gcloud auth login), which must own the project.`;
@@ -40,6 +43,13 @@ function parseKinds(value: string | undefined): ActionKind[] | undefined {
   return kinds as ActionKind[];
 }
 
+/** Both images or neither: they come from one build, and the bake needs the tool image the job's goes with. */
+function parseImages(loadTester: string | undefined, tool: string | undefined) {
+  if (!loadTester && !tool) return undefined;
+  if (!loadTester || !tool) throw new UsageError('--load-test-image and --tool-image are given together');
+  return { loadTester, tool };
+}
+
 /** The command with its collaborators: the real gcloud in production, a fake in tests. */
 export function createGcpCommand(deps: GcpDeps, cwd: () => string = () => process.cwd()): Command {
   return {
@@ -51,6 +61,7 @@ export function createGcpCommand(deps: GcpDeps, cwd: () => string = () => proces
           config: { type: 'string', default: 'modelship.config.yaml' },
           only: { type: 'string' },
           'load-test-image': { type: 'string' },
+          'tool-image': { type: 'string' },
           'state-dir': { type: 'string', default: join('.modelship', 'gcp') },
         },
         true,
@@ -58,13 +69,14 @@ export function createGcpCommand(deps: GcpDeps, cwd: () => string = () => proces
       const [action, ...extra] = positionals;
       if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}'`);
       const only = parseKinds(values.only);
+      const images = parseImages(values['load-test-image'], values['tool-image']);
       const options: GcpOptions = {
         configFile: resolve(cwd(), values.config),
         sourceRoot: packageRoot,
         cwd: cwd(),
         stateDir: resolve(cwd(), values['state-dir']),
         ...(only ? { only } : {}),
-        ...(values['load-test-image'] ? { loadTestImage: values['load-test-image'] } : {}),
+        ...(images ? { images } : {}),
       };
       if (action === 'plan') return gcpPlan(options, deps.print);
       if (action === 'apply') return gcpApply(options, deps);

@@ -9,24 +9,25 @@ import { clusterActions, kubeconfigLookup } from './plan-cluster.js';
 import { foundationActions } from './plan-foundation.js';
 import { requirements } from './plan-requirements.js';
 import { functionActions, subscriptionLookupName, subscriptionLookups } from './plan-functions.js';
-import { digestLookup, imageByDigest, loadTestActions, loadTestImageRef } from './plan-load-test.js';
+import { digestLookups, imageActions, imageByDigest, imageRefs, type ImageRefs } from './plan-images.js';
+import { loadTestJobAction } from './plan-load-test.js';
 
 /**
  * The whole plan, in the order apply runs it: prerequisites and APIs, then storage, messaging and identities,
- * the rights on them, the cluster's RBAC, the load-test job, the functions, and last what exists only once the
- * functions do (their invoker rights and the subscriptions Eventarc made). Building it reads nothing: `plan`
- * works offline and prints exactly what `apply` would run.
+ * the rights on them, the cluster's RBAC, the images and the load-test job, the functions, and last what exists
+ * only once the functions do (their invoker rights and the subscriptions Eventarc made). Building it reads nothing:
+ * `plan` works offline and prints exactly what `apply` would run.
  */
 
 export interface PlanInputs {
-  /** The directory deployed as the functions' source and built into the load-test image. */
+  /** The directory deployed as the functions' source and built into the images. */
   sourceDir: string;
   /** The hash of that source (see source-hash.ts). */
   sourceHash: string;
   /** Where apply keeps local files (the cluster's kubeconfig). */
   stateDir: string;
-  /** A load-test image built elsewhere (CI); otherwise apply builds it. */
-  loadTestImage?: string;
+  /** The images built elsewhere (CI); otherwise apply builds them. */
+  images?: ImageRefs;
 }
 
 const PROJECT_NUMBER_LOOKUP = 'PROJECT_NUMBER';
@@ -34,9 +35,8 @@ export const WEBHOOK_URL_LOOKUP = 'WEBHOOK_URL';
 
 export function buildPlan(config: GcpConfig, inputs: PlanInputs): Plan {
   const names = resourceNames(config);
-  const loadTestInputs = { ...inputs, ...(inputs.loadTestImage ? { image: inputs.loadTestImage } : {}) };
-  const image = loadTestImageRef(config, names, loadTestInputs);
-  const specs = functionSpecs(config, names, imageByDigest(image));
+  const images = imageRefs(config, names, inputs);
+  const specs = functionSpecs(config, names, imageByDigest(images, 'tool'));
   const all = grants(config, names, specs).map((grant) => ({ grant, action: grantAction(grant, config.project) }));
   const grantsOn = (...kinds: string[]) => all.filter((g) => kinds.includes(g.grant.on.kind)).map((g) => g.action);
   const { deploys, subscriptions } = functionActions(config, names, specs, inputs);
@@ -47,7 +47,8 @@ export function buildPlan(config: GcpConfig, inputs: PlanInputs): Plan {
     ...foundationActions(config, names),
     ...grantsOn('project', 'topic', 'secret', 'repository', 'bucket', 'service-account'),
     ...clusterActions(config, names),
-    ...loadTestActions(config, names, loadTestInputs),
+    ...imageActions(config, inputs, images),
+    loadTestJobAction(config, names, imageByDigest(images, 'loadTester')),
     ...grantsOn('job'),
     ...deploys,
     ...grantsOn('function'),
@@ -77,7 +78,7 @@ export function buildPlan(config: GcpConfig, inputs: PlanInputs): Plan {
       ),
     },
     kubeconfigLookup(config, names, inputs.stateDir),
-    digestLookup(config, image),
+    ...digestLookups(config, images),
     ...events.flatMap((f) => subscriptionLookups(config, f)),
   ];
   return { actions, lookups: Object.fromEntries(lookups.map((l) => [l.name, l])) };

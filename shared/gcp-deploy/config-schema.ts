@@ -98,9 +98,19 @@ export const GcpConfigSchema = z.strictObject({
       cpu: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).default(4),
       memory: id(/^\d+(Mi|Gi)$/, 'a size such as 4Gi or 512Mi').default('4Gi'),
       timeout: duration.default('3600s'),
-      /** A load-test image already pushed to Artifact Registry; when absent, apply builds one. */
+      /**
+       * Images already pushed to Artifact Registry (cloudbuild/load-tester.yaml builds both), given together: the
+       * load-test job's and the bake steps' tool image. When absent, apply builds them.
+       */
       image: z.string().min(1).optional(),
+      toolImage: z.string().min(1).optional(),
       env: envVars,
+    })
+    .superRefine((l, ctx) => {
+      const missing = l.image && !l.toolImage ? 'toolImage' : !l.image && l.toolImage ? 'image' : undefined;
+      const other = missing === 'image' ? 'toolImage' : 'image';
+      if (missing)
+        ctx.addIssue({ code: 'custom', path: [missing], input: undefined, message: `required with loadTest.${other}` });
     })
     .default({ job: 'modelship-loadtest', cpu: 4, memory: '4Gi', timeout: '3600s', env: {} }),
 });

@@ -25,8 +25,8 @@ export interface FunctionSpec {
 }
 
 /**
- * `modelshipImage` is the load-tester image by digest (a placeholder until apply knows it): the bake steps run its
- * `modelship bake` tools. Variable names are those of shared/config.ts.
+ * `modelshipImage` is the tool image by digest (a placeholder until apply knows it): the bake steps run its
+ * `modelship bake` tools, as root. Variable names are those of shared/config.ts.
  */
 export function functionSpecs(config: GcpConfig, names: Names, modelshipImage: string): FunctionSpec[] {
   const { github } = config;

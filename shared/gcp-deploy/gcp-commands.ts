@@ -7,6 +7,7 @@ import { buildPlan, WEBHOOK_URL_LOOKUP } from './build-plan.js';
 import type { GcpConfig } from './config-schema.js';
 import { githubSettings, probeWebhook } from './github-settings.js';
 import { loadGcpConfig } from './load-gcp-config.js';
+import type { ImageRefs } from './plan-images.js';
 import { renderPlan } from './render-plan.js';
 import { sourceHash } from './source-hash.js';
 
@@ -14,13 +15,14 @@ import { sourceHash } from './source-hash.js';
 
 export interface GcpOptions {
   configFile: string;
-  /** The package root: deployed as the functions' source, built into the load-test image. */
+  /** The package root: deployed as the functions' source, built into the images. */
   sourceRoot: string;
   cwd: string;
   stateDir: string;
   /** Only these kinds of actions (CI deploys `code` only). */
   only?: readonly ActionKind[];
-  loadTestImage?: string;
+  /** The images built elsewhere (CI). */
+  images?: ImageRefs;
 }
 
 export interface GcpDeps extends ExecutorDeps {
@@ -33,7 +35,7 @@ async function preparePlan(options: GcpOptions): Promise<{ config: GcpConfig; pl
     sourceDir: relative(options.cwd, options.sourceRoot) || '.',
     sourceHash: await sourceHash(options.sourceRoot),
     stateDir: relative(options.cwd, options.stateDir) || '.',
-    ...(options.loadTestImage ? { loadTestImage: options.loadTestImage } : {}),
+    ...(options.images ? { images: options.images } : {}),
   });
   const only = options.only;
   return { config, plan: only ? { ...plan, actions: plan.actions.filter((a) => only.includes(a.kind)) } : plan };

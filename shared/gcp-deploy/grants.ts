@@ -170,7 +170,7 @@ function ciGrants({ config, names, runtimes }: Scope): Grant[] {
   return [
     grant(ci, 'roles/cloudfunctions.developer', project, 'CI deploys new versions of the functions'),
     grant(ci, 'roles/run.developer', job, 'CI points the job at the new image'),
-    grant(ci, 'roles/artifactregistry.writer', pipeline, 'CI pushes the load-test image'),
+    grant(ci, 'roles/artifactregistry.writer', pipeline, 'CI pushes the tool and load-test images'),
     grant(ci, 'roles/logging.logWriter', project, 'CI builds run as this account and write their logs'),
     ...[...runtimes, 'invoker' as const].map((key) =>
       grant(

@@ -48,6 +48,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       return `${field}: ${issue.message}; found ${JSON.stringify(issue.input)}`;
     default:
       if (issue.code === 'invalid_type' && issue.input === undefined) return `${field}: required (${issue.expected})`;
+      if (issue.input === undefined) return `${field}: ${issue.message}`;
       return `${field}: ${issue.message}; found ${JSON.stringify(issue.input)}`;
   }
 }

@@ -35,7 +35,8 @@ export interface Names {
   deadLetterTopicPath: string;
   /** Where baked images go (TARGET_IMAGE_REPOSITORY): `REGION-docker.pkg.dev/PROJECT/REPO/MODEL`. */
   modelImage: string;
-  /** The modelship image of cloudbuild/load-tester.yaml: the load-test job, and the bake steps' tools. */
+  /** The images of cloudbuild/load-tester.yaml: the bake steps' tools (run as root), and the load-test job's. */
+  toolImage: string;
   loadTestImage: string;
   firestoreLocation: string;
   webhookFunction: string;
@@ -53,6 +54,7 @@ export function resourceNames(config: GcpConfig): Names {
     jobPath: `projects/${project}/locations/${region}/jobs/${config.loadTest.job}`,
     deadLetterTopicPath: `projects/${project}/topics/${DEAD_LETTER_TOPIC}`,
     modelImage: `${region}-docker.pkg.dev/${project}/${config.registry.models}/${config.model.name}`,
+    toolImage: `${region}-docker.pkg.dev/${project}/${config.registry.pipeline}/modelship`,
     loadTestImage: `${region}-docker.pkg.dev/${project}/${config.registry.pipeline}/load-tester`,
     firestoreLocation: config.firestore.location ?? region,
     webhookFunction: 'modelship-webhook',

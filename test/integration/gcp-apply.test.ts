@@ -58,7 +58,7 @@ describe('modelship gcp against a fake project', () => {
     const plan = await run('plan');
     expect(plan.code).toBe(0);
     expect(plan.calls).toEqual([]);
-    expect(plan.out).toMatch(/^Plan for project my-project \(us-central1\) from modelship\.config\.yaml: 97 actions\./);
+    expect(plan.out).toMatch(/^Plan for project my-project \(us-central1\) from modelship\.config\.yaml: 98 actions\./);
   });
 
   it('applies everything, prints the secret once, and a second apply changes nothing and says so', async () => {
@@ -66,7 +66,7 @@ describe('modelship gcp against a fake project', () => {
     const first = await run('apply');
     expect(first.code).toBe(0);
     expect(first.out).not.toContain('No changes');
-    expect(first.out).toMatch(/\n\d+ created, \d+ changed, \d+ granted, 4 unchanged\.\n/);
+    expect(first.out).toMatch(/\n\d+ created, \d+ changed, \d+ granted, 5 unchanged\.\n/);
     expect(first.out.split(SECRET)).toHaveLength(2);
     expect(first.out).toContain(`Payload URL:   ${WEBHOOK_URL}`);
     expect(first.out).toContain('Events:        Let me select individual events → Releases');
@@ -77,7 +77,7 @@ describe('modelship gcp against a fake project', () => {
     const second = await run('apply');
     expect(second.code).toBe(0);
     expect(second.changes).toEqual([]);
-    expect(second.out).toContain('No changes: all 97 actions were already in place.');
+    expect(second.out).toContain('No changes: all 98 actions were already in place.');
     expect(second.out).not.toContain(SECRET);
     expect(second.out).toContain('Secret:        unchanged; read it with: gcloud secrets versions access latest');
   });
@@ -114,14 +114,14 @@ describe('modelship gcp against a fake project', () => {
     const before = await run('check');
     expect(before.code).toBe(1);
     expect(before.changes).toEqual([]);
-    expect(before.out).toMatch(/\d+ of 97 pieces are missing or differ/);
+    expect(before.out).toMatch(/\d+ of 98 pieces are missing or differ/);
 
     await run('apply');
     const after = await run('check');
     expect(after.code).toBe(0);
     expect(after.changes).toEqual([]);
     expect(after.out).toContain(`reachable: ${WEBHOOK_URL} answers and rejects an unsigned request (401)`);
-    expect(after.out).toContain('All 97 pieces are in place.');
+    expect(after.out).toContain('All 98 pieces are in place.');
     expect(probed).toEqual([WEBHOOK_URL]);
   });
 
@@ -148,24 +148,62 @@ describe('modelship gcp against a fake project', () => {
       'gcloud functions deploy modelship-deploy --gen2',
     ]);
     expect(repair.out).toContain('GKE_NAMESPACE');
-    expect(repair.out).toContain('0 created, 1 changed, 1 granted, 95 unchanged.');
+    expect(repair.out).toContain('0 created, 1 changed, 1 granted, 96 unchanged.');
   });
 
-  it('deploys only code with --only code, as CI does, by the digest of the image CI pushed', async () => {
+  it('builds both images in one Cloud Build and deploys each by its digest', async () => {
+    const { run, cloud } = setup();
+    const first = await run('apply');
+    expect(first.changes.filter((c) => c.startsWith('gcloud builds submit'))).toHaveLength(1);
+    const registry = 'us-central1-docker.pkg.dev/my-project/modelship';
+    const digest = (image: string) =>
+      [...cloud.state.images].find(([ref]) => ref.startsWith(`${registry}/${image}:src-`))?.[1] ?? 'none';
+    const job = cloud.state.resources.get('job modelship-loadtest');
+    expect(JSON.stringify(job)).toContain(`"image":"${registry}/load-tester@${digest('load-tester')}"`);
+    const bake = cloud.state.resources.get('function modelship-bake') as {
+      serviceConfig: { environmentVariables: Record<string, string> };
+    };
+    expect(bake.serviceConfig.environmentVariables.MODELSHIP_IMAGE).toBe(
+      `${registry}/modelship@${digest('modelship')}`,
+    );
+  });
+
+  it('deploys only code with --only code, as CI does, by the digests of the images CI pushed', async () => {
     const { run, cloud } = setup();
     await run('apply');
-    const image = 'us-central1-docker.pkg.dev/my-project/modelship/load-tester:ci-42';
-    cloud.state.images.set(image, `sha256:${'a'.repeat(64)}`);
-    const ci = await run('apply', '--only', 'code', '--load-test-image', image);
+    const registry = 'us-central1-docker.pkg.dev/my-project/modelship';
+    cloud.state.images.set(`${registry}/load-tester:ci-42`, `sha256:${'a'.repeat(64)}`);
+    cloud.state.images.set(`${registry}/modelship:ci-42`, `sha256:${'b'.repeat(64)}`);
+    const ci = await run(
+      'apply',
+      '--only',
+      'code',
+      '--load-test-image',
+      `${registry}/load-tester:ci-42`,
+      '--tool-image',
+      `${registry}/modelship:ci-42`,
+    );
     expect(ci.calls.every((c) => ['functions', 'run', 'artifacts'].includes(c.argv[1] ?? ''))).toBe(true);
-    // The job runs the new image, and the bake's steps use it too (MODELSHIP_IMAGE): both by its digest.
+    // The job runs the new load-test image, the bake's steps the new tool image (MODELSHIP_IMAGE): both by digest.
     expect(ci.changes).toEqual([
-      expect.stringMatching(/^gcloud run jobs deploy modelship-loadtest --image=\S+load-tester@sha256:a{64} /),
+      expect.stringMatching(/^gcloud run jobs deploy modelship-loadtest --image=\S+\/load-tester@sha256:a{64} /),
       expect.stringMatching(
-        /^gcloud functions deploy modelship-bake .*MODELSHIP_IMAGE=\S+load-tester@sha256:a{64}[ ,]/,
+        /^gcloud functions deploy modelship-bake .*MODELSHIP_IMAGE=\S+\/modelship@sha256:b{64}[ ,]/,
       ),
     ]);
-    expect(ci.out).toContain('0 created, 2 changed, 0 granted, 7 unchanged.');
+    expect(ci.out).toContain('0 created, 2 changed, 0 granted, 8 unchanged.');
+  });
+
+  it('stops before deploying when an image given is not in the registry', async () => {
+    const { run, cloud } = setup();
+    await run('apply');
+    const registry = 'us-central1-docker.pkg.dev/my-project/modelship';
+    cloud.state.images.set(`${registry}/load-tester:ci-43`, `sha256:${'c'.repeat(64)}`);
+    const before = cloud.calls.length;
+    await expect(
+      run('apply', '--load-test-image', `${registry}/load-tester:ci-43`, '--tool-image', `${registry}/modelship:ci-43`),
+    ).rejects.toThrow(/The tool image \S+\/modelship:ci-43 exists: not found/);
+    expect(cloud.calls.slice(before).filter((c) => c.mutated)).toEqual([]);
   });
 
   it('stops before creating anything when the GitHub token is missing, saying how to add it', async () => {
@@ -188,6 +226,9 @@ describe('modelship gcp against a fake project', () => {
   it('rejects bad usage', async () => {
     const { run } = setup();
     await expect(run('deploy')).rejects.toThrow("unknown action 'deploy'");
+    await expect(run('plan', '--load-test-image', 'r/load-tester:1')).rejects.toThrow(
+      '--load-test-image and --tool-image are given together',
+    );
     await expect(run('apply', '--only', 'code,functions')).rejects.toThrow(
       '--only: unknown kind functions; allowed: require, enable, resource, iam, code',
     );

@@ -28,6 +28,7 @@ const values: Record<string, string> = {
   PROJECT_NUMBER: '123456789012',
   KUBECONFIG_FILE: '.modelship/gcp/kubeconfig',
   LOADTEST_DIGEST: `sha256:${'0'.repeat(64)}`,
+  TOOL_DIGEST: `sha256:${'1'.repeat(64)}`,
 };
 for (const name of Object.keys(plan.lookups)) {
   if (name.startsWith('TRIGGER_')) values[name] = 'projects/my-project/locations/us-central1/triggers/t-1';

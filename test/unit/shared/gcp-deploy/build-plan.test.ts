@@ -107,29 +107,74 @@ describe('buildPlan for the example config', () => {
     }
   });
 
-  it('deploys the load-test job by digest, with Direct VPC egress to private ranges', () => {
-    expect(apply('load-test image')).toEqual(
-      expect.arrayContaining([
+  it('builds both images with one Cloud Build, each action checking its own image', () => {
+    for (const [id, image] of [
+      ['tool image', 'modelship'],
+      ['load-test image', 'load-tester'],
+    ] as const) {
+      expect(apply(id)).toEqual([
+        'gcloud',
         'builds',
         'submit',
+        '.',
         '--config=cloudbuild/load-tester.yaml',
         '--substitutions=_REGION=us-central1,_REPOSITORY=modelship,_TAG=src-0123456789abcdef',
-      ]),
+        '--project=my-project',
+      ]);
+      expect(byId(id).read.argv.slice(0, 5)).toEqual(['gcloud', 'artifacts', 'docker', 'images', 'describe']);
+      expect(byId(id).read.argv[5]).toBe(
+        `us-central1-docker.pkg.dev/my-project/modelship/${image}:src-0123456789abcdef`,
+      );
+    }
+    expect(plan.lookups.TOOL_DIGEST?.command.argv).toEqual([
+      'gcloud',
+      'artifacts',
+      'docker',
+      'images',
+      'describe',
+      'us-central1-docker.pkg.dev/my-project/modelship/modelship:src-0123456789abcdef',
+      '--project=my-project',
+      '--format=value(image_summary.digest)',
+    ]);
+    expect(plan.lookups.LOADTEST_DIGEST?.command.argv[5]).toBe(
+      'us-central1-docker.pkg.dev/my-project/modelship/load-tester:src-0123456789abcdef',
     );
+  });
+
+  it('gives the bake steps the tool image and the job the load-test image, each by digest', () => {
+    expect(apply('function modelship-bake').find((a) => a.startsWith('--set-env-vars'))).toContain(
+      'MODELSHIP_IMAGE=us-central1-docker.pkg.dev/my-project/modelship/modelship@${TOOL_DIGEST},',
+    );
+    expect(apply('job modelship-loadtest')).toContain(
+      '--image=us-central1-docker.pkg.dev/my-project/modelship/load-tester@${LOADTEST_DIGEST}',
+    );
+  });
+
+  it('checks that images built elsewhere both exist, from the command line or the config', () => {
+    const images = { loadTester: 'reg/load-tester:ci', tool: 'reg/modelship:ci' };
+    const fromConfig = {
+      ...config,
+      loadTest: { ...config.loadTest, image: images.loadTester, toolImage: images.tool },
+    };
+    for (const given of [buildPlan(config, { ...inputs, images }), buildPlan(fromConfig, inputs)]) {
+      const action = (id: string) => given.actions.find((a) => a.id === id);
+      expect(action('tool image')?.description).toBe('The tool image reg/modelship:ci exists');
+      expect(action('load-test image')?.description).toBe('The load-test image reg/load-tester:ci exists');
+      expect([action('tool image')?.create, action('load-test image')?.create]).toEqual([undefined, undefined]);
+      expect(given.lookups.TOOL_DIGEST?.command.argv[5]).toBe('reg/modelship:ci');
+      expect(action('job modelship-loadtest')?.create?.argv).toContain('--image=reg/load-tester@${LOADTEST_DIGEST}');
+    }
+  });
+
+  it('deploys the load-test job with Direct VPC egress to private ranges', () => {
     expect(apply('job modelship-loadtest')).toEqual(
       expect.arrayContaining([
-        '--image=us-central1-docker.pkg.dev/my-project/modelship/load-tester@${LOADTEST_DIGEST}',
         '--network=default',
         '--subnet=default',
         '--vpc-egress=private-ranges-only',
         '--service-account=modelship-load-tester@my-project.iam.gserviceaccount.com',
       ]),
     );
-    const given = buildPlan(config, { ...inputs, loadTestImage: 'reg/loadtest:ci' }).actions.find(
-      (a) => a.id === 'load-test image',
-    );
-    expect(given?.description).toBe('The load-test image reg/loadtest:ci exists');
-    expect(given?.create).toBeUndefined();
   });
 
   it('orders the job before its grants and the functions before theirs', () => {

@@ -8,7 +8,7 @@ import { fillPlaceholders } from '../../../../shared/gcp-deploy/action.js';
 import { functionSpecs, jobEnv } from '../../../../shared/gcp-deploy/function-specs.js';
 import { parseGcpConfig } from '../../../../shared/gcp-deploy/load-gcp-config.js';
 import { resourceNames } from '../../../../shared/gcp-deploy/names.js';
-import { imageByDigest } from '../../../../shared/gcp-deploy/plan-load-test.js';
+import { imageByDigest } from '../../../../shared/gcp-deploy/plan-images.js';
 import { WEBHOOK_SETTINGS } from '../../../../shared/github/webhook.js';
 import { packageRoot } from '../../../../shared/paths.js';
 
@@ -30,8 +30,9 @@ const READS: Record<string, readonly SettingName[]> = {
 const text = readFileSync(join(packageRoot, 'modelship.config.example.yaml'), 'utf8');
 const config = parseGcpConfig(text, 'example.yaml', { scenarios: ['2n-8c-16r-interop4'] });
 const names = resourceNames(config);
-const digest = { LOADTEST_DIGEST: `sha256:${'0'.repeat(64)}` };
-const specs = functionSpecs(config, names, imageByDigest(`${names.loadTestImage}:src-1`));
+const digest = { TOOL_DIGEST: `sha256:${'0'.repeat(64)}` };
+const images = { tool: `${names.toolImage}:src-1`, loadTester: `${names.loadTestImage}:src-1` };
+const specs = functionSpecs(config, names, imageByDigest(images, 'tool'));
 
 describe('function environments', () => {
   it.each(specs.map((s) => [s.name, s] as const))('%s starts with what apply sets', (_, spec) => {
@@ -44,11 +45,9 @@ describe('function environments', () => {
     expect(loadConfig(['GOOGLE_CLOUD_PROJECT'], env).GOOGLE_CLOUD_PROJECT).toBe('my-project');
   });
 
-  it('points the bake at the modelship image by digest and the models repository', () => {
+  it('points the bake at the tool image (root, for the root-owned /workspace) by digest and the models repository', () => {
     const bake = specs.find((s) => s.entryPoint === 'bakeModel');
-    expect(bake?.env.MODELSHIP_IMAGE).toBe(
-      'us-central1-docker.pkg.dev/my-project/modelship/load-tester@${LOADTEST_DIGEST}',
-    );
+    expect(bake?.env.MODELSHIP_IMAGE).toBe('us-central1-docker.pkg.dev/my-project/modelship/modelship@${TOOL_DIGEST}');
     expect(bake?.env.TARGET_IMAGE_REPOSITORY).toBe('us-central1-docker.pkg.dev/my-project/modelship-models/resnet');
   });
 

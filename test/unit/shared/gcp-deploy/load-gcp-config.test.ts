@@ -107,6 +107,18 @@ describe('parseGcpConfig', () => {
     ]);
   });
 
+  it('takes prebuilt images as a pair: one build makes both', () => {
+    const image = 'r/modelship/load-tester:v1';
+    expect(problems(`${minimal}loadTest:\n  image: ${image}\n`)).toEqual([
+      'deploy.yaml:10: loadTest.toolImage: required with loadTest.image',
+    ]);
+    expect(problems(`${minimal}loadTest:\n  toolImage: r/modelship/modelship:v1\n`)).toEqual([
+      'deploy.yaml:10: loadTest.image: required with loadTest.toolImage',
+    ]);
+    const both = `${minimal}loadTest:\n  image: ${image}\n  toolImage: r/modelship/modelship:v1\n`;
+    expect(parseGcpConfig(both, 'deploy.yaml', known).loadTest).toMatchObject({ image, cpu: 4 });
+  });
+
   it('reports YAML syntax errors with their line', () => {
     expect(problems('project: x\nregion: [unclosed\nbucket: y\n')[0]).toMatch(/^deploy\.yaml:[23]: /);
     expect(problems('- a list\n')).toEqual(['deploy.yaml: expected a mapping of fields (project, region, ...)']);
