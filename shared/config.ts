@@ -165,7 +165,7 @@ export const SETTINGS = {
   }),
   MAX_WEBHOOK_BYTES: setting({ doc: 'Largest webhook body accepted.', schema: positiveInt, default: '1048576' }),
   MODELSHIP_IMAGE: setting({
-    doc: 'The modelship image (built by cloudbuild/load-tester.yaml): the bake steps run its `modelship bake` command.',
+    doc: 'The modelship tool image (the root Dockerfile, target `modelship`, run as root; built by cloudbuild/load-tester.yaml): the bake steps run its `modelship bake` command.',
     schema: nonEmpty,
   }),
   TARGET_IMAGE_REPOSITORY: setting({
