@@ -9,7 +9,7 @@ import { clusterActions, kubeconfigLookup } from './plan-cluster.js';
 import { foundationActions } from './plan-foundation.js';
 import { requirements } from './plan-requirements.js';
 import { functionActions, subscriptionLookupName, subscriptionLookups } from './plan-functions.js';
-import { digestLookups, imageActions, imageByDigest, imageRefs, type ImageRefs } from './plan-images.js';
+import { digestLookups, gcraneLookups, imageActions, imageByDigest, imageRefs, type ImageRefs } from './plan-images.js';
 import { loadTestJobAction } from './plan-load-test.js';
 
 /**
@@ -79,6 +79,7 @@ export function buildPlan(config: GcpConfig, inputs: PlanInputs): Plan {
     },
     kubeconfigLookup(config, names, inputs.stateDir),
     ...digestLookups(config, images),
+    ...gcraneLookups(config),
     ...events.flatMap((f) => subscriptionLookups(config, f)),
   ];
   return { actions, lookups: Object.fromEntries(lookups.map((l) => [l.name, l])) };

@@ -10,6 +10,9 @@ import { z } from 'zod';
 /** The CPU-optimised TF Serving image the seed project baked its model on. */
 export const SEED_BASE_IMAGE = 'gcr.io/gcp-ml-172005/tfs-resnet-cpu-opt';
 
+/** The bake's push step image, GCRANE_IMAGE's default: `:debug` has the shell the step's script needs. */
+export const GCRANE_IMAGE = 'gcr.io/go-containerregistry/gcrane:debug';
+
 /** Entry points of functions/index.ts that take extra environment variables from the config. */
 export const ENTRY_POINTS = [
   'githubWebhook',
@@ -62,8 +65,10 @@ export const GcpConfigSchema = z.strictObject({
     .strictObject({
       name: id(/^[A-Za-z0-9_-]+$/, 'a TF Serving model name (letters, digits, - and _)').default('resnet'),
       baseImage: z.string().min(1).default(SEED_BASE_IMAGE),
+      /** By tag, apply pins it to the digest it finds; by digest, it is used as is. */
+      gcraneImage: z.string().min(1).default(GCRANE_IMAGE),
     })
-    .default({ name: 'resnet', baseImage: SEED_BASE_IMAGE }),
+    .default({ name: 'resnet', baseImage: SEED_BASE_IMAGE, gcraneImage: GCRANE_IMAGE }),
   scenarios: z.array(scenarioName).min(1).default(['2n-8c-16r-interop4']),
   cluster: z.strictObject({
     name: resourceId,

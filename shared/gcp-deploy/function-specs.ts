@@ -1,6 +1,7 @@
 import { TOPICS, type TopicName } from '../topics.js';
 import type { EntryPoint, GcpConfig } from './config-schema.js';
 import type { AccountKey, Names } from './names.js';
+import { gcraneImage } from './plan-images.js';
 
 /**
  * Every Cloud Function of the pipeline as deployed: entry point (functions/index.ts), trigger, limits, identity,
@@ -81,6 +82,7 @@ export function functionSpecs(config: GcpConfig, names: Names, modelshipImage: s
         MODELSHIP_IMAGE: modelshipImage,
         TARGET_IMAGE_REPOSITORY: names.modelImage,
         BASE_IMAGE: config.model.baseImage,
+        GCRANE_IMAGE: gcraneImage(config),
         BAKE_MODEL_NAME: config.model.name,
         GITHUB_TOKEN_SECRET: github.tokenSecret ?? '',
         BAKE_SERVICE_ACCOUNT: `projects/${config.project}/serviceAccounts/${names.email('bakeBuild')}`,

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { imageByDigest as digestReference } from '../messages.js';
 import type { Action, Lookup } from './action.js';
 import type { GcpConfig } from './config-schema.js';
 import { gcloudRead, gcloudRun, gcloudValue, mapFlag } from './gcloud-args.js';
@@ -64,6 +65,34 @@ export function digestLookups(config: GcpConfig, refs: ImageRefs): Lookup[] {
       refs[kind],
     ),
   }));
+}
+
+const GCRANE_DIGEST = 'GCRANE_DIGEST';
+const gcranePinned = (config: GcpConfig) => digestReference.safeParse(config.model.gcraneImage).success;
+
+/**
+ * The bake's push step image (GCRANE_IMAGE) by digest: as the config gives it, or by the digest apply finds for its
+ * tag, so that every bake until the next apply runs the same gcrane.
+ */
+export function gcraneImage(config: GcpConfig): string {
+  const ref = config.model.gcraneImage;
+  return gcranePinned(config) ? ref : `${imageName(ref)}@\${${GCRANE_DIGEST}}`;
+}
+
+/**
+ * `container images describe` reads the digest through the registry API, which serves a public image to anyone;
+ * `artifacts docker images describe` would need rights in the project that owns gcr.io/go-containerregistry.
+ */
+export function gcraneLookups(config: GcpConfig): Lookup[] {
+  const ref = config.model.gcraneImage;
+  if (gcranePinned(config)) return [];
+  return [
+    {
+      name: GCRANE_DIGEST,
+      description: `the digest of ${ref}`,
+      command: gcloudValue(config.project, 'image_summary.digest', 'container', 'images', 'describe', ref),
+    },
+  ];
 }
 
 /**

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createGcpCommand } from '../../cli/commands/gcp.js';
 import { ModelshipError } from '../../shared/errors.js';
 import { packageRoot } from '../../shared/paths.js';
-import { createFakeCloud, type FakeCloudSeed } from '../fixtures/gcp/fake-cloud.js';
+import { createFakeCloud, PUBLIC_IMAGES, type FakeCloudSeed } from '../fixtures/gcp/fake-cloud.js';
 
 /** `modelship gcp` end to end against the fake gcloud: plan, apply, apply again, check, drift, CI's code-only apply. */
 
@@ -168,6 +168,19 @@ describe('modelship gcp against a fake project', () => {
     );
   });
 
+  it("gives the bake's push step gcrane by the digest of its tag, looked up once", async () => {
+    const { run, cloud } = setup();
+    const first = await run('apply');
+    const lookups = first.calls.filter((c) => c.argv.slice(1, 4).join(' ') === 'container images describe');
+    expect(lookups.map((c) => c.argv[4])).toEqual(['gcr.io/go-containerregistry/gcrane:debug']);
+    const bake = cloud.state.resources.get('function modelship-bake') as {
+      serviceConfig: { environmentVariables: Record<string, string> };
+    };
+    expect(bake.serviceConfig.environmentVariables.GCRANE_IMAGE).toBe(
+      `gcr.io/go-containerregistry/gcrane@${PUBLIC_IMAGES['gcr.io/go-containerregistry/gcrane:debug']}`,
+    );
+  });
+
   it('deploys only code with --only code, as CI does, by the digests of the images CI pushed', async () => {
     const { run, cloud } = setup();
     await run('apply');
@@ -183,7 +196,8 @@ describe('modelship gcp against a fake project', () => {
       '--tool-image',
       `${registry}/modelship:ci-42`,
     );
-    expect(ci.calls.every((c) => ['functions', 'run', 'artifacts'].includes(c.argv[1] ?? ''))).toBe(true);
+    // `container`: the gcrane digest of the bake function's environment.
+    expect(ci.calls.every((c) => ['functions', 'run', 'artifacts', 'container'].includes(c.argv[1] ?? ''))).toBe(true);
     // The job runs the new load-test image, the bake's steps the new tool image (MODELSHIP_IMAGE): both by digest.
     expect(ci.changes).toEqual([
       expect.stringMatching(/^gcloud run jobs deploy modelship-loadtest --image=\S+\/load-tester@sha256:a{64} /),

@@ -29,6 +29,7 @@ const values: Record<string, string> = {
   KUBECONFIG_FILE: '.modelship/gcp/kubeconfig',
   LOADTEST_DIGEST: `sha256:${'0'.repeat(64)}`,
   TOOL_DIGEST: `sha256:${'1'.repeat(64)}`,
+  GCRANE_DIGEST: `sha256:${'2'.repeat(64)}`,
 };
 for (const name of Object.keys(plan.lookups)) {
   if (name.startsWith('TRIGGER_')) values[name] = 'projects/my-project/locations/us-central1/triggers/t-1';
@@ -76,6 +77,8 @@ function gcloud(argv: readonly string[]): Promise<{ code: number | null; stderr:
 describe('the plan against the real gcloud', () => {
   it('uses only commands, flags and values this gcloud accepts', { timeout: 240_000 }, async () => {
     expect(shapes.size).toBeGreaterThan(20);
+    // A gcr.io image's digest, read through the registry API (plan-images.ts says why not `artifacts`).
+    expect(shapes.has('container images describe --format --project')).toBe(true);
     const queue = [...shapes.values()];
     const rejected: string[] = [];
     const worker = async () => {

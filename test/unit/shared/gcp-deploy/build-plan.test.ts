@@ -150,6 +150,29 @@ describe('buildPlan for the example config', () => {
     );
   });
 
+  it("pins the push step's gcrane by the digest apply finds for its tag", () => {
+    expect(plan.lookups.GCRANE_DIGEST?.command.argv).toEqual([
+      'gcloud',
+      'container',
+      'images',
+      'describe',
+      'gcr.io/go-containerregistry/gcrane:debug',
+      '--project=my-project',
+      '--format=value(image_summary.digest)',
+    ]);
+    expect(apply('function modelship-bake').find((a) => a.startsWith('--set-env-vars'))).toContain(
+      ',GCRANE_IMAGE=gcr.io/go-containerregistry/gcrane@${GCRANE_DIGEST},',
+    );
+  });
+
+  it('uses a gcrane the config gives by digest as is, with no lookup', () => {
+    const gcraneImage = `mirror.example/gcrane@sha256:${'d'.repeat(64)}`;
+    const pinned = buildPlan({ ...config, model: { ...config.model, gcraneImage } }, inputs);
+    expect(Object.keys(pinned.lookups)).not.toContain('GCRANE_DIGEST');
+    const bake = pinned.actions.find((a) => a.id === 'function modelship-bake')?.create?.argv ?? [];
+    expect(bake.find((a) => a.startsWith('--set-env-vars'))).toContain(`,GCRANE_IMAGE=${gcraneImage},`);
+  });
+
   it('checks that images built elsewhere both exist, from the command line or the config', () => {
     const images = { loadTester: 'reg/load-tester:ci', tool: 'reg/modelship:ci' };
     const fromConfig = {

@@ -30,7 +30,7 @@ const READS: Record<string, readonly SettingName[]> = {
 const text = readFileSync(join(packageRoot, 'modelship.config.example.yaml'), 'utf8');
 const config = parseGcpConfig(text, 'example.yaml', { scenarios: ['2n-8c-16r-interop4'] });
 const names = resourceNames(config);
-const digest = { TOOL_DIGEST: `sha256:${'0'.repeat(64)}` };
+const digest = { TOOL_DIGEST: `sha256:${'0'.repeat(64)}`, GCRANE_DIGEST: `sha256:${'1'.repeat(64)}` };
 const images = { tool: `${names.toolImage}:src-1`, loadTester: `${names.loadTestImage}:src-1` };
 const specs = functionSpecs(config, names, imageByDigest(images, 'tool'));
 
@@ -45,9 +45,10 @@ describe('function environments', () => {
     expect(loadConfig(['GOOGLE_CLOUD_PROJECT'], env).GOOGLE_CLOUD_PROJECT).toBe('my-project');
   });
 
-  it('points the bake at the tool image (root, for the root-owned /workspace) by digest and the models repository', () => {
+  it('points the bake at the tool image (root, for the root-owned /workspace) and gcrane by digest, and the models repository', () => {
     const bake = specs.find((s) => s.entryPoint === 'bakeModel');
     expect(bake?.env.MODELSHIP_IMAGE).toBe('us-central1-docker.pkg.dev/my-project/modelship/modelship@${TOOL_DIGEST}');
+    expect(bake?.env.GCRANE_IMAGE).toBe('gcr.io/go-containerregistry/gcrane@${GCRANE_DIGEST}');
     expect(bake?.env.TARGET_IMAGE_REPOSITORY).toBe('us-central1-docker.pkg.dev/my-project/modelship-models/resnet');
   });
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SETTINGS } from '../../../../shared/config.js';
 import { ConfigError } from '../../../../shared/errors.js';
 import { parseGcpConfig } from '../../../../shared/gcp-deploy/load-gcp-config.js';
 import { packageRoot } from '../../../../shared/paths.js';
@@ -47,6 +48,7 @@ describe('parseGcpConfig', () => {
     expect(config.github.tokenSecret).toBeUndefined();
     expect(config.registry).toEqual({ models: 'modelship-models', pipeline: 'modelship' });
     expect(config.model.baseImage).toBe('gcr.io/gcp-ml-172005/tfs-resnet-cpu-opt');
+    expect(config.model.gcraneImage).toBe(SETTINGS.GCRANE_IMAGE.default);
   });
 
   it('names the file, the line and the field of an unknown field, with the fields allowed', () => {
