@@ -62,8 +62,10 @@ export const local: Command = {
     if (!values.runtime && fallback.note) console.log(`  ! ${fallback.note}`);
     const tarball = values.model ? await releaseTarball(resolve(values.model)) : await sampleReleaseTarball();
     const interrupt = new AbortController();
-    const onSigint = () => interrupt.abort();
-    process.once('SIGINT', onSigint);
+    // Stopped by Ctrl-C, `kill` or a closed terminal: everything the stack started, containers too, is stopped.
+    const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    const onSignal = () => interrupt.abort();
+    for (const signal of SIGNALS) process.once(signal, onSignal);
     const release = runLocalRelease({
       signal: interrupt.signal,
       dir: resolve(values.dir),
@@ -81,7 +83,7 @@ export const local: Command = {
       console.log('interrupted: everything the local stack started is stopped');
       return 130;
     } finally {
-      process.off('SIGINT', onSigint);
+      for (const signal of SIGNALS) process.off(signal, onSignal);
     }
   },
 };

@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { KubeClient } from './kube-client.js';
 import { NAMES, SELECTOR } from './render-deployment.js';
 import { renderScenario, type Manifest, type RenderOptions } from './render.js';
-import { deploymentRollout, stuckPod, type RolloutState } from './rollout.js';
+import { deploymentRollout, stuckPod, whyNoProgress, type RolloutState } from './rollout.js';
 import type { Scenario } from './scenario.js';
 
 export interface Clock {
@@ -95,11 +95,14 @@ async function rolloutState(kube: KubeClient, namespace: string, since: Date): P
   const deployment = await kube.readDeployment(namespace, NAMES.deployment);
   if (!deployment) return { phase: 'progressing', message: `deployment "${NAMES.deployment}" is not there yet` };
   const state = deploymentRollout(deployment);
-  if (state.phase !== 'progressing') return state;
+  if (state.phase === 'done') return state;
   const selector = Object.entries(SELECTOR)
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
-  return stuckPod(await kube.listPods(namespace, selector), since) ?? state;
+  const pods = await kube.listPods(namespace, selector);
+  if (state.phase === 'progressing') return stuckPod(pods, since) ?? state;
+  const why = whyNoProgress(pods, since);
+  return why ? { ...state, message: `${state.message} (${why})` } : state;
 }
 
 /**

@@ -55,8 +55,12 @@ export function deploymentRollout(d: V1Deployment): RolloutState {
   return { phase: 'done', message: `deployment "${name}" successfully rolled out` };
 }
 
-/** A container stuck in a state it does not leave by itself, among pods created at or after `since`. */
-export function stuckPod(pods: readonly V1Pod[], since: Date): RolloutState | undefined {
+/** The first container of the pods created at or after `since` whose waiting reason `accept`s, described. */
+function waitingContainer(
+  pods: readonly V1Pod[],
+  since: Date,
+  accept: (reason: string, message: string | undefined) => boolean,
+): { reason: string; message: string } | undefined {
   // creationTimestamp has whole seconds.
   const sinceSecond = Math.floor(since.getTime() / 1000) * 1000;
   for (const pod of pods) {
@@ -64,13 +68,12 @@ export function stuckPod(pods: readonly V1Pod[], since: Date): RolloutState | un
     if (pod.metadata?.deletionTimestamp || !created || new Date(created).getTime() < sinceSecond) continue;
     for (const c of pod.status?.containerStatuses ?? []) {
       const reason = c.state?.waiting?.reason;
-      if (reason && STUCK_REASONS.has(reason)) {
+      if (reason && accept(reason, c.state?.waiting?.message)) {
         const last = c.lastState?.terminated;
         const why = c.state?.waiting?.message ? `: ${c.state.waiting.message}` : '';
         const restarts = c.restartCount > 0 ? ` after ${c.restartCount} restarts` : '';
         const exit = last ? `; last exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}` : '';
         return {
-          phase: 'failed',
           reason,
           message: `pod ${pod.metadata?.name ?? '?'} container ${c.name} is in ${reason}${restarts}${why}${exit}`,
         };
@@ -78,4 +81,18 @@ export function stuckPod(pods: readonly V1Pod[], since: Date): RolloutState | un
     }
   }
   return undefined;
+}
+
+/** A container stuck in a state it does not leave by itself, among pods created at or after `since`. */
+export function stuckPod(pods: readonly V1Pod[], since: Date): RolloutState | undefined {
+  const stuck = waitingContainer(pods, since, (reason) => STUCK_REASONS.has(reason));
+  return stuck && { phase: 'failed', ...stuck };
+}
+
+/**
+ * Why a rollout that ran out of time made no progress, when a pod says so (an image still being pulled, a container
+ * that cannot start): the progress deadline alone names no cause.
+ */
+export function whyNoProgress(pods: readonly V1Pod[], since: Date): string | undefined {
+  return waitingContainer(pods, since, (_, message) => message !== undefined)?.message;
 }

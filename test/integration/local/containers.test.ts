@@ -80,7 +80,7 @@ describe('the pipeline in containers fails at the right step, with the reason', 
       expect(run.failure?.reason).toMatch(/rolled back to scenario small/);
       // The pods of the bad digest are gone with the rollback; the reason they never ran stays in the run.
       expect(run.failure?.reason).toMatch(
-        /is in (ErrImagePull|ImagePullBackOff): failed to pull image .*manifest unknown/,
+        /is in (ErrImagePull|ImagePullBackOff): failed to pull image .*manifest unknown/s,
       );
     } finally {
       delete process.env.SCENARIOS_DIR;

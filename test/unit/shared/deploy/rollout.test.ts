@@ -1,6 +1,6 @@
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { deploymentRollout, stuckPod } from '../../../../shared/deploy/index.js';
+import { deploymentRollout, stuckPod, whyNoProgress } from '../../../../shared/deploy/index.js';
 
 function deployment(generation: number, status: V1Deployment['status'], replicas = 2): V1Deployment {
   return { metadata: { name: 'tfs-server', generation }, spec: { replicas, selector: {}, template: {} }, status };
@@ -73,7 +73,7 @@ describe('deploymentRollout (the kubectl rollout status rule)', () => {
 
 describe('stuckPod', () => {
   const since = new Date('2025-01-01T10:00:00.500Z');
-  const pod = (name: string, created: string, waiting?: string, deleting = false): V1Pod => ({
+  const pod = (name: string, created: string, waiting?: string, deleting = false, message?: string): V1Pod => ({
     metadata: {
       name,
       creationTimestamp: new Date(created),
@@ -87,7 +87,7 @@ describe('stuckPod', () => {
           imageID: '',
           ready: false,
           restartCount: 3,
-          ...(waiting ? { state: { waiting: { reason: waiting } } } : {}),
+          ...(waiting ? { state: { waiting: { reason: waiting, ...(message ? { message } : {}) } } } : {}),
           lastState: { terminated: { exitCode: 1, reason: 'Error' } },
         },
       ],
@@ -113,5 +113,20 @@ describe('stuckPod', () => {
         since,
       ),
     ).toBeUndefined();
+  });
+
+  it('says why a rollout that ran out of time made no progress, from a pod that says why', () => {
+    const pulling = 'failed to pull image "r/x@sha256:00": manifest unknown';
+    expect(
+      whyNoProgress(
+        [
+          pod('old', '2025-01-01T09:59:59Z', 'ErrImagePull', false, 'an older rollout'),
+          pod('mute', '2025-01-01T10:00:01Z', 'ContainerCreating'),
+          pod('new', '2025-01-01T10:00:01Z', 'ErrImagePull', false, pulling),
+        ],
+        since,
+      ),
+    ).toBe(`pod new container tfs-k8s is in ErrImagePull after 3 restarts: ${pulling}; last exit code 1 (Error)`);
+    expect(whyNoProgress([pod('mute', '2025-01-01T10:00:01Z', 'ContainerCreating')], since)).toBeUndefined();
   });
 });
