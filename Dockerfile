@@ -22,7 +22,7 @@ COPY bench bench
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --no-audit --no-fund
 # The images run `modelship bake` and `modelship loadtest`, never a function: the clients only the functions and the
 # provisioning commands use stay out (a third of node_modules).
-RUN npm uninstall --no-save --no-audit --no-fund @kubernetes/client-node @octokit/rest \
+RUN npm uninstall --no-save --omit=dev --no-audit --no-fund @kubernetes/client-node @octokit/rest \
     @google-cloud/functions-framework @google-cloud/container @google-cloud/cloudbuild @google-cloud/run
 
 FROM ${NODE_IMAGE} AS modelship
