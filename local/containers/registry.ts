@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../free-port.js';
+import { podman } from './podman.js';
 import { waitUntil } from '../wait-until.js';
 
 /**
@@ -52,6 +53,7 @@ export async function startRegistry(o: { dir: string; port?: number }): Promise<
   });
   failed.catch(() => undefined);
   const stop = async () => {
+    await forgetPulledImages(host);
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
@@ -68,4 +70,25 @@ export async function startRegistry(o: { dir: string; port?: number }): Promise<
     throw err;
   }
   return { host, pid: child.pid ?? -1, logFile, stop };
+}
+
+/**
+ * The images podman pulled from this registry (pods, steps, tasks) are named after its address, which dies with it:
+ * untag them, so that stacks that come and go do not fill podman's store. Their layers stay while the images built
+ * here (the same layers) do.
+ */
+async function forgetPulledImages(host: string): Promise<void> {
+  const listed = await podman([
+    'images',
+    '--filter',
+    `reference=${host}/*/*`,
+    '--format',
+    '{{.Repository}}@{{.Digest}}',
+  ])
+    .then((out) => out.split('\n'))
+    .catch(() => []);
+  // One at a time: an image also tagged elsewhere (the stack's own builds) only loses this name.
+  for (const ref of new Set(listed.filter((r) => r.startsWith(`${host}/`)))) {
+    await podman(['rmi', ref]).catch(() => undefined);
+  }
 }
