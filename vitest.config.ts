@@ -20,8 +20,12 @@ export default defineConfig({
           name: 'main',
           include: ['test/**/*.test.ts'],
           exclude: TIMING,
-          // The Pub/Sub and Firestore emulators start once per run; tests read their addresses through inject().
+          // The Pub/Sub and Firestore emulators, the registry and the images start once per run; tests read their
+          // addresses through inject().
           globalSetup: ['test/support/global-setup.ts'],
+          // Most of these wait on other processes (emulators, containers, servers), not on the CPU: three files at a
+          // time on two cores (vitest's default is one worker here, cores - 1).
+          maxWorkers: 3,
           sequence: { groupOrder: 0 },
         },
       },

@@ -1,0 +1,97 @@
+import { describe, expect, it, vi } from 'vitest';
+import { followRun } from '../../../shared/follow-run.js';
+import { createPublisher } from '../../../shared/gcp/publisher.js';
+import { redeploy } from '../../../shared/redeploy.js';
+import { recommendation, sweep } from '../../../shared/sweep.js';
+import { createFirestoreStore } from '../../../shared/store.js';
+import { release, scenarios as testScenarios } from '../../support/local-release.js';
+
+/**
+ * The end-to-end tests of issue 7 where the run fails or a scenario is compared, in container mode as in
+ * pipeline.test.ts (a file of their own, so that the two run side by side).
+ */
+
+// A release builds, pulls and starts a dozen containers on two shared cores.
+vi.setConfig({ testTimeout: 240_000 });
+
+describe('the whole pipeline on one machine, when it fails or compares', () => {
+  it('fails a load test whose thresholds are not met, and the run says which', async () => {
+    const { code, run, notes, stack, out } = await release({ thresholds: ['p99<1ms'] });
+    try {
+      expect(code, out).toBe(1);
+      expect(run).toMatchObject({
+        status: 'failed',
+        failure: { stage: 'load-test', reason: 'thresholds failed: p99<1ms' },
+      });
+      expect(notes).toContain('load test failed ❌ (p99<1ms)');
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('rolls back a scenario whose pods never become ready, and launches no load test', async () => {
+    const scenarios = testScenarios(['never-ready', 'not-the-model', 10]);
+    const { code, stack, out } = await release({ scenario: 'small', functionsEnv: { SCENARIOS_DIR: scenarios } });
+    try {
+      expect(code, out).toBe(0);
+      const store = createFirestoreStore(stack.firestore);
+      const good = await store.lastGoodDeployment('default');
+      process.env.SCENARIOS_DIR = scenarios;
+      const message = await redeploy(
+        { scenario: 'never-ready', namespace: 'default', image: good?.image },
+        { store, publish: createPublisher(stack.pubsub) },
+      );
+      const lines: string[] = [];
+      const run = await followRun(stack.firestore, message.runId, { print: (l) => lines.push(l), timeoutMs: 90_000 });
+      expect(run, lines.join('\n')).toMatchObject({
+        status: 'failed',
+        failure: { stage: 'deploy', reason: expect.stringMatching(/rolled back to scenario small/) },
+      });
+      expect(run.stages['load-test']).toBeUndefined();
+      expect(stack.loadTests?.run.executions.size).toBe(1);
+      expect((await store.lastGoodDeployment('default'))?.scenario).toBe('small');
+    } finally {
+      delete process.env.SCENARIOS_DIR;
+      await stack.stop();
+    }
+  });
+
+  it('sweeps scenarios on one image and recommends the best one that keeps its p99 bound without errors', async () => {
+    const scenarios = testScenarios(['never-ready', 'not-the-model', 10]);
+    const { code, stack, out } = await release({ scenario: 'small', functionsEnv: { SCENARIOS_DIR: scenarios } });
+    try {
+      expect(code, out).toBe(0);
+      process.env.SCENARIOS_DIR = scenarios;
+      const store = createFirestoreStore(stack.firestore);
+      const image = (await store.lastGoodDeployment('default'))?.image ?? '';
+      const lines: string[] = [];
+      const result = await sweep(
+        {
+          scenarios: ['small', 'never-ready'],
+          image,
+          p99BoundMs: 60_000,
+          profile: { durationS: 2, users: 3, spawnRate: 3, thinkTimeMs: 50, thresholds: [] },
+        },
+        {
+          store,
+          publish: createPublisher(stack.pubsub),
+          firestore: stack.firestore,
+          namespace: 'default',
+          print: (l) => lines.push(l),
+          timeoutMs: 90_000,
+        },
+      );
+      expect(result.recommended?.scenario, lines.join('\n')).toBe('small');
+      expect(result.entries[0]?.summary?.requests.total).toBeGreaterThan(0);
+      expect(result.entries[0]?.vcpus).toBe(1.5);
+      expect(result.entries[1]).toMatchObject({
+        scenario: 'never-ready',
+        disqualified: expect.stringMatching(/^no load test: failed at deploy/),
+      });
+      expect(recommendation(result, 60_000)).toContain('Recommended: small');
+    } finally {
+      delete process.env.SCENARIOS_DIR;
+      await stack.stop();
+    }
+  });
+});
