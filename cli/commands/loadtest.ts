@@ -1,5 +1,4 @@
 import { runLoadTestJob } from '../../loadtest/job.js';
-import { pipelineFromEnv, pipelineSink, reportCannotRun } from '../../loadtest/pipeline-sink.js';
 import { optionsHelp, parseArgsOptions } from '../../loadtest/options.js';
 import { parseOptions, type Command } from '../command.js';
 
@@ -20,18 +19,20 @@ Examples:
     const interrupt = new AbortController();
     const onSigint = (): void => interrupt.abort();
     process.once('SIGINT', onSigint);
-    // In the pipeline (the Cloud Run job), results also go to the run, the report bucket and reportResults.
-    const pipeline = pipelineFromEnv(
+    // In the pipeline (the Cloud Run job), results also go to the run, the report bucket and reportResults. Its
+    // Cloud clients cost about a second of CPU to load: a run by hand (or the bench) does not load them.
+    const sink = process.env.MODELSHIP_RUN_ID ? await import('../../loadtest/pipeline-sink.js') : undefined;
+    const pipeline = sink?.pipelineFromEnv(
       typeof values.scenario === 'string' ? values.scenario : process.env.MODELSHIP_SCENARIO,
       process.env,
     );
     try {
       return await runLoadTestJob(values, process.env, {
         signal: interrupt.signal,
-        ...(pipeline ? { reportSink: pipelineSink(pipeline.run, pipeline.deps) } : {}),
+        ...(sink && pipeline ? { reportSink: sink.pipelineSink(pipeline.run, pipeline.deps) } : {}),
       });
     } catch (err) {
-      if (pipeline) await reportCannotRun(pipeline.run, err, pipeline.deps);
+      if (sink && pipeline) await sink.reportCannotRun(pipeline.run, err, pipeline.deps);
       throw err;
     } finally {
       process.off('SIGINT', onSigint);
