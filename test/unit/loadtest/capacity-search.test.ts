@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { judgeProbe, searchCapacity, type CapacityConfig } from '../../../loadtest/capacity-search.js';
+import { summaryText } from '../../../loadtest/outputs/console.js';
+import { reportHtml } from '../../../loadtest/outputs/report.js';
 import { SUMMARY_SCHEMA, type Summary } from '../../../loadtest/summary.js';
 
 const config: CapacityConfig = { p99BoundMs: 100, errorsBound: 0.01, startRps: 100, maxProbes: 12 };
@@ -154,5 +156,16 @@ describe('searchCapacity', () => {
     expect(capacity.rps).toBe(200);
     expect(capacity.verdict).toMatch(/^the generator, not the server, was the limit at 400 req\/s/);
     expect(summary.passed).toBe(false);
+  });
+
+  it('is shown in the report (the curve with the bound and the capacity, every probe) and on the console', async () => {
+    const { summary } = await searchCapacity(config, server(1000));
+    const html = reportHtml(summary);
+    expect(html).toContain('<h2>Capacity</h2>');
+    expect(html).toContain('aria-label="Latency against throughput (valid probes)"');
+    expect(html).toContain('>p99 bound</text>');
+    expect(html).toContain('>capacity</text>');
+    expect(html.match(/<td>(held|over|INVALID)<\/td>/g)).toHaveLength(summary.capacity!.probes.length);
+    expect(summaryText(summary)).toContain('capacity 993.49 req/s within p99 <= 100 ms, errors <= 1.00% (9 probes)');
   });
 });
