@@ -19,7 +19,6 @@ export interface H2ConnectionOptions {
 const WINDOW = 64 * 1024 * 1024;
 const LAST_STREAM_ID = 2 ** 31 - 1;
 const SETTINGS_ACK = h2.frame(h2.SETTINGS, h2.ACK, 0);
-const READ_BUFFER = 64 * 1024;
 
 /**
  * A minimal HTTP/2 client connection over a plain socket, for unary requests (as h2load does): the preface and
@@ -57,17 +56,7 @@ export class H2Connection {
     this.localWindow = options.windowSize ?? WINDOW;
     this.ready = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     this.ready.catch(() => undefined); // a replacement connection's failure reaches its streams instead
-    // Reads land in one buffer of ours, handed to the frame reader without node's stream machinery (no Buffer and
-    // no 'data' event per read). Nothing may keep a view of it past the call: the reader copies a frame split across
-    // reads, and kept DATA and CONTINUATION fragments are copied.
-    const readBuffer = Buffer.allocUnsafe(READ_BUFFER);
-    const onread = (n: number): boolean => (this.read(readBuffer.subarray(0, n)), true);
-    this.socket = net.connect({
-      host: options.host,
-      port: options.port,
-      noDelay: true,
-      onread: { buffer: readBuffer, callback: onread },
-    });
+    this.socket = net.connect({ host: options.host, port: options.port, noDelay: true });
     this.out = new H2Outbound(this.socket);
     this.blocks = new HeaderBlocks((id, flags, fields) => this.onHeaderBlock(id, flags, fields));
     this.reader = new FrameReader(h2.MAX_FRAME_SIZE, (type, flags, id, buf, start, end) =>
@@ -76,6 +65,7 @@ export class H2Connection {
     const timeoutMs = options.connectTimeoutMs ?? 10_000;
     const noSettings = `no HTTP/2 SETTINGS from the server within ${timeoutMs} ms`;
     this.connectTimer = setTimeout(() => this.fail(noSettings), timeoutMs).unref();
+    this.socket.on('data', (chunk: Buffer) => this.read(chunk));
     this.socket.on('error', (err: NodeJS.ErrnoException) => this.fail(`${err.code ?? 'error'}: ${err.message}`));
     this.socket.on('close', () => this.fail('the server closed the connection'));
     const { batch } = this.out;
@@ -183,7 +173,7 @@ export class H2Connection {
     if (!stream) return;
     const [from, to] = flags & h2.PADDED ? h2.unpad(buf, start, end) : [start, end];
     stream.received += to - from;
-    stream.chunks?.push(Buffer.from(buf.subarray(from, to)));
+    stream.chunks?.push(buf.subarray(from, to));
     if (flags & h2.END_STREAM) return this.finish(stream);
     stream.unacked += length;
     if (stream.unacked >= this.localWindow / 2) {
