@@ -8,6 +8,7 @@ const TIMING = [
   'test/integration/loadtest-open.test.ts',
   'test/integration/loadtest-closed.test.ts',
   'test/integration/loadtest-workers.test.ts',
+  'test/integration/loadtest-capacity.test.ts',
 ];
 const common = { testTimeout: 60_000, hookTimeout: 120_000, pool: 'forks' as const };
 

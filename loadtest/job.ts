@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLoadTest, type LoadTestDeps } from './engine.js';
+import { findCapacity } from './find-capacity.js';
 import { loadTestOptions, type LoadTestOptions } from './options.js';
 import { exitCode, type Summary } from './summary.js';
 
@@ -30,7 +31,7 @@ export async function runLoadTestJob(
   const parsed = loadTestOptions(values, env);
   const options: LoadTestOptions =
     parsed.out === undefined && env.CLOUD_RUN_JOB ? { ...parsed, out: jobOutDir(env) } : parsed;
-  const summary = await runLoadTest(options, deps);
+  const summary = await (options.capacity ? findCapacity : runLoadTest)(options, deps);
   await deps.reportSink?.(summary, { outDir: options.out });
   return exitCode(summary);
 }

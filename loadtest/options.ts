@@ -2,11 +2,12 @@ import { availableParallelism } from 'node:os';
 import { ConfigError } from '../shared/errors.js';
 import { parseDuration } from './duration.js';
 import { validateClosed, type ClosedConfig } from './models/closed.js';
-import { validateOpen, type OpenConfig } from './models/open.js';
+import { constantRate, validateOpen, type OpenConfig } from './models/open.js';
+import type { CapacityConfig } from './capacity-search.js';
 import type { Stage } from './models/schedule.js';
 import { H2_CLIENTS, type H2Client } from './senders/create-sender.js';
 import { parseTarget, type Target } from './senders/target.js';
-import { parseThreshold, type Threshold } from './thresholds.js';
+import { parseRatio, parseThreshold, type Threshold } from './thresholds.js';
 
 /** One option: its flag, the environment variable the Cloud Run job reads it from, its default and its help. */
 export interface OptionRow {
@@ -44,6 +45,14 @@ export const OPTION_ROWS: readonly OptionRow[] = [
     fallback: 'raw',
     help: "gRPC's HTTP/2 client: raw (the built-in one) or node (node:http2)",
   },
+  {
+    flag: 'find-capacity',
+    type: 'boolean',
+    help: 'open model: search the most req/s held within --p99-bound; --rate starts, --duration is each probe',
+  },
+  { flag: 'p99-bound', type: 'string', help: 'with --find-capacity: the p99 a probe must hold, e.g. 200ms' },
+  { flag: 'errors-bound', type: 'string', fallback: '1%', help: 'with --find-capacity: the errors a probe may have' },
+  { flag: 'max-probes', type: 'string', fallback: '8', help: 'with --find-capacity: the most probes to run' },
   { flag: 'workers', type: 'string', help: 'worker threads (default: one per core; 0 = main thread)' },
   { flag: 'threshold', type: 'string', multiple: true, help: "pass/fail: 'p99<500ms', 'errors<1%', 'rps>100'" },
   { flag: 'out', type: 'string', help: 'write summary.json, CSVs and report.html here' },
@@ -74,6 +83,8 @@ export interface LoadTestOptions {
   readonly h2: H2Client;
   readonly workers: number;
   readonly thresholds: readonly Threshold[];
+  /** --find-capacity: run a capacity search of constant-rate probes instead of one run. */
+  readonly capacity: CapacityConfig | undefined;
   readonly out: string | undefined;
   readonly csvPrefix: string;
   readonly scenario: string | undefined;
@@ -147,11 +158,7 @@ export function loadTestOptions(values: Values, env: NodeJS.ProcessEnv = {}): Lo
   } else if (durationMs === undefined) {
     problems.push(`--duration: required with ${chosen[0]}`);
   } else if (rate !== undefined) {
-    // A 0s stage jumps straight to the rate.
-    const stages = [
-      { durationMs: 0, rate },
-      { durationMs, rate },
-    ];
+    const stages = constantRate(rate, durationMs);
     load = { kind: 'open', stages, maxInFlight: number('max-in-flight', isCount, 'an integer >= 1') ?? 0 };
   } else {
     const spawnRate = number('spawn-rate', (n) => n > 0, 'users per second > 0') ?? 0;
@@ -183,6 +190,10 @@ export function loadTestOptions(values: Values, env: NodeJS.ProcessEnv = {}): Lo
   if (!H2_CLIENTS.includes(h2 as H2Client)) problems.push(`--h2: expected raw or node, found '${h2}'`);
   const batch = number('batch', isCount, 'an integer >= 1') ?? 1;
 
+  const capacity = capacityConfig(values, raw, duration, number, problems);
+  if (capacity && rate === undefined)
+    problems.push('--find-capacity: expected --rate (the first probe) and --duration');
+
   if (problems.length > 0 || !load || typeof target === 'string') throw new ConfigError(problems);
   return {
     target,
@@ -201,11 +212,34 @@ export function loadTestOptions(values: Values, env: NodeJS.ProcessEnv = {}): Lo
     h2: h2 as H2Client,
     workers,
     thresholds,
+    capacity,
     out: raw('out'),
     csvPrefix: raw('csv-prefix') ?? 'loadtest',
     scenario: raw('scenario'),
     progress: progress as Progress,
   };
+}
+
+/** The capacity search's settings, or undefined without --find-capacity. */
+function capacityConfig(
+  values: Values,
+  raw: (flag: string) => string | undefined,
+  duration: (flag: string) => number | undefined,
+  number: (flag: string, check: (n: number) => boolean, expected: string) => number | undefined,
+  problems: string[],
+): CapacityConfig | undefined {
+  const flag = values['find-capacity'] ?? raw('find-capacity');
+  if (flag !== true && flag !== 'true') return undefined;
+  const p99BoundMs = duration('p99-bound');
+  if (p99BoundMs === undefined || p99BoundMs <= 0)
+    problems.push('--p99-bound: required with --find-capacity, a duration > 0 such as 200ms');
+  const errorsText = raw('errors-bound') ?? '';
+  const errorsBound = parseRatio(errorsText);
+  if (errorsBound === undefined)
+    problems.push(`--errors-bound: expected a ratio such as 1% or 0.01, found '${errorsText}'`);
+  const maxProbes = number('max-probes', (n) => Number.isInteger(n) && n >= 1, 'an integer >= 1') ?? 8;
+  const startRps = Number(raw('rate'));
+  return { p99BoundMs: p99BoundMs ?? 0, errorsBound: errorsBound ?? 0, startRps, maxProbes };
 }
 
 function parseStages(text: string, problems: string[]): Stage[] {

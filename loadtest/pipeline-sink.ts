@@ -43,7 +43,19 @@ export function messageSummary(summary: Summary): LoadTestSummary {
     failedThresholds: [
       ...summary.thresholds.filter((t) => !t.ok).map((t) => t.expression),
       ...(summary.stopped ? [`stopped: ${summary.stopped}`] : []),
+      ...(summary.capacity && summary.capacity.limit !== 'server' ? [`capacity: ${summary.capacity.verdict}`] : []),
     ],
+    ...(summary.capacity
+      ? {
+          capacity: {
+            rps: summary.capacity.rps,
+            p99BoundMs: summary.capacity.p99BoundMs,
+            errorsBound: summary.capacity.errorsBound,
+            limit: summary.capacity.limit,
+            verdict: summary.capacity.verdict,
+          },
+        }
+      : {}),
   };
 }
 

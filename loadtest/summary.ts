@@ -30,6 +30,36 @@ export interface GeneratorHealth {
   readonly reasons: readonly string[];
 }
 
+/** One probe of a capacity search: a constant-rate open load, judged against the bounds. */
+export interface CapacityProbe {
+  /** The offered (scheduled) rate, req/s. */
+  readonly rps: number;
+  /** Requests completed per second of the measured span. */
+  readonly achievedRps: number;
+  readonly p99Ms: number | null;
+  /** failed / total */
+  readonly errors: number;
+  /** False when the generator did not keep its schedule: the probe says nothing about the server. */
+  readonly valid: boolean;
+  /** Within the p99 and errors bounds (and valid). */
+  readonly passed: boolean;
+  /** Why it passed, failed or is invalid, in words. */
+  readonly reason: string;
+}
+
+/** The result of `--find-capacity`: the most throughput held with p99 and errors within their bounds. */
+export interface Capacity {
+  /** The achieved req/s of the best passing probe; null when no probe passed. */
+  readonly rps: number | null;
+  readonly p99Ms: number | null;
+  readonly p99BoundMs: number;
+  readonly errorsBound: number;
+  /** What ended the search: the server (bracket closed), the generator (a probe was invalid), or the probe budget. */
+  readonly limit: 'server' | 'generator' | 'probes' | 'stopped';
+  readonly verdict: string;
+  readonly probes: readonly CapacityProbe[];
+}
+
 export interface Summary {
   readonly schema: typeof SUMMARY_SCHEMA;
   readonly scenario: string | null;
@@ -73,6 +103,8 @@ export interface Summary {
   readonly passed: boolean;
   /** The latency histogram (µs) in HdrHistogram's compressed base64 form: runs and tasks merge exactly. */
   readonly histogram: string;
+  /** Only with --find-capacity: the search; the rest of the summary is its best passing probe (or its last). */
+  readonly capacity?: Capacity;
 }
 
 /** 0 passed, 1 a threshold failed or the run stopped on failures. (2, could not run, is a thrown error.) */

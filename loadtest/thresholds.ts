@@ -39,8 +39,7 @@ export function parseThreshold(expression: string): Threshold | string {
   const [, metric, op, value] = match as unknown as [string, string, Threshold['op'], string];
   let limit: number | undefined;
   if (RATIOS.includes(metric)) {
-    limit = value.endsWith('%') ? Number(value.slice(0, -1)) / 100 : Number(value);
-    if (!(limit >= 0 && limit <= 1)) limit = undefined;
+    limit = parseRatio(value);
   } else if (metric === 'rps' || metric === 'requests') {
     limit = Number(value);
   } else {
@@ -52,6 +51,12 @@ export function parseThreshold(expression: string): Threshold | string {
   if (limit === undefined || !Number.isFinite(limit) || limit < 0)
     return `${problem}: '${value}' is not a valid ${RATIOS.includes(metric) ? 'ratio (0-100% or 0-1)' : metric === 'rps' || metric === 'requests' ? 'number' : 'duration'}`;
   return { expression: expression.trim(), metric, op, limit };
+}
+
+/** '1%' or '0.01' → 0.01; undefined unless within 0-1. */
+export function parseRatio(text: string): number | undefined {
+  const ratio = text.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text);
+  return text.trim() !== '' && ratio >= 0 && ratio <= 1 ? ratio : undefined;
 }
 
 function measure(metric: string, facts: ThresholdFacts): number | null {

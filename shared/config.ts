@@ -145,6 +145,35 @@ export const SETTINGS = {
     ),
     default: 'errors<1%',
   }),
+  LOAD_TEST_MODE: setting({
+    doc: 'fixed: the load above (users, think time, duration); capacity: search the most requests/s held with p99 under LOAD_TEST_P99_BOUND_MS (`modelship loadtest --find-capacity`).',
+    schema: z.enum(['fixed', 'capacity']),
+    default: 'fixed',
+  }),
+  LOAD_TEST_P99_BOUND_MS: setting({
+    doc: 'Capacity mode: the p99 a probe must hold, ms.',
+    schema: positiveInt,
+    default: '500',
+  }),
+  LOAD_TEST_ERRORS_BOUND: setting({
+    doc: 'Capacity mode: the share of failed requests a probe may have (`1%` or `0.01`).',
+    schema: z
+      .string()
+      .regex(/^(\d+(\.\d+)?%|0(\.\d+)?|1)$/, 'must be a ratio such as 1% or 0.01')
+      .transform((s) => (s.endsWith('%') ? Number(s.slice(0, -1)) / 100 : Number(s)))
+      .pipe(z.number().max(1, 'must be at most 100%')),
+    default: '1%',
+  }),
+  LOAD_TEST_START_RPS: setting({
+    doc: "Capacity mode: the first probe's requests/s.",
+    schema: positiveInt,
+    default: '10',
+  }),
+  LOAD_TEST_PROBE_S: setting({
+    doc: 'Capacity mode: the length of each probe, seconds (its first fifth is warmup); at most 8 probes.',
+    schema: positiveInt,
+    default: '60',
+  }),
   REPORT_BUCKET: setting({
     doc: 'Where load-test reports go: `gs://BUCKET[/PATH]`, or `file:///DIR` locally.',
     schema: z

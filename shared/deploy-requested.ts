@@ -26,6 +26,11 @@ export const DEPLOY_SETTINGS = [
   'LOAD_TEST_THINK_TIME_MS',
   'LOAD_TEST_DURATION_S',
   'LOAD_TEST_THRESHOLDS',
+  'LOAD_TEST_MODE',
+  'LOAD_TEST_P99_BOUND_MS',
+  'LOAD_TEST_ERRORS_BOUND',
+  'LOAD_TEST_START_RPS',
+  'LOAD_TEST_PROBE_S',
 ] as const;
 
 export interface DeployRequestedDeps {
@@ -148,5 +153,15 @@ function loadProfile(config: DeployRequestedDeps['config']): LoadProfile {
     thinkTimeMs: config.LOAD_TEST_THINK_TIME_MS,
     durationS: config.LOAD_TEST_DURATION_S,
     thresholds: config.LOAD_TEST_THRESHOLDS,
+    ...(config.LOAD_TEST_MODE === 'capacity'
+      ? {
+          capacity: {
+            p99BoundMs: config.LOAD_TEST_P99_BOUND_MS,
+            errorsBound: config.LOAD_TEST_ERRORS_BOUND,
+            startRps: config.LOAD_TEST_START_RPS,
+            probeS: config.LOAD_TEST_PROBE_S,
+          },
+        }
+      : {}),
   };
 }

@@ -1,7 +1,7 @@
 import { errorMessage } from './errors.js';
 import type { JobRunner } from './gcp/cloud-run.js';
 import type { Logger } from './log.js';
-import type { LoadTestRequested } from './messages.js';
+import type { LoadProfile, LoadTestRequested } from './messages.js';
 import { runOnce } from './idempotency.js';
 import type { Store } from './store.js';
 
@@ -13,23 +13,35 @@ export interface LaunchDeps {
 
 /** Room the job gets beyond the test's own duration: start-up, the pre-flight Predict, writing the reports. */
 export const JOB_MARGIN_S = 300;
+/** A capacity search's probes at most (loadtest's --max-probes default), each with room to start and drain. */
+const CAPACITY_PROBES = 8;
+const PROBE_MARGIN_S = 30;
+
+/** The longest the load test itself may take: the fixed duration, or every probe of a capacity search. */
+export function loadTestSeconds(p: LoadProfile): number {
+  return p.capacity ? CAPACITY_PROBES * (p.capacity.probeS + PROBE_MARGIN_S) : p.durationS;
+}
 
 /** The `modelship loadtest` command line of a load test request: the Cloud Run job's container args. */
 export function loadTestArgs(m: LoadTestRequested): string[] {
   const p = m.profile;
-  const args = [
-    '--target',
-    m.target,
-    '--model',
-    m.modelName,
-    '--scenario',
-    m.scenario,
-    '--duration',
-    `${p.durationS}s`,
-  ];
-  if (p.rate !== undefined) args.push('--rate', String(p.rate));
+  const args = ['--target', m.target, '--model', m.modelName, '--scenario', m.scenario];
+  const c = p.capacity;
+  if (c) {
+    // The search sets each probe's rate, from --rate; --duration is one probe, its first fifth the warmup.
+    args.push('--find-capacity', '--p99-bound', `${c.p99BoundMs}ms`, '--errors-bound', String(c.errorsBound));
+    args.push('--rate', String(c.startRps), '--duration', `${c.probeS}s`, '--warmup', `${c.probeS / 5}s`);
+    args.push('--max-probes', String(CAPACITY_PROBES));
+  } else if (p.rate !== undefined) args.push('--duration', `${p.durationS}s`, '--rate', String(p.rate));
   else {
-    args.push('--users', String(p.users ?? 1), '--spawn-rate', String(p.spawnRate ?? 1));
+    args.push(
+      '--duration',
+      `${p.durationS}s`,
+      '--users',
+      String(p.users ?? 1),
+      '--spawn-rate',
+      String(p.spawnRate ?? 1),
+    );
     args.push('--think-time', `${p.thinkTimeMs ?? 0}ms`);
   }
   for (const t of p.thresholds) args.push('--threshold', t);
@@ -49,7 +61,7 @@ export async function launchLoadTest(m: LoadTestRequested, deps: LaunchDeps): Pr
       const { execution } = await deps.jobs.run({
         args: loadTestArgs(m),
         env: { MODELSHIP_RUN_ID: m.runId, MODELSHIP_SERVING_IMAGE: m.image },
-        timeoutS: m.profile.durationS + JOB_MARGIN_S,
+        timeoutS: loadTestSeconds(m.profile) + JOB_MARGIN_S,
       });
       await deps.store.startStage(m.runId, 'load-test', { ...stage, execution });
       return { execution };

@@ -47,6 +47,15 @@ export const LoadProfile = z.object({
   rate: z.number().positive().optional(),
   durationS: z.number().int().positive(),
   thresholds: z.array(z.string()).default([]),
+  /** A capacity search (`modelship loadtest --find-capacity`) instead of the fixed load above. */
+  capacity: z
+    .object({
+      p99BoundMs: z.number().positive(),
+      errorsBound: z.number().min(0).max(1),
+      startRps: z.number().positive(),
+      probeS: z.number().int().positive(),
+    })
+    .optional(),
 });
 
 export const DeployRequested = z.object({
@@ -84,6 +93,16 @@ export const LoadTestSummary = z.object({
   p99Ms: z.number().nonnegative(),
   thresholdsPassed: z.boolean(),
   failedThresholds: z.array(z.string()).default([]),
+  /** A capacity search's result: the most req/s held within the bounds (null: none), and what ended the search. */
+  capacity: z
+    .object({
+      rps: z.number().nonnegative().nullable(),
+      p99BoundMs: z.number().positive(),
+      errorsBound: z.number().min(0).max(1),
+      limit: z.enum(['server', 'generator', 'probes', 'stopped']),
+      verdict: z.string(),
+    })
+    .optional(),
 });
 
 export const LoadTestFinished = z.object({

@@ -3,6 +3,13 @@ import { failureSection, loadTestSection } from './github/release-notes.js';
 import type { Logger } from './log.js';
 import type { LoadTestFinished, PipelineFailed } from './messages.js';
 import type { Store } from './store.js';
+import { loadScenario } from './deploy/scenario-loader.js';
+import { scenarioVcpus } from './deploy/scenario.js';
+
+/** The scenario's vCPU, for capacity per vCPU; undefined when its file is not here (a scenario since removed). */
+async function vcpusOf(name: string): Promise<number | undefined> {
+  return loadScenario(name).then(scenarioVcpus, () => undefined);
+}
 
 export interface ReportDeps {
   store: Store;
@@ -56,7 +63,10 @@ export async function reportResults(message: LoadTestFinished | PipelineFailed, 
 
   let releaseUrl: string | undefined;
   if (run?.repository && run.tag && deps.notes) {
-    const markdown = message.type === 'LoadTestFinished' ? loadTestSection(message) : failureSection(message);
+    const markdown =
+      message.type === 'LoadTestFinished'
+        ? loadTestSection(message, await vcpusOf(message.scenario))
+        : failureSection(message);
     ({ url: releaseUrl } = await deps.notes.upsert(
       run.repository,
       run.tag,

@@ -1,7 +1,8 @@
 import type { Firestore } from '@google-cloud/firestore';
 import type { Summary } from '../loadtest/summary.js';
-import { loadScenario } from './deploy/index.js';
+import { loadScenario, scenarioVcpus } from './deploy/index.js';
 import { followRun } from './follow-run.js';
+import { loadTestSeconds } from './launch-load-test.js';
 import type { Publish } from './gcp/publisher.js';
 import type { LoadProfile } from './messages.js';
 import { redeploy } from './redeploy.js';
@@ -52,20 +53,28 @@ export async function sweep(
     );
     const run = await followRun(deps.firestore, message.runId, {
       print: deps.print,
-      timeoutMs: deps.timeoutMs ?? (o.profile.durationS + 600) * 1000,
+      timeoutMs: deps.timeoutMs ?? (loadTestSeconds(o.profile) + 600) * 1000,
     });
     const saved = await deps.store.loadTest(message.runId, scenario.name);
     const summary = typeof saved?.summaryJson === 'string' ? (JSON.parse(saved.summaryJson) as Summary) : undefined;
-    const vcpus = (scenario.replicas * scenario.resources.cpuMillis) / 1000;
+    const vcpus = scenarioVcpus(scenario);
     const entry: SweepEntry = { scenario: scenario.name, run, vcpus, ...(summary ? { summary } : {}) };
-    if (summary) entry.rpsPerVcpu = summary.requests.rps / vcpus;
+    // A capacity search's figure is the most it held within the bounds; a fixed load's is what it was offered.
+    const capacity = summary?.capacity;
+    if (summary) entry.rpsPerVcpu = (capacity ? (capacity.rps ?? 0) : summary.requests.rps) / vcpus;
     entry.disqualified = !summary
       ? `no load test: ${run.failure ? `failed at ${run.failure.stage}: ${run.failure.reason}` : run.status}`
-      : summary.requests.failed > 0
-        ? `${summary.requests.failed} errors`
-        : (summary.latencyMs.p99 ?? Infinity) >= o.p99BoundMs
-          ? `p99 ${summary.latencyMs.p99} ms is not under ${o.p99BoundMs} ms`
-          : undefined;
+      : capacity
+        ? capacity.rps === null || capacity.limit === 'generator'
+          ? `no capacity: ${capacity.verdict}`
+          : capacity.p99BoundMs > o.p99BoundMs
+            ? `capacity searched under p99 ${capacity.p99BoundMs} ms, not ${o.p99BoundMs} ms`
+            : undefined
+        : summary.requests.failed > 0
+          ? `${summary.requests.failed} errors`
+          : (summary.latencyMs.p99 ?? Infinity) >= o.p99BoundMs
+            ? `p99 ${summary.latencyMs.p99} ms is not under ${o.p99BoundMs} ms`
+            : undefined;
     if (!entry.disqualified) delete entry.disqualified;
     entries.push(entry);
   }
@@ -82,8 +91,9 @@ export function recommendation(result: SweepResult, p99BoundMs: number): string 
       (e.rpsPerVcpu === undefined ? '' : `${e.rpsPerVcpu.toFixed(2).padStart(7)} req/s per vCPU  `) +
       (e.disqualified ? `(${e.disqualified})` : 'ok'),
   );
+  const what = result.entries.some((e) => e.summary?.capacity) ? 'capacity' : 'throughput';
   const verdict = result.recommended
-    ? `Recommended: ${result.recommended.scenario}, the most throughput per vCPU with p99 under ${p99BoundMs} ms and no errors.`
+    ? `Recommended: ${result.recommended.scenario}, the most ${what} per vCPU with p99 under ${p99BoundMs} ms and no errors.`
     : `No scenario kept p99 under ${p99BoundMs} ms without errors.`;
   return [...lines, verdict].join('\n');
 }

@@ -20,7 +20,8 @@ const usage = `Usage: modelship sweep --scenarios A,B,C [--image IMAGE] [options
 
 Deploys and load-tests each scenario in turn on the same image, through the pipeline (as modelship redeploy does),
 then writes the side-by-side comparison (compare.html, compare.svg, sweep.json) and recommends the scenario with
-the most throughput per vCPU whose p99 stays under --p99-bound with no errors: the seed's whole experiment.
+the most throughput per vCPU whose p99 stays under --p99-bound with no errors: the seed's whole experiment. With
+--find-capacity, the throughput is each scenario's capacity: the most requests/s it held within the bound.
 Against GOOGLE_CLOUD_PROJECT by default (the image: the last good deployment's unless --image); with --local, on
 this machine's local stack, with the sample model or --model baked first.
 
@@ -34,6 +35,9 @@ Options:
   --spawn-rate R      users started per second (default 1; 20 with --local)
   --think-time D      wait after each reply (default 1s; 100ms with --local)
   --p99-bound D       the latency bound of the recommendation (default 500ms)
+  --find-capacity     search each scenario's capacity under --p99-bound (modelship loadtest --find-capacity)
+                      instead of the fixed load: probes of --duration from --start-rps, at most 1% errors
+  --start-rps R       with --find-capacity: the first probe's requests/s (default 10)
   --out DIR           where the comparison goes (default sweep)`;
 
 const options = {
@@ -46,6 +50,8 @@ const options = {
   'spawn-rate': { type: 'string' },
   'think-time': { type: 'string' },
   'p99-bound': { type: 'string', default: '500ms' },
+  'find-capacity': { type: 'boolean', default: false },
+  'start-rps': { type: 'string', default: '10' },
   out: { type: 'string', default: 'sweep' },
   dir: { type: 'string', default: '.modelship' },
 } as const;
@@ -72,14 +78,25 @@ export const sweepCommand: Command = {
       .filter(Boolean);
     if (scenarios.length === 0) throw new UsageError('--scenarios is required: a comma-separated list');
     const local = values.local;
+    const p99BoundMs = duration('p99-bound', values['p99-bound']);
+    const durationS = Math.ceil(duration('duration', values.duration ?? (local ? '10s' : '5m')) / 1000);
     const profile: LoadProfile = {
-      durationS: Math.ceil(duration('duration', values.duration ?? (local ? '10s' : '5m')) / 1000),
+      durationS,
       users: count('users', values.users ?? (local ? '20' : '150')),
       spawnRate: count('spawn-rate', values['spawn-rate'] ?? (local ? '20' : '1')),
       thinkTimeMs: duration('think-time', values['think-time'] ?? (local ? '100ms' : '1s')),
       thresholds: [],
+      ...(values['find-capacity']
+        ? {
+            capacity: {
+              p99BoundMs,
+              errorsBound: 0.01,
+              startRps: count('start-rps', values['start-rps']),
+              probeS: durationS,
+            },
+          }
+        : {}),
     };
-    const p99BoundMs = duration('p99-bound', values['p99-bound']);
     const print = (line: string) => console.log(line);
 
     let stack: LocalStack | undefined;

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { requestSample, type Emit } from '../sample.js';
 import type { ModelContext } from './context.js';
 import { InFlight } from './in-flight.js';
@@ -10,6 +11,9 @@ export interface OpenConfig {
   /** Requests in flight at most, over all threads; a due request beyond it is dropped and counted. */
   readonly maxInFlight: number;
 }
+
+/** Requests sent back to back, behind schedule, before the loop yields to the event loop. */
+const BURST = 64;
 
 /** A request sent later than this after its intended time is counted as late: the generator fell behind. */
 export const LATE_AFTER_MS = 10;
@@ -29,6 +33,14 @@ export function validateOpen(config: OpenConfig): string[] {
   if (!Number.isInteger(config.maxInFlight) || config.maxInFlight < 1)
     errors.push(`--max-in-flight: expected an integer >= 1, found ${config.maxInFlight}`);
   return errors;
+}
+
+/** A constant rate for a duration: a 0s stage jumps straight to the rate. */
+export function constantRate(rate: number, durationMs: number): Stage[] {
+  return [
+    { durationMs: 0, rate },
+    { durationMs, rate },
+  ];
 }
 
 export function describeOpen(config: OpenConfig): string {
@@ -52,11 +64,20 @@ export async function run(config: OpenConfig, ctx: ModelContext, emit: Emit): Pr
   // Every shard gets its share of the cap; the remainder goes to the first shards.
   const cap = Math.floor(config.maxInFlight / shard.count) + (shard.index < config.maxInFlight % shard.count ? 1 : 0);
   const inFlight = new InFlight();
+  let burst = 0;
   for (let n = shard.index; !signal.aborted; n += shard.count) {
     const offset = schedule.at(n);
     if (offset === undefined) break;
     const intendedMs = startMs + offset;
-    if (intendedMs > clock.now()) await clock.sleepUntil(intendedMs, signal);
+    if (intendedMs > clock.now()) {
+      await clock.sleepUntil(intendedMs, signal);
+      burst = 0;
+    } else if (++burst === BURST) {
+      // Behind schedule the loop never sleeps: yield now and then, so that the sends go out on the wire and the
+      // replies are read, rather than every due request piling up until the in-flight cap drops the rest.
+      burst = 0;
+      await setImmediate();
+    }
     if (signal.aborted) break;
     if (inFlight.count >= Math.max(cap, 1)) {
       emit({ type: 'dropped', intendedMs });

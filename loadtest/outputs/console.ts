@@ -1,7 +1,7 @@
 import { formatDuration } from '../duration.js';
 import type { Progress } from '../options.js';
 import { latencyAt } from '../stats/latency.js';
-import type { Summary } from '../summary.js';
+import type { Capacity, CapacityProbe, Summary } from '../summary.js';
 import type { Output, OutputDeps, Tick } from './output.js';
 
 /** Structured progress off a terminal (Cloud Run): one JSON line every this many seconds. */
@@ -21,10 +21,43 @@ export function summaryText(summary: Summary): string {
       (t) => `${t.ok ? 'pass' : 'FAIL'}     ${t.expression} (measured ${t.actual ?? 'nothing'})`,
     ),
     ...summary.generator.reasons.map((reason) => `generator-limited: ${reason}`),
+    ...(summary.capacity ? capacityLines(summary.capacity) : []),
     ...(summary.stopped ? [`stopped early: ${summary.stopped}`] : []),
     summary.passed ? 'PASSED' : 'FAILED',
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** One probe of a capacity search, as printed when it ends. */
+export function probeLine(probe: CapacityProbe, index: number): string {
+  const verdict = !probe.valid ? 'INVALID' : probe.passed ? 'held' : 'over';
+  return `probe ${index + 1}: ${probe.rps} req/s offered, ${probe.achievedRps} achieved, p99 ${msText(probe.p99Ms)}, errors ${pct(probe.errors)}: ${verdict} (${probe.reason})`;
+}
+
+function capacityLines(capacity: Capacity): string[] {
+  const bounds = `p99 <= ${capacity.p99BoundMs} ms, errors <= ${pct(capacity.errorsBound)}`;
+  return [
+    `capacity ${capacity.rps ?? 'none'} req/s within ${bounds} (${capacity.probes.length} probes): ${capacity.verdict}`,
+  ];
+}
+
+/** A capacity search on the console: its start, a line as each probe ends, and the summary at the end. */
+export function capacityConsole(progress: Progress, deps: Pick<OutputDeps, 'stream'>) {
+  const { stream } = deps;
+  const mode = progress === 'auto' ? (stream.isTTY ? 'line' : 'log') : progress;
+  const write = (message: string, fields: Record<string, unknown> = {}): void => {
+    if (mode === 'log') stream.write(`${JSON.stringify({ severity: 'INFO', message, ...fields })}\n`);
+    else if (mode !== 'off') stream.write(`${message}\n`);
+  };
+  return {
+    start: (description: string): void => write(`loadtest: ${description}`),
+    probe: (probe: CapacityProbe, index: number): void =>
+      mode === 'log' ? write('capacity probe', { probe: index + 1, ...probe }) : write(probeLine(probe, index)),
+    stop(summary: Summary): void {
+      if (mode === 'log') write('capacity search finished', { capacity: { ...summary.capacity, probes: undefined } });
+      if (mode !== 'off') stream.write(summaryText(summary));
+    },
+  };
 }
 
 /** The live line on a terminal, a JSON log line every 10 s elsewhere, and the summary at the end. */

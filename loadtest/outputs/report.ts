@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { formatDuration } from '../duration.js';
-import type { Summary } from '../summary.js';
+import type { Capacity, Summary } from '../summary.js';
 import { escapeHtml, page, table } from './html.js';
 import type { Output, OutputDeps } from './output.js';
 import { lineChart } from './svg-chart.js';
@@ -82,6 +82,7 @@ export function reportHtml(summary: Summary): string {
     title,
     `<h1>${escapeHtml(title)} ${verdict}</h1>
 ${overview}
+${summary.capacity ? capacitySection(summary.capacity) : ''}
 <h2>Requests</h2>${figures}
 <h2>Latency (ms, successful requests, from the intended send time)</h2>${latency}
 <h2>Thresholds</h2>${thresholds}
@@ -91,6 +92,54 @@ ${charts.join('\n')}
 <h2>Failures</h2>${failures}
 <p><small>schema ${escapeHtml(summary.schema)}; finished ${escapeHtml(summary.finishedAt)}</small></p>`,
   );
+}
+
+/** The capacity search: its verdict, the latency-throughput curve with the bound and the capacity, every probe. */
+function capacitySection(capacity: Capacity): string {
+  const valid = capacity.probes
+    .filter((p) => p.valid && p.p99Ms !== null)
+    .sort((a, b) => a.achievedRps - b.achievedRps);
+  const xs = valid.map((p) => p.achievedRps);
+  const top = Math.max(capacity.p99BoundMs, ...valid.map((p) => p.p99Ms!));
+  const curve = lineChart('Latency against throughput (valid probes)', 'p99 ms', 'achieved req/s', [
+    { name: 'p99', points: valid.map((p) => [p.achievedRps, p.p99Ms] as const) },
+    {
+      name: 'p99 bound',
+      points: [
+        [Math.min(0, ...xs), capacity.p99BoundMs],
+        [Math.max(1, ...xs), capacity.p99BoundMs],
+      ],
+    },
+    ...(capacity.rps === null
+      ? []
+      : [
+          {
+            name: 'capacity',
+            points: [
+              [capacity.rps, 0],
+              [capacity.rps, top],
+            ] as const,
+          },
+        ]),
+  ]);
+  const probes = table(
+    ['probe', 'offered req/s', 'achieved req/s', 'p99 ms', 'errors', 'verdict', 'why'],
+    capacity.probes.map((p, i) => [
+      i + 1,
+      p.rps,
+      p.achievedRps,
+      p.p99Ms,
+      `${(p.errors * 100).toFixed(2)}%`,
+      !p.valid ? 'INVALID' : p.passed ? 'held' : 'over',
+      p.reason,
+    ]),
+  );
+  const cls = capacity.limit === 'server' ? 'pass' : 'fail';
+  return `<h2>Capacity</h2>
+<p><span class="${cls}">${escapeHtml(capacity.rps === null ? 'no capacity' : `${capacity.rps} req/s`)}</span> with p99 &le; ${escapeHtml(capacity.p99BoundMs)} ms and errors &le; ${escapeHtml(capacity.errorsBound * 100)}%: ${escapeHtml(capacity.verdict)}.</p>
+${curve}
+${probes}
+<p>The figures below are the probe that stands for the capacity (the last probe when none held the bounds).</p>`;
 }
 
 export function reportOutput(dir: string, deps: Pick<OutputDeps, 'writeFile'>): Output {

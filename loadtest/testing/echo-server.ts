@@ -18,6 +18,13 @@ export interface EchoServerOptions {
   readonly reply?: Uint8Array;
   /** Every n-th request fails: gRPC status 14 UNAVAILABLE, or HTTP 503. */
   readonly failEvery?: number;
+  /**
+   * A server of known capacity instead of a fixed latency: `count` workers each serve one request in `serviceMs`,
+   * first come first served, with at most `queue` requests waiting; a request arriving at a full queue fails at
+   * once (UNAVAILABLE / 503, as TF Serving's batching queue). Capacity = count / serviceMs, exactly: each worker's
+   * next free time is computed, not left to timers, so a late timer adds latency but never takes capacity away.
+   */
+  readonly workers?: { readonly count: number; readonly serviceMs: number; readonly queue: number };
   /** Answer GetModelMetadata as TF Serving with model `model` (other names get NOT_FOUND); Predict gets `reply`. */
   readonly tfServing?: { readonly model: string; readonly signatures: Record<string, SignatureSpec> };
 }
@@ -48,13 +55,17 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
   let received = 0;
   let concurrent = 0;
   let maxConcurrent = 0;
+  const pool = options.workers && workerPool(options.workers);
   // Calls back after the request's latency, telling whether it is one of the failing ones.
   const later = (fn: (fail: boolean) => void): void => {
     received += 1;
     concurrent += 1;
     maxConcurrent = Math.max(maxConcurrent, concurrent);
-    const fail = options.failEvery !== undefined && received % options.failEvery === 0;
-    const delay = latencyAt(performance.now() - startedAt);
+    const now = performance.now();
+    const served = pool?.admit(now);
+    const refused = pool !== undefined && served === undefined;
+    const fail = refused || (options.failEvery !== undefined && received % options.failEvery === 0);
+    const delay = pool ? (served ?? now) - now : latencyAt(now - startedAt);
     const reply = (): void => {
       concurrent -= 1;
       fn(fail);
@@ -136,6 +147,29 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     async stop() {
       for (const session of sessions) session.destroy();
       await Promise.all([close(grpc), close(rest)]);
+    },
+  };
+}
+
+/** N workers behind a bounded FIFO queue: when each admitted request will be done, or undefined when it is refused. */
+function workerPool(workers: { readonly count: number; readonly serviceMs: number; readonly queue: number }): {
+  admit(nowMs: number): number | undefined;
+} {
+  const freeAt = new Array<number>(workers.count).fill(0);
+  // Start times of admitted requests that had to wait, in order; those already started are dropped lazily.
+  const waiting: number[] = [];
+  return {
+    admit(nowMs) {
+      while (waiting.length > 0 && waiting[0]! <= nowMs) waiting.shift();
+      let worker = 0;
+      for (let i = 1; i < freeAt.length; i++) if (freeAt[i]! < freeAt[worker]!) worker = i;
+      const start = Math.max(nowMs, freeAt[worker]!);
+      if (start > nowMs) {
+        if (waiting.length >= workers.queue) return undefined;
+        waiting.push(start);
+      }
+      freeAt[worker] = start + workers.serviceMs;
+      return freeAt[worker];
     },
   };
 }

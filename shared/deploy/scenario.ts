@@ -104,6 +104,11 @@ export interface Scenario {
   service: ScenarioFile['service'];
 }
 
+/** The vCPU a scenario pays for: replicas × the pod's CPU (Guaranteed QoS: what is requested is reserved). */
+export function scenarioVcpus(scenario: Pick<Scenario, 'replicas' | 'resources'>): number {
+  return (scenario.replicas * scenario.resources.cpuMillis) / 1000;
+}
+
 function nodeOf(file: ScenarioFile, problems: string[]): Scenario['node'] | undefined {
   const { machineType, vcpus, memoryGiB } = file.node;
   const known = machineShape(machineType);

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
 import { MessageError } from '../errors.js';
 import { bytesPerElement } from './dtype.js';
 import type { TensorProto, TensorSpec } from './messages.js';
@@ -28,6 +27,8 @@ export async function tensorFromImage(file: string, spec: TensorSpec): Promise<T
   if (spec.dtype !== 'DT_FLOAT' && spec.dtype !== 'DT_UINT8') {
     throw new MessageError(`${describe(spec)}: images can fill DT_FLOAT or DT_UINT8 inputs, not ${spec.dtype}`);
   }
+  // sharp (libvips) costs a quarter of a second of CPU to load: only a run from an image loads it.
+  const { default: sharp } = await import('sharp');
   let image = sharp(file);
   if ((height ?? -1) > 0 && (width ?? -1) > 0) image = image.resize(width, height, { fit: 'fill' });
   image = channels === 1 ? image.grayscale() : channels === 4 ? image.ensureAlpha() : image.removeAlpha();

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { JobsClient } from '@google-cloud/run';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRunEmulator, type RunEmulator } from '../../../local/emulators/run/run-emulator.js';
@@ -8,6 +9,7 @@ import { TransientError } from '../../../shared/errors.js';
 import { clientOptions } from '../../../shared/gcp/client-options.js';
 import { createJobRunner } from '../../../shared/gcp/cloud-run.js';
 import { launchLoadTest, loadTestArgs } from '../../../shared/launch-load-test.js';
+import { loadTestOptions, parseArgsOptions } from '../../../loadtest/options.js';
 import { createMemoryLogger } from '../../../shared/log.js';
 import type { LoadTestRequested } from '../../../shared/messages.js';
 import { createFirestoreStore, type Store } from '../../../shared/store.js';
@@ -71,6 +73,16 @@ describe('launchLoadTest', () => {
       'log',
     ]);
     expect(loadTestArgs(request('r-open', { users: undefined, rate: 50 }))).toContain('--rate');
+  });
+
+  it('builds a capacity search as the job args, which the load tester reads back', () => {
+    const capacity = { p99BoundMs: 250, errorsBound: 0.02, startRps: 20, probeS: 30 };
+    const args = loadTestArgs(request('r-capacity', { capacity }));
+    const { values } = parseArgs({ args, options: parseArgsOptions() });
+    const options = loadTestOptions(values);
+    expect(options.capacity).toEqual({ p99BoundMs: 250, errorsBound: 0.02, startRps: 20, maxProbes: 8 });
+    expect(options.load).toMatchObject({ kind: 'open', stages: [{ rate: 20 }, { rate: 20, durationMs: 30_000 }] });
+    expect(options.warmupMs).toBe(6000);
   });
 
   it('launches one execution per run and scenario, however often the request is delivered', async () => {

@@ -46,6 +46,17 @@ describe('release notes', () => {
     expect(md).toContain('[report.html](https://storage.googleapis.com/b/run/report.html)');
   });
 
+  it("states a capacity search's capacity, and per vCPU when the scenario's vCPU are known", () => {
+    const capacity = { rps: 412.5, p99BoundMs: 200, errorsBound: 0.01, limit: 'server' as const, verdict: 'v' };
+    const md = loadTestSection({ ...finished, summary: { ...finished.summary, capacity } }, 15);
+    expect(md).toContain('| capacity | 412.5 requests/s with p99 ≤ 200 ms, errors ≤ 1.0% (the server was the limit) |');
+    expect(md).toContain('| capacity per vCPU | 27.50 requests/s (15 vCPU) |');
+    const starved = { ...capacity, rps: null, limit: 'generator' as const, verdict: 'the generator, not the server' };
+    const none = loadTestSection({ ...finished, summary: { ...finished.summary, capacity: starved } }, 15);
+    expect(none).toContain('| capacity | none with p99 ≤ 200 ms, errors ≤ 1.0% (the generator, not the server) |');
+    expect(none).not.toContain('per vCPU');
+  });
+
   it('states which stage failed and why', () => {
     const md = failureSection({
       type: 'PipelineFailed',
