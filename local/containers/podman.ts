@@ -65,3 +65,26 @@ export async function imageExists(image: string): Promise<boolean> {
     () => false,
   );
 }
+
+/** podman's own error line ("Error: …", which quotes the registry's answer), without the retry warnings before it. */
+export function podmanErrorLine(err: unknown): string {
+  const line = err instanceof PodmanError ? err.stderr.match(/^Error: (.*)$/m)?.[1] : undefined;
+  return line ?? (err instanceof Error ? err.message : String(err));
+}
+
+/** The registry part of an image reference, as Docker reads one: a first component with a '.' or ':', or localhost. */
+export function registryOf(image: string): string | undefined {
+  const first = image.split('/')[0] ?? '';
+  return image.includes('/') && (/[.:]/.test(first) || first === 'localhost') ? first : undefined;
+}
+
+/** Whether the image lives in a registry on this machine: the only registries the local stack reaches. */
+export function inLocalRegistry(image: string): boolean {
+  const registry = registryOf(image);
+  return registry !== undefined && /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(registry);
+}
+
+/** Pulls an image from the local registry, which speaks plain HTTP; rejects with podman's error. */
+export async function pullLocal(image: string): Promise<void> {
+  await podman(['pull', '--quiet', '--tls-verify=false', image]);
+}

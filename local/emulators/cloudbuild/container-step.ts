@@ -2,7 +2,16 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { PODMAN_GLOBAL_FLAGS, STACK_LABEL, ULIMIT_FLAGS, imageExists, podman } from '../../containers/podman.js';
+import {
+  PODMAN_GLOBAL_FLAGS,
+  STACK_LABEL,
+  ULIMIT_FLAGS,
+  imageExists,
+  inLocalRegistry,
+  podman,
+  podmanErrorLine,
+  pullLocal,
+} from '../../containers/podman.js';
 import { BUILDER_OUTPUT_LIMIT, StepExit, type StepExecutor } from './step-executor.js';
 
 /**
@@ -25,7 +34,6 @@ export interface ContainerStepOptions {
 }
 
 const repositoryOf = (image: string) => image.replace(/@sha256:[a-f0-9]+$/, '').replace(/:[^/:]+$/, '');
-const isLoopback = (image: string) => /^(127\.0\.0\.1|localhost)(:\d+)?\//.test(image);
 
 /** The local image a step runs: a stand-in, or the step's image pulled from the local registry. */
 async function stepImage(name: string, options: ContainerStepOptions, log: (line: string) => void): Promise<string> {
@@ -34,13 +42,13 @@ async function stepImage(name: string, options: ContainerStepOptions, log: (line
     log(`${name}: using the local stand-in ${standin} (the real image cannot be pulled on this machine)`);
     return standin;
   }
-  if (!isLoopback(name)) {
+  if (!inLocalRegistry(name)) {
     throw new Error(`failed to pull image "${name}": the local Cloud Build pulls only from the local registry`);
   }
   if (!(await imageExists(name))) {
     log(`Pulling image: ${name}`);
-    await podman(['pull', '--quiet', '--tls-verify=false', name]).catch((err: Error) => {
-      throw new Error(`failed to pull image "${name}": ${err.message}`);
+    await pullLocal(name).catch((err: unknown) => {
+      throw new Error(`failed to pull image "${name}": ${podmanErrorLine(err)}`);
     });
   }
   return name;

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { errorMessage } from '../../../shared/errors.js';
-import { podman, PodmanError, STACK_LABEL, ULIMIT_FLAGS } from '../../containers/podman.js';
+import {
+  inLocalRegistry,
+  podman,
+  podmanErrorLine,
+  pullLocal,
+  registryOf,
+  STACK_LABEL,
+  ULIMIT_FLAGS,
+} from '../../containers/podman.js';
 import { ImagePullError, type ContainerExit, type ContainerLaunch, type PodLauncher } from './pod-launcher.js';
 
 /**
@@ -22,30 +29,13 @@ export interface PodmanLauncherOptions {
 export const POD_NAMESPACE_LABEL = 'io.kubernetes.pod.namespace';
 export const POD_NAME_LABEL = 'io.kubernetes.pod.name';
 
-/** The registry part of an image reference, as Docker reads one: a first component with a '.' or ':', or localhost. */
-function registryOf(image: string): string | undefined {
-  const first = image.split('/')[0] ?? '';
-  return image.includes('/') && (/[.:]/.test(first) || first === 'localhost') ? first : undefined;
-}
-
-const isLoopback = (registry: string | undefined): boolean =>
-  registry !== undefined && /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(registry);
-
-/** podman's last error line, which quotes the registry's answer ("manifest unknown"). */
-function podmanErrorLine(err: unknown): string {
-  const line = err instanceof PodmanError ? err.stderr.trim().split('\n').pop() : undefined;
-  return line ? line.replace(/^Error: /, '') : errorMessage(err);
-}
-
 /** Pulls at every start (imagePullPolicy Always): a present image costs only its manifest on the loopback registry. */
 async function pull(image: string): Promise<void> {
-  const registry = registryOf(image);
-  if (!isLoopback(registry))
+  if (!inLocalRegistry(image))
     throw new ImagePullError(
-      `failed to pull image "${image}": the local cluster pulls only from the local registry on 127.0.0.1, not from ${registry ?? 'Docker Hub'}`,
+      `failed to pull image "${image}": the local cluster pulls only from the local registry on 127.0.0.1, not from ${registryOf(image) ?? 'Docker Hub'}`,
     );
-  // The local registry speaks plain HTTP.
-  await podman(['pull', '--quiet', '--tls-verify=false', image]).catch((err: unknown) => {
+  await pullLocal(image).catch((err: unknown) => {
     throw new ImagePullError(`failed to pull image "${image}": ${podmanErrorLine(err)}`, { cause: err });
   });
 }

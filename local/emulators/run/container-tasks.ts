@@ -1,5 +1,12 @@
 import { spawn } from 'node:child_process';
-import { PODMAN_GLOBAL_FLAGS, PodmanError, STACK_LABEL, ULIMIT_FLAGS, podman } from '../../containers/podman.js';
+import {
+  PODMAN_GLOBAL_FLAGS,
+  STACK_LABEL,
+  ULIMIT_FLAGS,
+  podman,
+  podmanErrorLine,
+  pullLocal,
+} from '../../containers/podman.js';
 import type { ImageJob } from './job.js';
 import type { TaskRuntime } from './task.js';
 
@@ -23,14 +30,6 @@ function limitFlags(limits: ImageJob['limits']): string[] {
   return flags;
 }
 
-/** podman's own error line ("Error: …"), without the retry warnings before it. */
-const podmanMessage = (err: unknown): string =>
-  err instanceof PodmanError
-    ? (err.stderr.match(/^Error: (.*)$/m)?.[1] ?? err.message)
-    : err instanceof Error
-      ? err.message
-      : String(err);
-
 /**
  * Image jobs' tasks as podman containers, as Cloud Run runs them: the image pulled from the (local, plain HTTP)
  * registry once per execution, each task created with `--network host` (so that it reaches the emulators and the
@@ -47,8 +46,8 @@ export class ContainerTasks {
     const mounts = (job.mounts ?? []).flatMap((m) => ['--volume', `${m.hostPath}:${m.mountPath}:U`]);
     return {
       prepare: async () => {
-        await podman(['pull', '--quiet', '--tls-verify=false', job.image]).catch((err: unknown) => {
-          throw new Error(`Image '${job.image}' could not be pulled: ${podmanMessage(err)}`);
+        await pullLocal(job.image).catch((err: unknown) => {
+          throw new Error(`Image '${job.image}' could not be pulled: ${podmanErrorLine(err)}`);
         });
       },
       launch: async (task) => {
@@ -74,7 +73,7 @@ export class ContainerTasks {
             job.image,
             ...task.args,
           ]).catch((err: unknown) => {
-            throw new Error(podmanMessage(err));
+            throw new Error(podmanErrorLine(err));
           })
         ).trim();
         this.ids.add(id);
