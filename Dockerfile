@@ -15,7 +15,9 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY functions functions
 COPY shared shared
+COPY bake-steps bake-steps
 COPY loadtest loadtest
+COPY operator operator
 COPY local local
 COPY cli cli
 COPY bench bench
@@ -31,6 +33,8 @@ WORKDIR /app
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist/cli dist/cli
 COPY --from=build /app/dist/shared dist/shared
+COPY --from=build /app/dist/bake-steps dist/bake-steps
+COPY --from=build /app/dist/operator dist/operator
 COPY --from=build /app/dist/loadtest dist/loadtest
 COPY package.json firebase.json ./
 COPY scenarios scenarios

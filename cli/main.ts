@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { commands } from './commands/index.js';
-import { UsageError } from './command.js';
+import { UsageError } from '../shared/command-line.js';
 import { ConfigError, ModelshipError } from '../shared/errors.js';
 
 function help(): string {

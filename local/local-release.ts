@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DEFAULT_SCENARIO } from '../shared/deploy/index.js';
 import { signBody } from '../shared/github/signature.js';
-import { formatMs } from '../shared/run-view.js';
+import { formatMs } from '../operator/run-view.js';
 import type { RunRecord } from '../shared/store.js';
-import { followRun } from '../shared/follow-run.js';
+import { followRun } from '../operator/follow-run.js';
 import { releasePayload } from './release-payload.js';
 import { startLocalStack, type LocalStack, type StackOptions } from './stack.js';
 

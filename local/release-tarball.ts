@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { directoryEntries, writeTarFile } from '../shared/bake/tar-writer.js';
+import { directoryEntries, writeTarFile } from '../bake-steps/tar-writer.js';
 import { writeFixtureSavedModel } from '../shared/tfserving/index.js';
 
 /** A release asset from a SavedModel: a tarball as it is, or a directory packed as `tar czf` would pack it. */

@@ -87,10 +87,3 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       createLogger({ ...options, labels: { ...options.labels, ...more }, trace: trace ?? options.trace }),
   };
 }
-
-/** A logger that keeps its entries, for tests and for the local stack's progress view. */
-export function createMemoryLogger(labels: LogLabels = {}): Logger & { lines: Fields[] } {
-  const lines: Fields[] = [];
-  const logger = createLogger({ labels, write: (line) => lines.push(JSON.parse(line) as Fields) });
-  return Object.assign(logger, { lines });
-}

@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareDirs } from '../../loadtest/compare.js';
-import { parseOptions, UsageError, type Command } from '../command.js';
+import { parseOptions, UsageError } from '../../shared/command-line.js';
+import { type Command } from '../command.js';
 
 export const compareCommand: Command = {
   usage: `Usage: modelship compare DIR... [--out DIR]

@@ -10,9 +10,10 @@ import {
   type ActionKind,
   type GcpDeps,
   type GcpOptions,
-} from '../../shared/gcp-deploy/index.js';
+} from '../../operator/gcp/index.js';
 import { packageRoot } from '../../shared/paths.js';
-import { UsageError, parseOptions, type Command } from '../command.js';
+import { UsageError, parseOptions } from '../../shared/command-line.js';
+import { type Command } from '../command.js';
 
 const usage = `Usage: modelship gcp plan|apply|check [--config FILE] [--only KINDS]
                                            [--load-test-image IMAGE --tool-image IMAGE]

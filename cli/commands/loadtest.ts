@@ -1,6 +1,7 @@
 import { runLoadTestJob } from '../../loadtest/job.js';
 import { optionsHelp, parseArgsOptions } from '../../loadtest/options.js';
-import { parseOptions, type Command } from '../command.js';
+import { parseOptions } from '../../shared/command-line.js';
+import { type Command } from '../command.js';
 
 export const loadtestCommand: Command = {
   usage: `Usage: modelship loadtest --target HOST:PORT (--users N | --rate R | --stages S) [options]

@@ -3,7 +3,8 @@ import { releaseTarball, sampleReleaseTarball } from '../../local/release-tarbal
 import { runLocalRelease } from '../../local/local-release.js';
 import { defaultRuntime, type Runtime } from '../../local/stack.js';
 import { parseDuration } from '../../loadtest/duration.js';
-import { UsageError, parseOptions, type Command } from '../command.js';
+import { UsageError, parseOptions } from '../../shared/command-line.js';
+import { type Command } from '../command.js';
 
 const usage = `Usage: modelship local demo [--dir DIR]
        modelship local release --model DIR|TARBALL [--scenario NAME] [--duration D] [--users N] [--dir DIR]

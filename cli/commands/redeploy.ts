@@ -2,10 +2,11 @@ import { Firestore } from '@google-cloud/firestore';
 import { PubSub } from '@google-cloud/pubsub';
 import { loadConfig } from '../../shared/config.js';
 import { createPublisher } from '../../shared/gcp/publisher.js';
-import { redeploy } from '../../shared/redeploy.js';
+import { redeploy } from '../../operator/redeploy.js';
 import { createFirestoreStore } from '../../shared/store.js';
 import { TOPICS } from '../../shared/topics.js';
-import { UsageError, parseOptions, type Command } from '../command.js';
+import { UsageError, parseOptions } from '../../shared/command-line.js';
+import { type Command } from '../command.js';
 
 const usage = `Usage: modelship redeploy --scenario NAME [--image REGISTRY/PATH@sha256:DIGEST]
 

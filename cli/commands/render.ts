@@ -1,5 +1,6 @@
 import { loadScenario, manifestsYaml, renderScenario, scenariosDir } from '../../shared/deploy/index.js';
-import { UsageError, parseOptions, type Command } from '../command.js';
+import { UsageError, parseOptions } from '../../shared/command-line.js';
+import { type Command } from '../command.js';
 
 const usage = `Usage: modelship render SCENARIO --image REGISTRY/REPO@sha256:DIGEST [options]
 

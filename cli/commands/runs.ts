@@ -1,9 +1,10 @@
 import { Firestore } from '@google-cloud/firestore';
 import { loadConfig } from '../../shared/config.js';
 import { ModelshipError } from '../../shared/errors.js';
-import { runDetail, runsTable } from '../../shared/run-view.js';
+import { runDetail, runsTable } from '../../operator/run-view.js';
 import { createFirestoreStore } from '../../shared/store.js';
-import { UsageError, parseOptions, type Command } from '../command.js';
+import { UsageError, parseOptions } from '../../shared/command-line.js';
+import { type Command } from '../command.js';
 
 const usage = `Usage: modelship runs [--limit N]
        modelship runs show RUN_ID

@@ -1,6 +1,7 @@
 import { DEFAULT_SCENARIO, formatCpu, formatMemory, loadScenarios, scenariosDir } from '../../shared/deploy/index.js';
 import type { Scenario } from '../../shared/deploy/index.js';
-import { parseOptions, type Command } from '../command.js';
+import { parseOptions } from '../../shared/command-line.js';
+import { type Command } from '../command.js';
 
 const usage = `Usage: modelship scenarios [--dir DIR] [--json]
 

@@ -12,8 +12,9 @@ import { ModelshipError } from '../../shared/errors.js';
 import { createPublisher } from '../../shared/gcp/publisher.js';
 import type { LoadProfile } from '../../shared/messages.js';
 import { createFirestoreStore } from '../../shared/store.js';
-import { recommendation, sweep, type SweepDeps } from '../../shared/sweep.js';
-import { UsageError, parseOptions, type Command } from '../command.js';
+import { recommendation, sweep, type SweepDeps } from '../../operator/sweep.js';
+import { UsageError, parseOptions } from '../../shared/command-line.js';
+import { type Command } from '../command.js';
 
 const usage = `Usage: modelship sweep --scenarios A,B,C [--image IMAGE] [options]
        modelship sweep --local --scenarios A,B,C [--model DIR|TARBALL] [options]

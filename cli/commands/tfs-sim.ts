@@ -7,7 +7,8 @@ import {
   SimStartError,
   startTfServingSim,
 } from '../../local/tfserving-sim/index.js';
-import { parseOptions, type Command } from '../command.js';
+import { parseOptions } from '../../shared/command-line.js';
+import { type Command } from '../command.js';
 
 const ignored = Object.fromEntries(IGNORED_TF_FLAGS.map((f) => [f, { type: 'string' } as const]));
 

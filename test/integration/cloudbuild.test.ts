@@ -11,7 +11,7 @@ import { containerSteps } from '../../local/emulators/cloudbuild/container-step.
 import { parseBuild } from '../../shared/bake/build-view.js';
 import { clientOptions } from '../../shared/gcp/client-options.js';
 import { BuildRejectedError, createCloudBuild, type CloudBuild } from '../../shared/gcp/cloud-build.js';
-import { createMemoryLogger } from '../../shared/log.js';
+import { createMemoryLogger } from '../support/memory-logger.js';
 import { TOPICS } from '../../shared/topics.js';
 import { cloudBuildContract, trivialBuild } from '../support/cloud-build-contract.js';
 import { subscribe, testProject, type Inbox, type TestProject } from '../support/emulators.js';

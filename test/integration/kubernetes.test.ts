@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryLogger } from '../../shared/log.js';
+import { createMemoryLogger } from '../support/memory-logger.js';
 import { distPath } from '../../shared/paths.js';
 import {
   createKubeClient,

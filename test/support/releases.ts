@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { ServedRelease } from '../../local/release-server.js';
-import type { BakeFailure } from '../../shared/bake/bake-error.js';
+import type { BakeFailure } from '../../bake-steps/bake-error.js';
 import type { ModelReleased } from '../../shared/messages.js';
-import { tarStream, type TarWriteEntry } from '../../shared/bake/tar-writer.js';
+import { tarStream, type TarWriteEntry } from '../../bake-steps/tar-writer.js';
 import { writeFixtureSavedModel } from '../../shared/tfserving/index.js';
 
 /**

@@ -1,14 +1,14 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { runBake } from '../../../cli/commands/bake.js';
-import { extractArchive } from '../../../shared/bake/safe-extract.js';
+import { runBake } from '../../../bake-steps/run-bake.js';
+import { extractArchive } from '../../../bake-steps/safe-extract.js';
 import { putModel } from '../../image-store.js';
 import { BUILDER_OUTPUT_LIMIT, type EmulatedStep, type StepExecutor, type StepRun } from './step-executor.js';
 
 /**
  * Runs one build step in this process, for machines with no container runtime: the same code as in Cloud Build
  * wherever possible.
- * - `entrypoint: modelship` steps run `modelship bake ...` in-process (cli/commands/bake.ts, what the image runs);
+ * - `entrypoint: modelship` steps run `modelship bake ...` in-process (bake-steps/run-bake.ts, what the image runs);
  * - the crane/gcrane push step is replaced by its effect: the model layer (the same tarball) goes into the local image
  *   store, named by content digest, from the step's documented env (BASE, TARGET, LAYER, MODEL_NAME);
  * - Docker steps are skipped, saying so (the optional smoke check's container needs an engine);

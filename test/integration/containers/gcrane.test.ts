@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRegistry, type Registry } from '../../../local/containers/registry.js';
-import { writeTarFile } from '../../../shared/bake/tar-writer.js';
+import { writeTarFile } from '../../../bake-steps/tar-writer.js';
 import { distPath } from '../../../shared/paths.js';
 
 /**

@@ -10,7 +10,7 @@ import { podman, STACK_LABEL, ULIMIT_FLAGS } from '../../../local/containers/pod
 import { startKubernetesEmulator, type KubernetesEmulator } from '../../../local/emulators/kubernetes/index.js';
 import { POD_NAME_LABEL, podmanLauncher } from '../../../local/emulators/kubernetes/podman-launcher.js';
 import { waitUntil } from '../../../local/wait-until.js';
-import { createMemoryLogger } from '../../../shared/log.js';
+import { createMemoryLogger } from '../../support/memory-logger.js';
 import {
   BATCHING_DIR,
   BATCHING_FILE,

@@ -5,7 +5,7 @@ import type { BuildStatus } from '../../../shared/bake/build-view.js';
 import { runTag } from '../../../shared/bake/build-request.js';
 import { createPublisher } from '../../../shared/gcp/publisher.js';
 import type { PubsubCloudEvent } from '../../../shared/gcp/pubsub-event.js';
-import { createMemoryLogger } from '../../../shared/log.js';
+import { createMemoryLogger } from '../../support/memory-logger.js';
 import { DeployRequested, PipelineFailed } from '../../../shared/messages.js';
 import { createFirestoreStore, type Store } from '../../../shared/store.js';
 import { TOPICS } from '../../../shared/topics.js';

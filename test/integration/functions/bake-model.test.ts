@@ -8,7 +8,7 @@ import { TransientError } from '../../../shared/errors.js';
 import { BuildRejectedError } from '../../../shared/gcp/cloud-build.js';
 import { createPublisher } from '../../../shared/gcp/publisher.js';
 import type { PubsubCloudEvent } from '../../../shared/gcp/pubsub-event.js';
-import { createMemoryLogger } from '../../../shared/log.js';
+import { createMemoryLogger } from '../../support/memory-logger.js';
 import { PipelineFailed, type ModelReleased } from '../../../shared/messages.js';
 import { createFirestoreStore, type Store } from '../../../shared/store.js';
 import { TOPICS } from '../../../shared/topics.js';

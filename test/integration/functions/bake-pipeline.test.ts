@@ -22,7 +22,7 @@ import { clientOptions } from '../../../shared/gcp/client-options.js';
 import { createCloudBuild, type CloudBuild } from '../../../shared/gcp/cloud-build.js';
 import { createPublisher, type Publish } from '../../../shared/gcp/publisher.js';
 import type { PubsubCloudEvent } from '../../../shared/gcp/pubsub-event.js';
-import { createMemoryLogger } from '../../../shared/log.js';
+import { createMemoryLogger } from '../../support/memory-logger.js';
 import { DeployRequested, PipelineFailed, type ModelReleased } from '../../../shared/messages.js';
 import { createFirestoreStore, type Store } from '../../../shared/store.js';
 import { TOPICS } from '../../../shared/topics.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../shared/config.js';
 import { systemClock, type KubeClient } from '../../../shared/deploy/index.js';
 import { DEPLOY_SETTINGS, handleDeployRequested, type DeployRequestedDeps } from '../../../shared/deploy-requested.js';
-import { createMemoryLogger } from '../../../shared/log.js';
+import { createMemoryLogger } from '../../support/memory-logger.js';
 import type { DeployRequested, PipelineMessage } from '../../../shared/messages.js';
 import { createFirestoreStore, type Store } from '../../../shared/store.js';
 import { testProject, type TestProject } from '../../support/emulators.js';

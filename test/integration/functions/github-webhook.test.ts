@@ -6,7 +6,7 @@ import { createGithubWebhook } from '../../../functions/github-webhook.js';
 import { loadConfig } from '../../../shared/config.js';
 import { createPublisher, type Publish } from '../../../shared/gcp/publisher.js';
 import { WEBHOOK_SETTINGS, type WebhookDeps } from '../../../shared/github/webhook.js';
-import { createMemoryLogger } from '../../../shared/log.js';
+import { createMemoryLogger } from '../../support/memory-logger.js';
 import { ModelReleased } from '../../../shared/messages.js';
 import { newRunId } from '../../../shared/run-id.js';
 import { createFirestoreStore } from '../../../shared/store.js';

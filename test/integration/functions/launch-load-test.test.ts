@@ -10,7 +10,7 @@ import { clientOptions } from '../../../shared/gcp/client-options.js';
 import { createJobRunner } from '../../../shared/gcp/cloud-run.js';
 import { launchLoadTest, loadTestArgs } from '../../../shared/launch-load-test.js';
 import { loadTestOptions, parseArgsOptions } from '../../../loadtest/options.js';
-import { createMemoryLogger } from '../../../shared/log.js';
+import { createMemoryLogger } from '../../support/memory-logger.js';
 import type { LoadTestRequested } from '../../../shared/messages.js';
 import { createFirestoreStore, type Store } from '../../../shared/store.js';
 import { testProject, type TestProject } from '../../support/emulators.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelshipError } from '../../../shared/errors.js';
 import { createPublisher } from '../../../shared/gcp/publisher.js';
 import { DeployRequested } from '../../../shared/messages.js';
-import { redeploy } from '../../../shared/redeploy.js';
+import { redeploy } from '../../../operator/redeploy.js';
 import { createFirestoreStore, type Store } from '../../../shared/store.js';
 import { TOPICS } from '../../../shared/topics.js';
 import { subscribe, testProject, type Inbox, type TestProject } from '../../support/emulators.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseNotes } from '../../../shared/github/releases.js';
-import { createMemoryLogger } from '../../../shared/log.js';
+import { createMemoryLogger } from '../../support/memory-logger.js';
 import type { LoadTestFinished, PipelineFailed } from '../../../shared/messages.js';
 import { reportResults } from '../../../shared/report-results.js';
 import { createFirestoreStore, type Store } from '../../../shared/store.js';

@@ -1,9 +1,9 @@
 import { CloudBuildClient } from '@google-cloud/cloudbuild';
 import { describe, expect, inject, it, vi } from 'vitest';
 import { clientOptions } from '../../../shared/gcp/client-options.js';
-import { followRun } from '../../../shared/follow-run.js';
+import { followRun } from '../../../operator/follow-run.js';
 import { createPublisher } from '../../../shared/gcp/publisher.js';
-import { redeploy } from '../../../shared/redeploy.js';
+import { redeploy } from '../../../operator/redeploy.js';
 import { createFirestoreStore } from '../../../shared/store.js';
 import { release, scenarios } from '../../support/local-release.js';
 

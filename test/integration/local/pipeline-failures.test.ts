@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import { followRun } from '../../../shared/follow-run.js';
+import { followRun } from '../../../operator/follow-run.js';
 import { createPublisher } from '../../../shared/gcp/publisher.js';
-import { redeploy } from '../../../shared/redeploy.js';
-import { recommendation, sweep } from '../../../shared/sweep.js';
+import { redeploy } from '../../../operator/redeploy.js';
+import { recommendation, sweep } from '../../../operator/sweep.js';
 import { createFirestoreStore } from '../../../shared/store.js';
 import { release, scenarios as testScenarios } from '../../support/local-release.js';
 

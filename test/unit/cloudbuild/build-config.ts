@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { parseGcpConfig } from '../../../shared/gcp-deploy/load-gcp-config.js';
-import { resourceNames } from '../../../shared/gcp-deploy/names.js';
+import { parseGcpConfig } from '../../../operator/gcp/load-gcp-config.js';
+import { resourceNames } from '../../../operator/gcp/names.js';
 import { packageRoot } from '../../../shared/paths.js';
 
 /** A Cloud Build config of cloudbuild/ as the tests read it, and the image names the plan gives the example config. */

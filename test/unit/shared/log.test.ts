@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryLogger, redact, traceFromTraceparent } from '../../../shared/log.js';
+import { createMemoryLogger } from '../../support/memory-logger.js';
+import { redact, traceFromTraceparent } from '../../../shared/log.js';
 
 describe('log', () => {
   it('writes Cloud Logging entries with severity, message and labels', () => {

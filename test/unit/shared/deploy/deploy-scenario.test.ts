@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryLogger } from '../../../../shared/log.js';
+import { createMemoryLogger } from '../../../support/memory-logger.js';
 import {
   deployScenario,
   loadScenario,

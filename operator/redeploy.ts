@@ -1,0 +1,57 @@
+import { loadScenario } from '../shared/deploy/index.js';
+import { ModelshipError } from '../shared/errors.js';
+import type { Publish } from '../shared/gcp/publisher.js';
+import { imageByDigest, type DeployRequested, type LoadProfile } from '../shared/messages.js';
+import { newRunId } from '../shared/run-id.js';
+import type { Store } from '../shared/store.js';
+
+export interface RedeployRequest {
+  scenario: string;
+  /** By digest; absent: the image of the last good deployment. */
+  image?: string;
+  namespace: string;
+  /** The load test after the rollout; absent: the deployer's configured one. */
+  profile?: LoadProfile;
+}
+
+/**
+ * `modelship redeploy`: checks the scenario and image before anything is sent (an unknown scenario or an image that
+ * is not by digest never reaches the cluster), opens a run, and publishes DeployRequested.
+ */
+export async function redeploy(
+  request: RedeployRequest,
+  deps: { store: Store; publish: Publish; now?: () => Date },
+): Promise<DeployRequested> {
+  await loadScenario(request.scenario);
+  let image = request.image;
+  if (image === undefined) {
+    image = (await deps.store.lastGoodDeployment(request.namespace))?.image;
+    if (!image) {
+      throw new ModelshipError(
+        `no deployment has succeeded in namespace ${request.namespace} yet, so there is no image to redeploy`,
+        {
+          hint: 'pass --image REGISTRY/PATH@sha256:DIGEST',
+        },
+      );
+    }
+  }
+  const parsed = imageByDigest.safeParse(image);
+  if (!parsed.success) {
+    throw new ModelshipError(`image '${image}' is not an image by digest`, {
+      hint: 'deploy images by digest, e.g. europe-docker.pkg.dev/P/models/resnet@sha256:<64 hex digits> (gcloud artifacts docker images list shows them)',
+    });
+  }
+  const runId = newRunId((deps.now ?? (() => new Date()))());
+  const message: DeployRequested = {
+    type: 'DeployRequested',
+    version: 1,
+    runId,
+    scenario: request.scenario,
+    image,
+    requestedBy: 'redeploy',
+    ...(request.profile ? { profile: request.profile } : {}),
+  };
+  await deps.store.createRun({ runId });
+  await deps.publish(message);
+  return message;
+}

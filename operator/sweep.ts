@@ -1,0 +1,99 @@
+import type { Firestore } from '@google-cloud/firestore';
+import type { Summary } from '../loadtest/summary.js';
+import { loadScenario, scenarioVcpus } from '../shared/deploy/index.js';
+import { followRun } from './follow-run.js';
+import { loadTestSeconds } from '../shared/launch-load-test.js';
+import type { Publish } from '../shared/gcp/publisher.js';
+import type { LoadProfile } from '../shared/messages.js';
+import { redeploy } from './redeploy.js';
+import type { RunRecord, Store } from '../shared/store.js';
+
+export interface SweepEntry {
+  scenario: string;
+  run: RunRecord;
+  /** The load test's whole summary, when it ran. */
+  summary?: Summary;
+  /** vCPU the scenario pays for: replicas × the pod's CPU. */
+  vcpus: number;
+  rpsPerVcpu?: number;
+  /** Why it cannot be recommended, when it cannot. */
+  disqualified?: string;
+}
+
+export interface SweepResult {
+  entries: SweepEntry[];
+  recommended?: SweepEntry;
+}
+
+export interface SweepDeps {
+  store: Store;
+  publish: Publish;
+  firestore: Firestore;
+  namespace: string;
+  print: (line: string) => void;
+  timeoutMs?: number;
+}
+
+/**
+ * The seed's whole experiment, automated: each scenario in turn is deployed with the same image and load-tested
+ * with the same profile, through the pipeline itself (DeployRequested, as `modelship redeploy`). The recommendation
+ * is the scenario with the most throughput per vCPU whose p99 stays under the bound with no errors.
+ */
+export async function sweep(
+  o: { scenarios: readonly string[]; image: string; profile: LoadProfile; p99BoundMs: number },
+  deps: SweepDeps,
+): Promise<SweepResult> {
+  const scenarios = await Promise.all(o.scenarios.map((name) => loadScenario(name)));
+  const entries: SweepEntry[] = [];
+  for (const scenario of scenarios) {
+    deps.print(`scenario ${scenario.name}: deploying ${o.image}`);
+    const message = await redeploy(
+      { scenario: scenario.name, image: o.image, namespace: deps.namespace, profile: o.profile },
+      deps,
+    );
+    const run = await followRun(deps.firestore, message.runId, {
+      print: deps.print,
+      timeoutMs: deps.timeoutMs ?? (loadTestSeconds(o.profile) + 600) * 1000,
+    });
+    const saved = await deps.store.loadTest(message.runId, scenario.name);
+    const summary = typeof saved?.summaryJson === 'string' ? (JSON.parse(saved.summaryJson) as Summary) : undefined;
+    const vcpus = scenarioVcpus(scenario);
+    const entry: SweepEntry = { scenario: scenario.name, run, vcpus, ...(summary ? { summary } : {}) };
+    // A capacity search's figure is the most it held within the bounds; a fixed load's is what it was offered.
+    const capacity = summary?.capacity;
+    if (summary) entry.rpsPerVcpu = (capacity ? (capacity.rps ?? 0) : summary.requests.rps) / vcpus;
+    entry.disqualified = !summary
+      ? `no load test: ${run.failure ? `failed at ${run.failure.stage}: ${run.failure.reason}` : run.status}`
+      : capacity
+        ? capacity.rps === null || capacity.limit === 'generator'
+          ? `no capacity: ${capacity.verdict}`
+          : capacity.p99BoundMs > o.p99BoundMs
+            ? `capacity searched under p99 ${capacity.p99BoundMs} ms, not ${o.p99BoundMs} ms`
+            : undefined
+        : summary.requests.failed > 0
+          ? `${summary.requests.failed} errors`
+          : (summary.latencyMs.p99 ?? Infinity) >= o.p99BoundMs
+            ? `p99 ${summary.latencyMs.p99} ms is not under ${o.p99BoundMs} ms`
+            : undefined;
+    if (!entry.disqualified) delete entry.disqualified;
+    entries.push(entry);
+  }
+  const candidates = entries.filter((e) => !e.disqualified && e.rpsPerVcpu !== undefined);
+  const recommended = candidates.sort((a, b) => (b.rpsPerVcpu ?? 0) - (a.rpsPerVcpu ?? 0))[0];
+  return { entries, ...(recommended ? { recommended } : {}) };
+}
+
+/** The sweep's verdict in words, for the terminal and the report. */
+export function recommendation(result: SweepResult, p99BoundMs: number): string {
+  const lines = result.entries.map(
+    (e) =>
+      `  ${e.scenario.padEnd(28)} ${e.vcpus.toFixed(1).padStart(5)} vCPU  ` +
+      (e.rpsPerVcpu === undefined ? '' : `${e.rpsPerVcpu.toFixed(2).padStart(7)} req/s per vCPU  `) +
+      (e.disqualified ? `(${e.disqualified})` : 'ok'),
+  );
+  const what = result.entries.some((e) => e.summary?.capacity) ? 'capacity' : 'throughput';
+  const verdict = result.recommended
+    ? `Recommended: ${result.recommended.scenario}, the most ${what} per vCPU with p99 under ${p99BoundMs} ms and no errors.`
+    : `No scenario kept p99 under ${p99BoundMs} ms without errors.`;
+  return [...lines, verdict].join('\n');
+}

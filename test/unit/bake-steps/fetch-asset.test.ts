@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BakeError } from '../../../bake-steps/bake-error.js';
+import { fetchAsset } from '../../../bake-steps/fetch-asset.js';
+import { startReleaseServer, type ReleaseServer } from '../../../local/release-server.js';
+
+let server: ReleaseServer;
+let work: string;
+const content = Buffer.from('a release asset '.repeat(1000));
+
+beforeAll(async () => {
+  server = await startReleaseServer();
+  work = await mkdtemp(join(tmpdir(), 'modelship-fetch-'));
+});
+afterAll(async () => {
+  await server?.stop();
+  await rm(work, { recursive: true, force: true });
+});
+
+/** A fetch that records which headers went to which origin. */
+function recordingFetch() {
+  const calls: Array<{ origin: string; authorization: string | undefined }> = [];
+  const wrapped: typeof fetch = (input, init) => {
+    const headers = (init?.headers ?? {}) as Record<string, string>;
+    calls.push({ origin: new URL(String(input)).origin, authorization: headers.authorization });
+    return fetch(input, init);
+  };
+  return { calls, fetch: wrapped };
+}
+
+const failure = async (p: Promise<unknown>) => {
+  const err = await p.catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(BakeError);
+  return err as BakeError;
+};
+
+describe('fetchAsset', () => {
+  it('downloads a public asset through its API URL and the redirect, with its sha256', async () => {
+    const { assets } = server.addRelease({
+      repository: 'o/public',
+      tag: 'v1',
+      assets: [{ name: 'm.tar.gz', content }],
+    });
+    const out = join(work, 'public.tar.gz');
+    const got = await fetchAsset({ url: assets[0]!.url, out, maxBytes: 1e6 });
+    expect(got.bytes).toBe(content.length);
+    expect(got.sha256).toBe(createHash('sha256').update(content).digest('hex'));
+    expect(got.finalUrl).not.toContain(server.apiUrl);
+    expect((await readFile(out)).equals(content)).toBe(true);
+  });
+
+  it('sends the token for a private asset to GitHub only, never to the storage host it redirects to', async () => {
+    const { assets } = server.addRelease({
+      repository: 'o/private',
+      tag: 'v1',
+      assets: [{ name: 'm.tar.gz', content }],
+      token: 't0ken',
+    });
+    const rec = recordingFetch();
+    await fetchAsset({
+      url: assets[0]!.url,
+      out: join(work, 'private.tar.gz'),
+      maxBytes: 1e6,
+      token: 't0ken',
+      fetch: rec.fetch,
+    });
+    expect(rec.calls).toHaveLength(2);
+    expect(rec.calls[0]).toEqual({ origin: new URL(server.apiUrl).origin, authorization: 'Bearer t0ken' });
+    expect(rec.calls[1]?.origin).not.toBe(rec.calls[0]?.origin);
+    expect(rec.calls[1]?.authorization).toBeUndefined();
+
+    const denied = await failure(fetchAsset({ url: assets[0]!.url, out: join(work, 'denied'), maxBytes: 1e6 }));
+    expect(denied.failure).toBe('download');
+    expect(denied.message).toMatch(/answered 404 Not Found.*set GITHUB_TOKEN_SECRET/);
+  });
+
+  it('refuses an asset over the cap from its Content-Length, and cuts one without a length at the cap', async () => {
+    const { assets } = server.addRelease({
+      repository: 'o/big',
+      tag: 'v1',
+      assets: [
+        { name: 'sized.tar.gz', content },
+        { name: 'chunked.tar.gz', content, chunked: true },
+      ],
+    });
+    for (const asset of assets) {
+      const out = join(work, asset.name);
+      const err = await failure(fetchAsset({ url: asset.url, out, maxBytes: 1000 }));
+      expect(err.failure).toBe('too-large');
+      expect(err.message).toMatch(/over the cap of 1000 bytes/);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  it('retries a 5xx, then gives up with the last answer', async () => {
+    const { assets } = server.addRelease({ repository: 'o/flaky', tag: 'v1', assets: [{ name: 'm.tar.gz', content }] });
+    let failures = 1;
+    const flaky: typeof fetch = (input, init) =>
+      failures-- > 0 ? Promise.resolve(new Response('busy', { status: 503 })) : fetch(input, init);
+    const got = await fetchAsset({
+      url: assets[0]!.url,
+      out: join(work, 'flaky'),
+      maxBytes: 1e6,
+      fetch: flaky,
+      retryDelaysMs: [0],
+    });
+    expect(got.bytes).toBe(content.length);
+    failures = 5;
+    const err = await failure(
+      fetchAsset({
+        url: assets[0]!.url,
+        out: join(work, 'flaky2'),
+        maxBytes: 1e6,
+        fetch: flaky,
+        retryDelaysMs: [0, 0],
+      }),
+    );
+    expect(err.message).toMatch(/could not be downloaded: GET .* answered 503/);
+  });
+});
