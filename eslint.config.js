@@ -19,7 +19,11 @@ const root = import.meta.dirname;
 
 /** @type {import('eslint').Rule.RuleModule} */
 const layers = {
-  meta: { type: 'problem', schema: [], messages: { cross: '{{from}}/ may not import {{to}}/ (layers: eslint.config.js)' } },
+  meta: {
+    type: 'problem',
+    schema: [],
+    messages: { cross: '{{from}}/ may not import {{to}}/ (layers: eslint.config.js)' },
+  },
   create(context) {
     const from = relative(root, context.filename).split('/')[0] ?? '';
     const allowed = LAYERS[/** @type {keyof typeof LAYERS} */ (from)];
@@ -31,7 +35,12 @@ const layers = {
       const to = relative(root, resolve(dirname(context.filename), source.value)).split('/')[0] ?? '';
       if (to !== from && !allowed.includes(to)) context.report({ node, messageId: 'cross', data: { from, to } });
     };
-    return { ImportDeclaration: check, ImportExpression: check, ExportNamedDeclaration: check, ExportAllDeclaration: check };
+    return {
+      ImportDeclaration: check,
+      ImportExpression: check,
+      ExportNamedDeclaration: check,
+      ExportAllDeclaration: check,
+    };
   },
 };
 

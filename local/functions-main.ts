@@ -2,12 +2,12 @@ import { parseArgs } from 'node:util';
 import { serveFunctions } from './functions-host.js';
 
 /**
- * Child-process entry of the local stack's functions: `node functions-main.js --port P --functions a,b`.
- * Its stdout (the functions' structured logs) goes to a log file; readiness goes to the parent over IPC.
+ * Child-process entry of one function of the local stack: `node functions-main.js --port P --function NAME`, as
+ * Cloud Functions runs each function in instances of its own (FUNCTION_TARGET, its own service account).
+ * Its stdout (the function's structured logs) goes to a log file; readiness goes to the parent over IPC.
  */
-const { values } = parseArgs({ options: { port: { type: 'string' }, functions: { type: 'string' } } });
-const names = (values.functions ?? '').split(',').filter(Boolean);
-const { url, server } = await serveFunctions(names, Number(values.port ?? 0));
+const { values } = parseArgs({ options: { port: { type: 'string' }, function: { type: 'string' } } });
+const { url, server } = await serveFunctions([values.function ?? ''], Number(values.port ?? 0));
 process.send?.({ ready: url });
 const stop = () => server.close(() => process.exit(0));
 process.once('SIGTERM', stop);

@@ -5,8 +5,9 @@ import { Firestore } from '@google-cloud/firestore';
 import { ModelshipError } from '../shared/errors.js';
 import { distPath } from '../shared/paths.js';
 import { TOPICS } from '../shared/topics.js';
-import { ENTRY_POINTS, FUNCTION_TRIGGERS, type EntryPoint } from '../functions/triggers.js';
-import { forkReady, type Child } from './child.js';
+import { ENTRY_POINTS, FUNCTIONS, type AccountKey, type EntryPoint } from '../shared/wiring.js';
+import { forkReady } from './child.js';
+import { startFunctionRouter } from './function-router.js';
 import { emulatorPorts, type EmulatorPorts } from './emulator-ports.js';
 import { startFirestoreEmulator, startPubsubEmulator, type Emulator } from './emulators/google-sdk.js';
 import { startLocalBake, type LocalBake } from './emulators/cloudbuild/local-bake.js';
@@ -171,22 +172,38 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       stops.push(() => (loadTests as LocalLoadTests).stop());
     }
 
-    step('starting the functions');
-    const functions: Child & { ready: string } = await forkReady<string>(
-      distPath('local/functions-main.js'),
-      ['--port', String(ports.functions), '--functions', served.join(',')],
-      {
-        env: { ...process.env, ...env, ...bake?.env, ...deploy?.env, ...loadTests?.env, ...options.functionsEnv },
-        logFile: join(logDir, 'functions.log'),
-      },
+    const identityEnv = async (_account: AccountKey): Promise<Record<string, string>> => ({});
+    step('starting the functions, each in its own process as its service account');
+    const functionsEnv = {
+      ...process.env,
+      ...env,
+      ...bake?.env,
+      ...deploy?.env,
+      ...loadTests?.env,
+      ...options.functionsEnv,
+    };
+    const hosts = await Promise.all(
+      served.map(async (name) => {
+        const child = await forkReady<string>(
+          distPath('local/functions-main.js'),
+          ['--port', '0', '--function', name],
+          {
+            env: { ...functionsEnv, FUNCTION_TARGET: name, ...(await identityEnv(FUNCTIONS[name].account)) },
+            logFile: join(logDir, 'functions.log'),
+          },
+        );
+        stops.push(() => child.stop());
+        pids.push(child.pid);
+        return [name, child.ready] as const;
+      }),
     );
-    stops.push(() => functions.stop());
-    pids.push(functions.pid);
-    await pushToFunctions(pubsub, project, functions.ready, served);
+    const router = await startFunctionRouter(new Map(hosts), ports.functions);
+    stops.push(() => new Promise<void>((resolve) => router.server.close(() => resolve())));
+    await pushToFunctions(pubsub, project, new Map(hosts));
     return {
       project,
       env,
-      functionsUrl: functions.ready,
+      functionsUrl: router.url,
       pubsub,
       firestore,
       logDir,
@@ -209,10 +226,10 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
  * Functions Framework turns the push body into the CloudEvent (it reads the topic from `/projects/P/topics/T`).
  * A failed invocation (non-2xx) is redelivered with backoff; the long ack deadline covers a rollout's wait.
  */
-async function pushToFunctions(pubsub: PubSub, project: string, url: string, served: readonly EntryPoint[]) {
+async function pushToFunctions(pubsub: PubSub, project: string, served: ReadonlyMap<EntryPoint, string>) {
   await Promise.all(
-    served.flatMap((name) => {
-      const topics = FUNCTION_TRIGGERS[name];
+    [...served].flatMap(([name, url]) => {
+      const topics = FUNCTIONS[name].trigger;
       if (topics === 'http') return [];
       return topics.map((topic) =>
         pubsub.topic(topic).createSubscription(`${name}-${topic}`, {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ENTRY_POINTS } from '../../shared/wiring.js';
 
 /**
  * The deploy configuration (`modelship.config.yaml`): the few facts only the person deploying knows (project,
@@ -12,17 +13,6 @@ export const SEED_BASE_IMAGE = 'gcr.io/gcp-ml-172005/tfs-resnet-cpu-opt';
 
 /** The bake's push step image, GCRANE_IMAGE's default: `:debug` has the shell the step's script needs. */
 export const GCRANE_IMAGE = 'gcr.io/go-containerregistry/gcrane:debug';
-
-/** Entry points of functions/index.ts that take extra environment variables from the config. */
-export const ENTRY_POINTS = [
-  'githubWebhook',
-  'bakeModel',
-  'onBuildFinished',
-  'deployScenario',
-  'launchLoadTest',
-  'reportResults',
-] as const;
-export type EntryPoint = (typeof ENTRY_POINTS)[number];
 
 const id = (pattern: RegExp, allowed: string) => z.string().regex(pattern, `must be ${allowed}`);
 

@@ -1,12 +1,13 @@
 import { TOPICS, type TopicName } from '../../shared/topics.js';
-import type { EntryPoint, GcpConfig } from './config-schema.js';
-import type { AccountKey, Names } from './names.js';
+import { ENTRY_POINTS, FUNCTIONS, type AccountKey, type EntryPoint, type SecretKey } from '../../shared/wiring.js';
+import type { GcpConfig } from './config-schema.js';
+import type { Names } from './names.js';
 import { gcraneImage } from './plan-images.js';
 
 /**
  * Every Cloud Function of the pipeline as deployed: entry point (functions/index.ts), trigger, limits, identity,
  * environment and mounted secrets, and the topics it publishes to (its only Pub/Sub rights). A 2nd gen function
- * has one trigger, so reportResults is deployed twice, once per topic it listens to.
+ * has one trigger, so a function with several trigger topics (reportResults) is deployed once per topic.
  */
 
 export interface FunctionSpec {
@@ -25,9 +26,20 @@ export interface FunctionSpec {
   publishes: TopicName[];
 }
 
+/** How each function is deployed: its name (one per trigger topic), limits and environment. */
+interface Deployment {
+  /** The function's name, or one per trigger topic for a function with several (one trigger each in 2nd gen). */
+  name: string | Partial<Record<TopicName, string>>;
+  timeout: string;
+  memory: string;
+  maxInstances: number;
+  env: Record<string, string>;
+}
+
 /**
  * `modelshipImage` is the tool image by digest (a placeholder until apply knows it): the bake steps run its
- * `modelship bake` tools, as root. Variable names are those of shared/config.ts.
+ * `modelship bake` tools, as root. Variable names are those of shared/config.ts. Trigger, identity, secrets and
+ * publishes come from shared/wiring.ts.
  */
 export function functionSpecs(config: GcpConfig, names: Names, modelshipImage: string): FunctionSpec[] {
   const { github } = config;
@@ -37,48 +49,25 @@ export function functionSpecs(config: GcpConfig, names: Names, modelshipImage: s
     ...apiUrl,
     ...(github.serverUrl ? { GITHUB_SERVER_URL: github.serverUrl } : {}),
   };
-  const token: Record<string, string> = github.tokenSecret ? { GITHUB_TOKEN: `${github.tokenSecret}:latest` } : {};
-  const reporter = (name: string, trigger: TopicName): FunctionSpec => ({
-    name,
-    entryPoint: 'reportResults',
-    account: 'reporter',
-    trigger,
-    timeout: '120s',
-    memory: '256Mi',
-    maxInstances: 5,
-    env: { ...common, ...apiUrl },
-    secrets: token,
-    publishes: [],
-  });
-  const specs: FunctionSpec[] = [
-    {
+  const deployments: Record<EntryPoint, Deployment> = {
+    githubWebhook: {
       name: names.webhookFunction,
-      entryPoint: 'githubWebhook',
-      account: 'webhook',
-      trigger: 'http',
       // GitHub gives up after 10 s; a longer timeout would only keep a stuck instance busy.
       timeout: '60s',
       memory: '256Mi',
       maxInstances: 10,
       env: {
-        ...common,
         ...githubUrls,
         ALLOWED_REPOSITORIES: github.repositories.join(','),
         MODEL_ASSET_NAME: github.modelAsset,
       },
-      secrets: { GITHUB_WEBHOOK_SECRET: `${github.webhookSecret}:latest` },
-      publishes: [TOPICS.modelReleased],
     },
-    {
+    bakeModel: {
       name: 'modelship-bake',
-      entryPoint: 'bakeModel',
-      account: 'bakeSubmitter',
-      trigger: TOPICS.modelReleased,
       timeout: '120s',
       memory: '256Mi',
       maxInstances: 5,
       env: {
-        ...common,
         MODELSHIP_IMAGE: modelshipImage,
         TARGET_IMAGE_REPOSITORY: names.modelImage,
         BASE_IMAGE: config.model.baseImage,
@@ -87,51 +76,75 @@ export function functionSpecs(config: GcpConfig, names: Names, modelshipImage: s
         GITHUB_TOKEN_SECRET: github.tokenSecret ?? '',
         BAKE_SERVICE_ACCOUNT: `projects/${config.project}/serviceAccounts/${names.email('bakeBuild')}`,
       },
-      secrets: {},
-      publishes: [],
     },
-    {
+    onBuildFinished: {
       name: 'modelship-build-finished',
-      entryPoint: 'onBuildFinished',
-      account: 'buildWatcher',
-      trigger: TOPICS.cloudBuilds,
       timeout: '60s',
       memory: '256Mi',
       maxInstances: 5,
-      env: { ...common, DEPLOY_SCENARIOS: config.scenarios.join(',') },
-      secrets: {},
-      publishes: [TOPICS.deployRequested, TOPICS.pipelineFailed],
+      env: { DEPLOY_SCENARIOS: config.scenarios.join(',') },
     },
-    {
+    deployScenario: {
       name: 'modelship-deploy',
-      entryPoint: 'deployScenario',
-      account: 'deployer',
-      trigger: TOPICS.deployRequested,
       // The longest an event function may run; a rollout that needs more continues in a follow-up message.
       timeout: '540s',
       memory: '512Mi',
       maxInstances: 1,
-      env: { ...common, GKE_CLUSTER: names.clusterPath, K8S_NAMESPACE: config.cluster.namespace },
-      secrets: {},
-      publishes: [TOPICS.loadTestRequested, TOPICS.pipelineFailed, TOPICS.deployRequested],
+      env: { GKE_CLUSTER: names.clusterPath, K8S_NAMESPACE: config.cluster.namespace },
     },
-    {
+    launchLoadTest: {
       name: 'modelship-launch-load-test',
-      entryPoint: 'launchLoadTest',
-      account: 'launcher',
-      trigger: TOPICS.loadTestRequested,
       timeout: '120s',
       memory: '256Mi',
       maxInstances: 2,
-      env: { ...common, LOAD_TEST_JOB: names.jobPath },
-      secrets: {},
-      publishes: [],
+      env: { LOAD_TEST_JOB: names.jobPath },
     },
-    reporter('modelship-report-finished', TOPICS.loadTestFinished),
-    reporter('modelship-report-failed', TOPICS.pipelineFailed),
-  ];
-  // The config's extra variables come last: a person may override any plain value.
-  return specs.map((s) => ({ ...s, env: { ...s.env, ...config.functions.env[s.entryPoint] } }));
+    reportResults: {
+      name: {
+        [TOPICS.loadTestFinished]: 'modelship-report-finished',
+        [TOPICS.pipelineFailed]: 'modelship-report-failed',
+      },
+      timeout: '120s',
+      memory: '256Mi',
+      maxInstances: 5,
+      env: apiUrl,
+    },
+  };
+  return ENTRY_POINTS.flatMap((entryPoint) => {
+    const { name, env, ...limits } = deployments[entryPoint];
+    const wiring = FUNCTIONS[entryPoint];
+    const triggers = wiring.trigger === 'http' ? (['http'] as const) : wiring.trigger;
+    return triggers.map((trigger) => ({
+      name: typeof name === 'string' ? name : nameFor(name, trigger, entryPoint),
+      entryPoint,
+      account: wiring.account,
+      trigger,
+      ...limits,
+      // The config's extra variables come last: a person may override any plain value.
+      env: { ...common, ...env, ...config.functions.env[entryPoint] },
+      secrets: mountedSecrets(config, wiring.secrets),
+      publishes: [...wiring.publishes],
+    }));
+  });
+}
+
+function nameFor(names: Partial<Record<TopicName, string>>, trigger: TopicName | 'http', entryPoint: string): string {
+  const name = trigger === 'http' ? undefined : names[trigger];
+  if (!name) throw new Error(`${entryPoint} has no function name for its trigger ${trigger}`);
+  return name;
+}
+
+/** Environment variable → `SECRET:latest`, for the secrets the config has. */
+export function mountedSecrets(
+  config: GcpConfig,
+  secrets: Readonly<Record<string, SecretKey>>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(secrets).flatMap(([variable, key]) => {
+      const id = config.github[key];
+      return id ? [[variable, `${id}:latest`]] : [];
+    }),
+  );
 }
 
 /** The load-test job's environment. */

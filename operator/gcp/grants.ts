@@ -1,103 +1,114 @@
-import { TOPICS } from '../../shared/topics.js';
 import type { GcpConfig } from './config-schema.js';
+import { WORKLOADS, type ApiCall, type Target, type Workload } from '../../shared/wiring.js';
 import { functionSpecs, type FunctionSpec } from './function-specs.js';
 import { principalLabel, targetLabel, type Grant, type IamTarget } from './iam.js';
-import { DEAD_LETTER_TOPIC, resourceNames, SERVICE_ACCOUNTS, type AccountKey, type Names } from './names.js';
+import { DEAD_LETTER_TOPIC, resourceNames, type Names } from './names.js';
+import { SERVICE_ACCOUNTS } from '../../shared/wiring.js';
 
 /**
- * The least-privilege table: every role the pipeline's identities get, on what, and why. The plan grants exactly
- * these; docs/gcp.md shows this table (a test keeps the two equal). Subscription grants are separate: the
- * subscriptions exist only once Eventarc created them for the functions.
+ * The least-privilege table: every role the pipeline's identities get, on what, and why. The code's own rights
+ * are derived from shared/wiring.ts (the permissions each workload's calls need, each mapped to the narrowest
+ * role that carries it); the platform's, the triggers' and CI's are listed here. The plan grants exactly these;
+ * docs/gcp.md shows this table (a test keeps the two equal). Subscription grants are separate: the subscriptions
+ * exist only once Eventarc created them for the functions.
  */
 
 /** The Pub/Sub service agent: it moves undeliverable messages to the dead-letter topic. */
 export const PUBSUB_AGENT = 'serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com';
-const PUBLISHER = 'roles/pubsub.publisher';
-const ACCESSOR = 'roles/secretmanager.secretAccessor';
 const INVOKER = 'roles/run.invoker';
-const FIRESTORE = 'run records and idempotency keys in Firestore';
+
+/** For each permission the wiring declares, the narrowest predefined role that carries it. */
+export const ROLE_FOR: Readonly<Record<string, string>> = {
+  'pubsub.topics.publish': 'roles/pubsub.publisher',
+  'datastore.entities.get': 'roles/datastore.user',
+  'datastore.entities.list': 'roles/datastore.user',
+  'datastore.entities.create': 'roles/datastore.user',
+  'datastore.entities.update': 'roles/datastore.user',
+  // Builds cannot be granted per resource: the project is the narrowest scope.
+  'cloudbuild.builds.create': 'roles/cloudbuild.builds.editor',
+  'cloudbuild.builds.get': 'roles/cloudbuild.builds.editor',
+  'cloudbuild.builds.list': 'roles/cloudbuild.builds.editor',
+  'iam.serviceAccounts.actAs': 'roles/iam.serviceAccountUser',
+  'container.clusters.get': 'roles/container.clusterViewer',
+  'run.jobs.runWithOverrides': 'roles/run.jobsExecutorWithOverrides',
+  'storage.objects.create': 'roles/storage.objectUser',
+  'storage.objects.delete': 'roles/storage.objectUser',
+  'artifactregistry.repositories.uploadArtifacts': 'roles/artifactregistry.writer',
+  'artifactregistry.repositories.downloadArtifacts': 'roles/artifactregistry.reader',
+  'logging.logEntries.create': 'roles/logging.logWriter',
+  'secretmanager.versions.access': 'roles/secretmanager.secretAccessor',
+};
 
 const grant = (member: string, role: string, on: IamTarget, why: string): Grant => ({ member, role, on, why });
 
 interface Scope {
   config: GcpConfig;
   names: Names;
-  /** Every identity that runs pipeline code: the functions' and the load-test job's. */
-  runtimes: AccountKey[];
 }
 
-/** What the functions' own code does: Firestore, the topics it publishes to, the secrets it mounts. */
-function functionGrants({ config, names, runtimes }: Scope, functions: readonly FunctionSpec[]): Grant[] {
-  const out = runtimes.map((a) =>
-    grant(names.member(a), 'roles/datastore.user', { kind: 'project', project: config.project }, FIRESTORE),
-  );
-  const add = (g: Grant) => {
-    const same = (o: Grant) => o.member === g.member && o.role === g.role && targetLabel(o.on) === targetLabel(g.on);
-    if (!out.some(same)) out.push(g);
-  };
-  for (const f of functions) {
-    const m = names.member(f.account);
-    for (const name of f.publishes) add(grant(m, PUBLISHER, { kind: 'topic', name }, `${f.entryPoint} publishes here`));
-    for (const [variable, ref] of Object.entries(f.secrets)) {
-      const on = { kind: 'secret', name: ref.replace(/:[^:]*$/, '') } as const;
-      add(grant(m, ACCESSOR, on, `mounted as ${variable} in ${f.entryPoint}`));
+/** The real resource a wiring target names in this deployment; undefined for a secret the config leaves out. */
+function resolve({ config, names }: Scope, target: Target): IamTarget | undefined {
+  switch (target.kind) {
+    case 'project':
+      return { kind: 'project', project: config.project };
+    case 'cluster':
+      return { kind: 'project', project: names.clusterProject };
+    case 'topic':
+      return { kind: 'topic', name: target.topic };
+    case 'service-account':
+      return { kind: 'service-account', email: names.email(target.account) };
+    case 'load-test-job':
+      return { kind: 'job', name: config.loadTest.job, region: config.region };
+    case 'report-bucket':
+      return { kind: 'bucket', name: config.bucket };
+    case 'repository':
+      return { kind: 'repository', name: config.registry[target.repository], location: config.region };
+    case 'secret': {
+      const name = config.github[target.secret];
+      return name ? { kind: 'secret', name } : undefined;
+    }
+  }
+}
+
+/** What a workload's calls need, one grant per role and resource: what shared/wiring.ts declares, nothing more. */
+export function workloadCalls(name: string, w: Workload): ApiCall[] {
+  return [
+    ...w.calls,
+    ...w.publishes.map((topic) => ({
+      permission: 'pubsub.topics.publish',
+      on: { kind: 'topic', topic } as const,
+      why: `${name} publishes here`,
+    })),
+    ...Object.entries(w.secrets).map(([variable, secret]) => ({
+      permission: 'secretmanager.versions.access',
+      on: { kind: 'secret', secret } as const,
+      why: `${name} reads it as ${variable}`,
+    })),
+  ];
+}
+
+function wiringGrants(scope: Scope): Grant[] {
+  const out: Grant[] = [];
+  for (const w of Object.values(WORKLOADS)) {
+    const member = scope.names.member(w.account);
+    for (const call of workloadCalls(SERVICE_ACCOUNTS[w.account].runs, w)) {
+      const role = ROLE_FOR[call.permission];
+      if (!role) throw new Error(`no role is known for ${call.permission}: add it to ROLE_FOR`);
+      const on = resolve(scope, call.on);
+      if (!on) continue;
+      const same = out.find((g) => g.member === member && g.role === role && targetLabel(g.on) === targetLabel(on));
+      if (!same) out.push(grant(member, role, on, call.why));
+      else if (!same.why.includes(call.why)) same.why = `${same.why}; ${call.why}`;
     }
   }
   return out;
 }
 
-/** What the steps behind the functions need: the bake builds, the cluster, the load-test job, dead letters. */
-function pipelineGrants({ config, names }: Scope): Grant[] {
-  const m = names.member;
-  const project = { kind: 'project', project: config.project } as const;
+/** What the platform around the code needs: the nodes pulling images, dead letters. */
+function platformGrants({ config }: Scope): Grant[] {
   const models = { kind: 'repository', name: config.registry.models, location: config.region } as const;
-  const pipeline = { kind: 'repository', name: config.registry.pipeline, location: config.region } as const;
-  const job = { kind: 'job', name: config.loadTest.job, region: config.region } as const;
-  const account = (key: AccountKey) => ({ kind: 'service-account', email: names.email(key) }) as const;
-  const { tokenSecret } = config.github;
   const nodes = config.cluster.nodeServiceAccount;
   return [
-    grant(
-      m('bakeSubmitter'),
-      'roles/cloudbuild.builds.editor',
-      project,
-      'bakeModel creates the bake builds (builds cannot be granted per resource)',
-    ),
-    grant(
-      m('bakeSubmitter'),
-      'roles/iam.serviceAccountUser',
-      account('bakeBuild'),
-      'the builds run as the bake service account; submitting them is acting as it',
-    ),
-    grant(m('bakeBuild'), 'roles/artifactregistry.writer', models, 'the build pushes the baked image'),
-    grant(
-      m('bakeBuild'),
-      'roles/artifactregistry.reader',
-      pipeline,
-      'the build steps run the modelship image (its bake tools)',
-    ),
-    grant(
-      m('bakeBuild'),
-      'roles/logging.logWriter',
-      project,
-      'a build with its own service account writes its logs itself',
-    ),
-    ...(tokenSecret
-      ? [
-          grant(
-            m('bakeBuild'),
-            ACCESSOR,
-            { kind: 'secret', name: tokenSecret },
-            'the build downloads assets of private repositories with the GitHub token',
-          ),
-        ]
-      : []),
-    grant(
-      m('deployer'),
-      'roles/container.clusterViewer',
-      { kind: 'project', project: names.clusterProject },
-      'reads the cluster endpoint and CA and signs in; what it may do inside is Kubernetes RBAC in one namespace',
-    ),
     ...(nodes
       ? [
           grant(
@@ -109,32 +120,8 @@ function pipelineGrants({ config, names }: Scope): Grant[] {
         ]
       : []),
     grant(
-      m('launcher'),
-      'roles/run.jobsExecutorWithOverrides',
-      job,
-      'launchLoadTest runs this job, and only this job, with per-run arguments',
-    ),
-    grant(
-      m('launcher'),
-      'roles/iam.serviceAccountUser',
-      account('loadTester'),
-      'an execution with overrides acts as the job service account',
-    ),
-    grant(
-      m('loadTester'),
-      PUBLISHER,
-      { kind: 'topic', name: TOPICS.loadTestFinished },
-      'the job publishes LoadTestFinished',
-    ),
-    grant(
-      m('loadTester'),
-      'roles/storage.objectUser',
-      { kind: 'bucket', name: config.bucket },
-      'the job writes reports; a retried task overwrites its own objects',
-    ),
-    grant(
       PUBSUB_AGENT,
-      PUBLISHER,
+      'roles/pubsub.publisher',
       { kind: 'topic', name: DEAD_LETTER_TOPIC },
       'Pub/Sub forwards undeliverable messages to the dead-letter topic',
     ),
@@ -162,7 +149,8 @@ function invokerGrants({ config, names }: Scope, functions: readonly FunctionSpe
 }
 
 /** CI deploys code and nothing else: functions, the job's image, the image itself, as the runtime identities. */
-function ciGrants({ config, names, runtimes }: Scope): Grant[] {
+function ciGrants({ config, names }: Scope): Grant[] {
+  const runtimes = [...new Set(Object.values(WORKLOADS).map((w) => w.account))].filter((a) => a !== 'bakeBuild');
   const ci = names.member('ci');
   const project = { kind: 'project', project: config.project } as const;
   const job = { kind: 'job', name: config.loadTest.job, region: config.region } as const;
@@ -184,13 +172,8 @@ function ciGrants({ config, names, runtimes }: Scope): Grant[] {
 }
 
 export function grants(config: GcpConfig, names: Names, functions: readonly FunctionSpec[]): Grant[] {
-  const scope: Scope = { config, names, runtimes: [...new Set(functions.map((f) => f.account)), 'loadTester'] };
-  return [
-    ...functionGrants(scope, functions),
-    ...pipelineGrants(scope),
-    ...invokerGrants(scope, functions),
-    ...ciGrants(scope),
-  ];
+  const scope: Scope = { config, names };
+  return [...wiringGrants(scope), ...platformGrants(scope), ...invokerGrants(scope, functions), ...ciGrants(scope)];
 }
 
 /** The dead-letter rights on one trigger subscription (it exists only after the function's deploy). */

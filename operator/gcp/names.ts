@@ -1,24 +1,10 @@
+import { SERVICE_ACCOUNTS, type AccountKey } from '../../shared/wiring.js';
 import type { GcpConfig } from './config-schema.js';
 
 /**
- * The names of everything the plan creates, derived from the config in one place. Service accounts are one per
- * function (the two deployments of reportResults share one: same code, same needs), one for the bake builds,
- * one for the load-test job, one that Eventarc triggers authenticate as, and one for CI.
+ * The names of everything the plan creates, derived from the config in one place. The service accounts are
+ * shared/wiring.ts's.
  */
-
-export const SERVICE_ACCOUNTS = {
-  webhook: { id: 'modelship-webhook', runs: 'githubWebhook' },
-  bakeSubmitter: { id: 'modelship-bake-submitter', runs: 'bakeModel' },
-  bakeBuild: { id: 'modelship-bake-build', runs: 'the bake builds (cloudbuild/bake-model.yaml)' },
-  buildWatcher: { id: 'modelship-build-watcher', runs: 'onBuildFinished' },
-  deployer: { id: 'modelship-deployer', runs: 'deployScenario' },
-  launcher: { id: 'modelship-launcher', runs: 'launchLoadTest' },
-  reporter: { id: 'modelship-reporter', runs: 'reportResults' },
-  loadTester: { id: 'modelship-load-tester', runs: 'the load-test Cloud Run job' },
-  invoker: { id: 'modelship-invoker', runs: 'the Eventarc triggers (push to the functions)' },
-  ci: { id: 'modelship-ci', runs: 'cloudbuild/deploy-pipeline.yaml (CI/CD on push to main)' },
-} as const;
-export type AccountKey = keyof typeof SERVICE_ACCOUNTS;
 
 export const DEAD_LETTER_TOPIC = 'modelship-dead-letter';
 export const KUBE_ROLE = 'modelship-deployer';

@@ -3,7 +3,8 @@ import type { Action } from './action.js';
 import type { GcpConfig } from './config-schema.js';
 import { gcloudRead, gcloudRun } from './gcloud-args.js';
 import { at, compareFields } from './json-path.js';
-import { DEAD_LETTER_TOPIC, SERVICE_ACCOUNTS, type AccountKey, type Names } from './names.js';
+import { DEAD_LETTER_TOPIC, type Names } from './names.js';
+import { SERVICE_ACCOUNTS, type AccountKey } from '../../shared/wiring.js';
 import { hasEnabledVersion } from './plan-requirements.js';
 
 /**

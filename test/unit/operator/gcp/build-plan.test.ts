@@ -7,7 +7,8 @@ import { functionSpecs } from '../../../../operator/gcp/function-specs.js';
 import { grants } from '../../../../operator/gcp/grants.js';
 import { targetLabel } from '../../../../operator/gcp/iam.js';
 import { parseGcpConfig } from '../../../../operator/gcp/load-gcp-config.js';
-import { resourceNames, SERVICE_ACCOUNTS } from '../../../../operator/gcp/names.js';
+import { resourceNames } from '../../../../operator/gcp/names.js';
+import { SERVICE_ACCOUNTS } from '../../../../shared/wiring.js';
 import { APIS } from '../../../../operator/gcp/plan-requirements.js';
 import { renderPlan } from '../../../../operator/gcp/render-plan.js';
 import { packageRoot } from '../../../../shared/paths.js';
@@ -250,7 +251,6 @@ describe('least privilege', () => {
   it('lets the launcher only run its job', () => {
     expect(rolesOf('modelship-launcher')).toEqual([
       'roles/datastore.user on project my-project',
-      'roles/iam.serviceAccountUser on service account modelship-load-tester@my-project.iam.gserviceaccount.com',
       'roles/run.jobsExecutorWithOverrides on Cloud Run job modelship-loadtest',
     ]);
   });
@@ -260,6 +260,7 @@ describe('least privilege', () => {
       'roles/cloudbuild.builds.editor on project my-project',
       'roles/datastore.user on project my-project',
       'roles/iam.serviceAccountUser on service account modelship-bake-build@my-project.iam.gserviceaccount.com',
+      'roles/pubsub.publisher on topic pipeline-failed',
     ]);
     expect(rolesOf('modelship-bake-build')).toEqual([
       'roles/artifactregistry.reader on repository modelship',

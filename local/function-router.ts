@@ -1,0 +1,42 @@
+import { createServer, request, type Server } from 'node:http';
+
+/**
+ * One address for every function of the local stack, `/NAME/...` to the process serving NAME, as Cloud Functions
+ * gives each function a URL of its own. Each function runs in its own process (its own service account, its own
+ * cold start); this only forwards, byte for byte.
+ */
+export async function startFunctionRouter(
+  targets: ReadonlyMap<string, string>,
+  port: number,
+): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    const [, name = '', ...rest] = (req.url ?? '/').split('/');
+    const target = targets.get(name);
+    if (!target) {
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: `no function '${name}'; the stack serves ${[...targets.keys()].join(', ')}` }));
+      return;
+    }
+    const upstream = request(
+      `${target}/${name}/${rest.join('/')}`,
+      { method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', (err) => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(`function ${name} did not answer: ${err.message}`);
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  return { url: `http://127.0.0.1:${bound}`, server };
+}
