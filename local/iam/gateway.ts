@@ -16,6 +16,7 @@ export interface Denial {
   member: string;
   /** The gRPC path, `/package.Service/Method`. */
   method: string;
+  /** The permission and resource that failed; both empty when the call could not be checked (no rule). */
   permission: string;
   resource: string;
   at: Date;
@@ -80,14 +81,17 @@ export function startIamGateway(options: IamGatewayOptions): IamGateway {
   const upstreamSessions = new Set<http2.ClientHttp2Session>();
   const serverSessions = new Set<http2.ServerHttp2Session>();
 
-  /** The checks that fail, or the reason there is no rule. */
+  /** The first check that fails, the reason the call cannot be checked, or undefined when it is allowed. */
   function decide(
     member: string,
     service: GatewayService,
     method: string,
-    message: Buffer,
+    buffered: Buffer,
     headers: http2.IncomingHttpHeaders,
   ): Check | string | undefined {
+    // The first message: 1 byte compressed flag, 4 bytes length, then the message (empty when the client sent none).
+    if (buffered[0] === 1) return `the IAM gateway cannot check ${method}: its first message is compressed`;
+    const message = buffered.length >= 5 ? buffered.subarray(5, 5 + buffered.readUInt32BE(1)) : Buffer.alloc(0);
     let checks: Check[] | undefined;
     try {
       checks = checksFor(service, method, { message, headers });
@@ -169,7 +173,7 @@ export function startIamGateway(options: IamGatewayOptions): IamGateway {
       const chunks: Buffer[] = [];
       let size = 0;
       let done = false;
-      // The first message: 1 byte compressed flag, 4 bytes length, then the message.
+      // Buffered until the whole first message is in: a 5-byte prefix (compressed flag, length), then the message.
       const firstMessageLength = () => (size >= 5 ? 5 + Buffer.concat(chunks).readUInt32BE(1) : Infinity);
       const settle = (ended: boolean) => {
         if (done) return;
@@ -178,12 +182,7 @@ export function startIamGateway(options: IamGatewayOptions): IamGateway {
         stream.off('end', onEnd);
         stream.pause();
         const buffered = Buffer.concat(chunks);
-        if (buffered.length >= 5 && buffered[0] === 1) {
-          refuse(stream, PERMISSION_DENIED, `the IAM gateway cannot check ${method}: its first message is compressed`);
-          return;
-        }
-        const message = buffered.subarray(5, firstMessageLength());
-        const failed = decide(member, service, method, message, headers);
+        const failed = decide(member, service, method, buffered, headers);
         if (failed === undefined) return forward(stream, headers, buffered, ended);
         const denial =
           typeof failed === 'string'
@@ -203,6 +202,7 @@ export function startIamGateway(options: IamGatewayOptions): IamGateway {
       const onEnd = () => settle(true);
       stream.on('data', onData);
       stream.on('end', onEnd);
+      // A client's reset ends the call through 'close' (see forward); the error event itself needs no handling.
       stream.on('error', () => {});
     }
 
