@@ -65,7 +65,11 @@ describe('createPolicy', () => {
       ).toBe(true);
     }
     expect(
-      policy.allows(alice, 'iam.serviceAccounts.actAs', 'projects/-/serviceAccounts/x@local-proj.iam.gserviceaccount.com'),
+      policy.allows(
+        alice,
+        'iam.serviceAccounts.actAs',
+        'projects/-/serviceAccounts/x@local-proj.iam.gserviceaccount.com',
+      ),
     ).toBe(false);
     expect(policy.allows(alice, 'run.routes.invoke', `projects/${P}/locations/eu/functions/f`)).toBe(true);
     expect(policy.allows(alice, 'pubsub.topics.publish', `projects/${P}/topics/u`)).toBe(false);
