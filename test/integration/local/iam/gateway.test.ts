@@ -162,6 +162,8 @@ describe('the IAM gateway', () => {
     const db = await firestoreAs('store');
     const runs = db.collection(`runs-${randomBytes(3).toString('hex')}`);
     await runs.doc('r1').create({ n: 1 });
+    // The emulator's own errors come back through the gateway unchanged.
+    await expect(runs.doc('r1').create({ n: 9 })).rejects.toMatchObject({ code: grpc.status.ALREADY_EXISTS });
     await runs.doc('r1').set({ status: 'running' }, { merge: true });
     const moved = await db.runTransaction(async (tx) => {
       const snap = await tx.get(runs.doc('r1'));
