@@ -10,7 +10,7 @@ export function localGcpConfig(project: string): GcpConfig {
   return GcpConfigSchema.parse({
     project,
     region: 'us-central1',
-    github: { repositories: ['local/models'] },
+    github: { repositories: ['local/models'], tokenSecret: 'modelship-github-token' },
     cluster: { name: 'local', location: 'us-central1-a' },
     bucket: `${project}-reports`,
   });

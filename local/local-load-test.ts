@@ -5,8 +5,6 @@ import { distPath } from '../shared/paths.js';
 import type { LocalImages } from './containers/images.js';
 import { startRunEmulator, type EmulatedJob, type RunEmulator } from './emulators/run/run-emulator.js';
 
-export const LOCAL_LOAD_TEST_JOB = 'projects/modelship-local/locations/local/jobs/modelship-loadtest';
-
 export interface LocalLoadTests {
   run: RunEmulator;
   /** Where the reports go (REPORT_BUCKET as a directory). */
@@ -26,6 +24,9 @@ export interface LocalLoadTests {
 export async function startLocalLoadTests(o: {
   dir: string;
   port: number;
+  /** The job's full name, as the plan names it. */
+  job: string;
+  /** The job's environment as its service account. */
   stackEnv: Record<string, string>;
   images?: LocalImages;
 }): Promise<LocalLoadTests> {
@@ -39,12 +40,12 @@ export async function startLocalLoadTests(o: {
     port: o.port,
     logDir: join(o.dir, 'logs', 'load-tests'),
     env: process.env,
-    jobs: { [LOCAL_LOAD_TEST_JOB]: job },
+    jobs: { [o.job]: job },
   });
   return {
     run,
     reportDir,
-    env: { CLOUD_RUN_EMULATOR_HOST: `127.0.0.1:${run.port}`, LOAD_TEST_JOB: LOCAL_LOAD_TEST_JOB },
+    env: { CLOUD_RUN_EMULATOR_HOST: `127.0.0.1:${run.port}`, LOAD_TEST_JOB: o.job },
     stop: () => run.stop(),
   };
 }

@@ -22,6 +22,8 @@ export interface LocalReleaseOptions extends Pick<
   thresholds?: string[];
   /** More configuration of the functions (a test's SCENARIOS_DIR, say). */
   functionsEnv?: Record<string, string>;
+  /** Grants taken away from the plan the stack enforces (tests of what fails without them). */
+  revoke?: StackOptions['revoke'];
   /** How often the same webhook delivery is sent (GitHub redelivers by hand; a duplicate must change nothing). */
   deliveries?: number;
   print: (line: string) => void;
@@ -58,6 +60,7 @@ export async function runLocalRelease(o: LocalReleaseOptions, keep = false): Pro
     ...(o.project ? { project: o.project } : {}),
     ...(o.runtime ? { runtime: o.runtime } : {}),
     ...(o.images ? { images: o.images } : {}),
+    ...(o.revoke ? { revoke: o.revoke } : {}),
     functionsEnv: {
       GITHUB_WEBHOOK_SECRET: secret,
       ALLOWED_REPOSITORIES: LOCAL_REPOSITORY,

@@ -5,7 +5,10 @@ import { Firestore } from '@google-cloud/firestore';
 import { ModelshipError } from '../shared/errors.js';
 import { distPath } from '../shared/paths.js';
 import { TOPICS } from '../shared/topics.js';
-import { ENTRY_POINTS, FUNCTIONS, type AccountKey, type EntryPoint } from '../shared/wiring.js';
+import { ENTRY_POINTS, FUNCTIONS, type EntryPoint } from '../shared/wiring.js';
+import type { Grant } from '../operator/gcp/iam.js';
+import { freePort } from './free-port.js';
+import { startLocalIam, type LocalIam } from './iam/local-iam.js';
 import { forkReady } from './child.js';
 import { startFunctionRouter } from './function-router.js';
 import { emulatorPorts, type EmulatorPorts } from './emulator-ports.js';
@@ -42,6 +45,8 @@ export interface StackOptions {
   runtime?: Runtime;
   /** Images already built and pushed (the test suite's): container mode uses them instead of building its own. */
   images?: LocalImages;
+  /** Takes grants away from the plan the stack enforces, to show what fails without them. */
+  revoke?: (grant: Grant) => boolean;
 }
 
 export type Runtime = 'containers' | 'processes';
@@ -76,6 +81,8 @@ export interface LocalStack {
   deploy?: LocalDeploy;
   /** The Cloud Run emulator and the report directory, when launchLoadTest is served. */
   loadTests?: LocalLoadTests;
+  /** The grants enforced and the calls refused. */
+  iam: LocalIam;
   stop(): Promise<void>;
 }
 
@@ -160,19 +167,32 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       });
       stops.push(() => (deploy as LocalDeploy).stop());
     }
+    // The Cloud Run emulator's port is known before it starts: the gateway fronts it, and the job runs behind it.
+    const runPort = served.includes('launchLoadTest') ? ports.run || (await freePort()) : undefined;
+    step('enforcing IAM: the grants of the plan, each workload as its service account');
+    const iam = startLocalIam({
+      project,
+      upstreams: {
+        pubsub: pubsubHost,
+        firestore: firestoreHost,
+        ...(bake ? { cloudbuild: bake.cloudBuild.host } : {}),
+        ...(runPort ? { run: `127.0.0.1:${runPort}` } : {}),
+      },
+      ...(options.revoke ? { revoke: options.revoke } : {}),
+    });
+    stops.push(() => iam.stop());
     let loadTests: LocalLoadTests | undefined;
-    if (served.includes('launchLoadTest')) {
+    if (runPort) {
       step('starting the Cloud Run emulator');
       loadTests = await startLocalLoadTests({
         dir: options.dir,
-        port: ports.run,
-        stackEnv: env,
+        port: runPort,
+        job: iam.names.jobPath,
+        stackEnv: { ...env, ...(await iam.envFor('loadTester')) },
         ...(images ? { images } : {}),
       });
       stops.push(() => (loadTests as LocalLoadTests).stop());
     }
-
-    const identityEnv = async (_account: AccountKey): Promise<Record<string, string>> => ({});
     step('starting the functions, each in its own process as its service account');
     const functionsEnv = {
       ...process.env,
@@ -180,6 +200,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       ...bake?.env,
       ...deploy?.env,
       ...loadTests?.env,
+      BAKE_SERVICE_ACCOUNT: `projects/${project}/serviceAccounts/${iam.names.email('bakeBuild')}`,
       ...options.functionsEnv,
     };
     const hosts = await Promise.all(
@@ -188,7 +209,11 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
           distPath('local/functions-main.js'),
           ['--port', '0', '--function', name],
           {
-            env: { ...functionsEnv, FUNCTION_TARGET: name, ...(await identityEnv(FUNCTIONS[name].account)) },
+            env: iam.secretsFor(name, {
+            ...functionsEnv,
+            FUNCTION_TARGET: name,
+            ...(await iam.envFor(FUNCTIONS[name].account)),
+          }),
             logFile: join(logDir, 'functions.log'),
           },
         );
@@ -204,6 +229,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       project,
       env,
       functionsUrl: router.url,
+      iam,
       pubsub,
       firestore,
       logDir,

@@ -27,6 +27,8 @@ export interface IamGatewayOptions {
   grants: readonly Grant[];
   /** The real emulators, `host:port`. */
   upstreams: Partial<Record<GatewayService, string>>;
+  /** Told of each refused call as it happens (tests wait on it rather than poll). */
+  onDenial?: (denial: Denial) => void;
 }
 
 export interface IamGateway {
@@ -191,7 +193,9 @@ export function startIamGateway(options: IamGatewayOptions): IamGateway {
                 ...failed,
                 text: `Permission '${failed.permission}' denied on resource '${failed.resource}' (or it may not exist).`,
               };
-        denials.push({ member, method, permission: denial.permission, resource: denial.resource, at: new Date() });
+        const refused = { member, method, permission: denial.permission, resource: denial.resource, at: new Date() };
+        denials.push(refused);
+        options.onDenial?.(refused);
         refuse(stream, PERMISSION_DENIED, denial.text);
       };
       const onData = (chunk: Buffer) => {
