@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { parse as parseYaml } from 'yaml';
 import { validate, withDefaults } from './admission.js';
 import { authenticate, type Users } from './authentication.js';
@@ -15,6 +16,7 @@ import {
   type Resource,
 } from './resources.js';
 import { serverSideApply } from './server-side-apply.js';
+import type { ServingCert } from './serving-cert.js';
 import { listObjects, serveWatch, type ListQuery } from './watch.js';
 
 /**
@@ -37,6 +39,8 @@ export interface ApiServerOptions {
   store: ObjectStore;
   /** The bearer tokens the server accepts; a request without one of them is 401 Unauthorized. */
   users: Users;
+  /** Serve https with this certificate; plain http without. */
+  tls?: ServingCert;
   /** Sees every request as it arrives: tests show what a client sends. */
   onRequest?: (request: RecordedRequest) => void;
   now?: () => Date;
@@ -264,7 +268,7 @@ export function createApiServer(options: ApiServerOptions): Server {
     throw new ApiError(405, 'MethodNotAllowed', `the emulator does not support ${req.method} ${url.pathname}`);
   }
 
-  return createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
       const error =
         err instanceof ApiError
@@ -272,5 +276,6 @@ export function createApiServer(options: ApiServerOptions): Server {
           : new ApiError(500, 'InternalError', err instanceof Error ? err.message : String(err));
       send(res, error.code, status(error));
     });
-  });
+  };
+  return options.tls ? createHttpsServer(options.tls, listener) : createServer(listener);
 }

@@ -8,6 +8,7 @@ import { DeploymentController } from './deployment-controller.js';
 import { LoadBalancers } from './load-balancer.js';
 import { ObjectStore } from './object-store.js';
 import type { PodLauncher } from './pod-launcher.js';
+import { servingCert } from './serving-cert.js';
 
 /**
  * A Kubernetes API emulator for the local stack and the tests: the API server (api-server.ts), a Deployment
@@ -32,7 +33,7 @@ export interface KubernetesEmulatorOptions {
 }
 
 export interface KubernetesEmulator {
-  /** `http://127.0.0.1:PORT` */
+  /** `https://127.0.0.1:PORT` (its certificate is in `kubeConfig()`). */
   readonly url: string;
   readonly store: ObjectStore;
   readonly controller: DeploymentController;
@@ -89,16 +90,18 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
     if (!found) throw new Error(`the Kubernetes emulator has no user ${user}`);
     return found[0];
   };
+  const tls = await servingCert(options.workDir);
   const server: Server = createApiServer({
     store,
     users,
+    tls,
     ...(options.onRequest ? { onRequest: options.onRequest } : {}),
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', resolve);
   });
-  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const url = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
 
   return {
     url,
@@ -108,6 +111,7 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
       kubeConfigFor({
         name: 'modelship-emulator',
         server: url,
+        caData: Buffer.from(tls.cert).toString('base64'),
         token: tokenOf(user),
         ...(namespace ? { namespace } : {}),
       }),

@@ -1,3 +1,4 @@
+import { request } from 'node:https';
 import { describe, expect, it } from 'vitest';
 import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import {
@@ -48,12 +49,22 @@ interface Status {
   code?: number;
 }
 
+/** A raw request, trusting the emulator's certificate as its kubeconfig does. */
 async function call(emulator: KubernetesEmulator, token: string | undefined, method: string, path: string) {
-  const res = await fetch(`${emulator.url}${path}`, {
-    method,
-    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+  const ca = Buffer.from(emulator.kubeConfig().getCurrentCluster()?.caData ?? '', 'base64');
+  return new Promise<{ status: number; body: Status }>((resolve, reject) => {
+    const req = request(
+      `${emulator.url}${path}`,
+      { method, ca, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Status }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
   });
-  return { status: res.status, body: (await res.json()) as Status };
 }
 
 function forbidden(message: string, details: Record<string, string>) {
