@@ -224,7 +224,7 @@ describe("the deployer with the plan's Role", () => {
       .catch((err: unknown) => err);
     expect(error).toBeInstanceOf(ModelshipError);
     expect((error as Error).message).toBe(
-      `applying ConfigMap other/settings: the Kubernetes API answered 403 Forbidden: configmaps "settings" is forbidden: ${cannot('patch', 'configmaps', '', 'other')}`,
+      `applying ConfigMap other/settings: the Kubernetes API answered 403 Forbidden: configmaps "settings" is forbidden: ${cannot('patch', 'configmaps', '', 'other')} (check the credentials and RBAC of the deployer)`,
     );
   });
 });
@@ -360,7 +360,8 @@ describe('the deployer code path against RBAC', () => {
     await expect(deploy(rbac)).rejects.toThrow(
       new ModelshipError(
         'applying Deployment default/tfs-server: the Kubernetes API answered 403 Forbidden: deployments.apps "tfs-server" is forbidden: ' +
-          `User "${DEPLOYER}" cannot patch resource "deployments" in API group "apps" in the namespace "default"`,
+          `User "${DEPLOYER}" cannot patch resource "deployments" in API group "apps" in the namespace "default" ` +
+          '(check the credentials and RBAC of the deployer)',
       ),
     );
   });
