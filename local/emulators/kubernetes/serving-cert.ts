@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -17,6 +17,7 @@ export interface ServingCert {
 export async function servingCert(dir: string): Promise<ServingCert> {
   const keyFile = join(dir, 'apiserver.key');
   const certFile = join(dir, 'apiserver.crt');
+  mkdirSync(dir, { recursive: true });
   await promisify(execFile)('openssl', [
     'req',
     '-x509',

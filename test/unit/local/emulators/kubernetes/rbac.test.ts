@@ -360,8 +360,8 @@ describe('the deployer code path against RBAC', () => {
     await expect(deploy(rbac)).rejects.toThrow(
       new ModelshipError(
         'applying Deployment default/tfs-server: the Kubernetes API answered 403 Forbidden: deployments.apps "tfs-server" is forbidden: ' +
-          `User "${DEPLOYER}" cannot patch resource "deployments" in API group "apps" in the namespace "default" ` +
-          '(check the credentials and RBAC of the deployer)',
+          `User "${DEPLOYER}" cannot patch resource "deployments" in API group "apps" in the namespace "default"`,
+        { hint: 'check the credentials and RBAC of the deployer' },
       ),
     );
   });
