@@ -1,11 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { rbacManifests } from '../operator/gcp/plan-cluster.js';
+import { createKubeClient } from '../shared/deploy/index.js';
 import {
   podmanLauncher,
   startKubernetesEmulator,
   tfsSimLauncher,
   type KubernetesEmulator,
 } from './emulators/kubernetes/index.js';
+import { localGcpConfig, localNames } from './local-gcp-config.js';
 
 /** What the local stack needs to deploy: the Kubernetes emulator, its pods containers of their images or processes. */
 export interface LocalDeploy {
@@ -20,11 +25,15 @@ export interface LocalDeploy {
  * would reach kind or minikube. In container mode each pod is a container of its image, pulled from the local
  * registry; otherwise a TF Serving simulator process serving the image's model from the local image store. Kubernetes
  * time (probe periods, progress deadlines) runs `timeScale` times as long, so a local rollout takes seconds.
+ * The deployer signs in as its service account's email, as on GKE, and may do only what the plan's Role and
+ * RoleBinding allow, applied here as `modelship gcp plan` applies them: a missing right fails locally too.
  */
 /** The simulator's model load time: a real ResNet loads in seconds, the local rollout should not wait for that. */
 const LOAD_TIME = ['--load_time_ms=200'];
 
 export async function startLocalDeploy(o: {
+  /** The project the stack stands for: it names the deployer and its Role's namespace. */
+  project: string;
   dir: string;
   imageStore: string;
   port: number;
@@ -33,7 +42,11 @@ export async function startLocalDeploy(o: {
 }): Promise<LocalDeploy> {
   const workDir = join(o.dir, 'kubernetes');
   mkdirSync(workDir, { recursive: true });
+  const config = localGcpConfig(o.project);
+  const names = localNames(o.project);
+  const deployer = names.email('deployer');
   const kubernetes = await startKubernetesEmulator({
+    users: { [randomBytes(32).toString('base64url')]: { name: deployer } },
     launcher: o.containers
       ? podmanLauncher({ extraArgs: LOAD_TIME })
       : tfsSimLauncher({ imageStore: o.imageStore, extraArgs: LOAD_TIME }),
@@ -41,11 +54,23 @@ export async function startLocalDeploy(o: {
     port: o.port,
     timeScale: o.timeScale ?? 0.1,
   });
+  const { namespace } = config.cluster;
+  try {
+    await createKubeClient(kubernetes.kubeConfig()).apply(rbacManifests(config, names) as KubernetesObject[]);
+  } catch (err) {
+    await kubernetes.stop();
+    throw err;
+  }
   const kubeconfig = join(workDir, 'kubeconfig');
-  writeFileSync(kubeconfig, kubernetes.kubeConfig().exportConfig());
+  writeFileSync(kubeconfig, kubernetes.kubeConfig(namespace, deployer).exportConfig());
   return {
     kubernetes,
-    env: { KUBECONFIG: kubeconfig, DEPLOY_NODE_SELECTOR: 'false', DEPLOY_BUDGET_S: '60' },
+    env: {
+      KUBECONFIG: kubeconfig,
+      K8S_NAMESPACE: namespace,
+      DEPLOY_NODE_SELECTOR: 'false',
+      DEPLOY_BUDGET_S: '60',
+    },
     stop: () => kubernetes.stop(),
   };
 }

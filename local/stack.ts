@@ -160,6 +160,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     if (served.includes('deployScenario')) {
       step('starting the Kubernetes emulator');
       deploy = await startLocalDeploy({
+        project,
         dir: options.dir,
         imageStore,
         port: ports.kubernetes,

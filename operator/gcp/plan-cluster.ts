@@ -20,7 +20,7 @@ const RULES = [
   { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
 ];
 
-function rbacManifests(config: GcpConfig, names: Names): object[] {
+export function rbacManifests(config: GcpConfig, names: Names): object[] {
   const namespace = config.cluster.namespace;
   const metadata = { name: KUBE_ROLE, namespace, labels: { 'app.kubernetes.io/managed-by': 'modelship' } };
   const objects: object[] = [

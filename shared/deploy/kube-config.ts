@@ -19,7 +19,7 @@ export interface ClusterAccess {
 export interface KubeConfigOptions {
   /** A name for the cluster and context, for messages. */
   name: string;
-  /** `https://HOST` or, for a local emulator, `http://127.0.0.1:PORT`. */
+  /** `https://HOST` (GKE, the local emulator) or `http://127.0.0.1:PORT` for a plain test server. */
   server: string;
   /** Base64 PEM of the cluster CA. */
   caData?: string;

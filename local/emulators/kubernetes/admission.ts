@@ -4,7 +4,7 @@ import type { KubeObject } from './object-store.js';
 /**
  * The API server's validation and defaulting for the objects the emulator accepts, reduced to the rules a
  * deployer can get wrong: names, a Deployment's selector (matching its template, immutable), containers, the
- * rolling update parameters, a Service's ports and type. Problems come back as the server words them.
+ * rolling update parameters, a Service's ports and type, a binding's roleRef. Problems come back as the server words them.
  */
 
 type Obj = Record<string, unknown>;
@@ -64,6 +64,21 @@ function serviceProblems(object: KubeObject): string[] {
   return problems;
 }
 
+/** A binding's roleRef: required, to a kind the binding may refer to, and immutable (a new role is a new binding). */
+function bindingProblems(object: KubeObject, existing: KubeObject | undefined): string[] {
+  const ref = asObj(object.roleRef);
+  const kinds = object.kind === 'RoleBinding' ? ['Role', 'ClusterRole'] : ['ClusterRole'];
+  const problems: string[] = [];
+  if (ref.apiGroup !== 'rbac.authorization.k8s.io')
+    problems.push(`roleRef.apiGroup: Unsupported value: "${String(ref.apiGroup)}"`);
+  if (!kinds.includes(String(ref.kind))) problems.push(`roleRef.kind: Unsupported value: "${String(ref.kind)}"`);
+  if (typeof ref.name !== 'string' || ref.name === '') problems.push('roleRef.name: Required value');
+  if (existing && !isDeepStrictEqual(existing.roleRef, object.roleRef)) {
+    problems.push('roleRef: Invalid value: cannot change roleRef');
+  }
+  return problems;
+}
+
 /** Validation errors of an object about to be stored (with the object it replaces, if any). */
 export function validate(object: KubeObject, existing: KubeObject | undefined): string[] {
   const problems: string[] = [];
@@ -72,6 +87,9 @@ export function validate(object: KubeObject, existing: KubeObject | undefined): 
   }
   if (object.kind === 'Deployment') problems.push(...deploymentProblems(object, existing));
   if (object.kind === 'Service') problems.push(...serviceProblems(object));
+  if (object.kind === 'RoleBinding' || object.kind === 'ClusterRoleBinding') {
+    problems.push(...bindingProblems(object, existing));
+  }
   return problems;
 }
 

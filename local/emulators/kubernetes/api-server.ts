@@ -1,7 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { parse as parseYaml } from 'yaml';
 import { validate, withDefaults } from './admission.js';
+import { authenticate, type Users } from './authentication.js';
 import type { KubeObject, ObjectStore } from './object-store.js';
+import { authorized, forbidden } from './rbac.js';
+import { requestInfo } from './request-info.js';
 import {
   VERSION_INFO,
   apiGroupList,
@@ -12,12 +16,15 @@ import {
   type Resource,
 } from './resources.js';
 import { serverSideApply } from './server-side-apply.js';
+import type { ServingCert } from './serving-cert.js';
 import { listObjects, serveWatch, type ListQuery } from './watch.js';
 
 /**
  * The Kubernetes REST API for what the deployer uses: discovery, server-side apply (PATCH with
  * `application/apply-patch+yaml`, `fieldManager`, `force`), GET of an object or its status, list and watch with
- * label and field selectors. Errors are `Status` objects with the reason and code a real API server gives.
+ * label and field selectors. Every request is authenticated by its bearer token (authentication.ts) and
+ * authorized by RBAC (rbac.ts) before anything else, as kube-apiserver's filters do. Errors are `Status` objects
+ * with the reason and code a real API server gives.
  */
 
 export interface RecordedRequest {
@@ -30,6 +37,10 @@ export interface RecordedRequest {
 
 export interface ApiServerOptions {
   store: ObjectStore;
+  /** The bearer tokens the server accepts; a request without one of them is 401 Unauthorized. */
+  users: Users;
+  /** Serve https with this certificate; plain http without. */
+  tls?: ServingCert;
   /** Sees every request as it arrives: tests show what a client sends. */
   onRequest?: (request: RecordedRequest) => void;
   now?: () => Date;
@@ -40,6 +51,7 @@ class ApiError extends Error {
     readonly code: number,
     readonly reason: string,
     message: string,
+    readonly details?: Record<string, string>,
   ) {
     super(message);
   }
@@ -52,8 +64,18 @@ function send(res: ServerResponse, code: number, body: unknown): void {
   res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
-function status(code: number, reason: string, message: string): Record<string, unknown> {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+function status(err: ApiError): Record<string, unknown> {
+  const { code, reason, message, details } = err;
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    ...(details ? { details } : {}),
+    code,
+  };
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -92,7 +114,7 @@ function route(path: string): Route | undefined {
   if (extra.length > 0) return undefined;
   if (plural === undefined) return { gv };
   const resource = findResource(gv, plural);
-  if (!resource)
+  if (!resource || (namespace !== undefined && !resource.namespaced))
     throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${gv} ${plural})`);
   return {
     gv,
@@ -152,14 +174,15 @@ export function createApiServer(options: ApiServerOptions): Server {
         `the name of the object (${String(applied.metadata?.name)}) does not match the name on the URL (${r.name})`,
       );
     }
-    if (applied.metadata.namespace !== undefined && applied.metadata.namespace !== r.namespace) {
+    // A cluster-scoped object has no namespace, whatever the body says.
+    if (r.namespace === undefined) delete applied.metadata.namespace;
+    else if (applied.metadata.namespace !== undefined && applied.metadata.namespace !== r.namespace) {
       throw new ApiError(
         400,
         'BadRequest',
         'the namespace of the provided object does not match the namespace sent on the request',
       );
-    }
-    applied.metadata.namespace = r.namespace;
+    } else applied.metadata.namespace = r.namespace;
     const ref = { apiVersion: gv, kind: r.resource.kind, namespace: r.namespace, name: r.name };
     const existing = store.get(ref);
     const outcome = serverSideApply(existing, applied, manager, query.get('force') === 'true', now());
@@ -208,6 +231,13 @@ export function createApiServer(options: ApiServerOptions): Server {
       ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}),
       ...(body !== undefined ? { body } : {}),
     });
+    const user = authenticate(req, options.users);
+    if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    const info = requestInfo(req.method ?? '', url);
+    if (!authorized(store, user, info)) {
+      const refusal = forbidden(user, info);
+      throw new ApiError(403, 'Forbidden', refusal.message, refusal.details);
+    }
     if (req.method === 'GET' && url.pathname === '/api') return send(res, 200, apiVersions(req.headers.host ?? ''));
     if (req.method === 'GET' && url.pathname === '/apis') return send(res, 200, apiGroupList());
     if (req.method === 'GET' && url.pathname === '/version') return send(res, 200, VERSION_INFO);
@@ -226,17 +256,26 @@ export function createApiServer(options: ApiServerOptions): Server {
       return serveWatch(res, store, listQuery(r, url.searchParams), timeout);
     }
     if (req.method === 'GET') return send(res, 200, get(r, url.searchParams));
-    if (req.method === 'PATCH' && r.resource?.applicable && r.name && r.namespace) {
+    if (
+      req.method === 'PATCH' &&
+      r.resource?.applicable &&
+      r.name &&
+      (r.namespace !== undefined) === r.resource.namespaced
+    ) {
       const { code, object } = apply({ ...r, resource: r.resource, name: r.name }, url.searchParams, req, body ?? '');
       return send(res, code, object);
     }
     throw new ApiError(405, 'MethodNotAllowed', `the emulator does not support ${req.method} ${url.pathname}`);
   }
 
-  return createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
-      if (err instanceof ApiError) send(res, err.code, status(err.code, err.reason, err.message));
-      else send(res, 500, status(500, 'InternalError', err instanceof Error ? err.message : String(err)));
+      const error =
+        err instanceof ApiError
+          ? err
+          : new ApiError(500, 'InternalError', err instanceof Error ? err.message : String(err));
+      send(res, error.code, status(error));
     });
-  });
+  };
+  return options.tls ? createHttpsServer(options.tls, listener) : createServer(listener);
 }

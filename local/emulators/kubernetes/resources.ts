@@ -44,6 +44,15 @@ export const RESOURCES: readonly Resource[] = [
     applicable: true,
     shortNames: ['deploy'],
   },
+  // What `modelship gcp plan` applies to give the deployer its rights, and what the API server authorizes by.
+  ...(['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'] as const).map((kind) => ({
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    kind,
+    plural: `${kind.toLowerCase()}s`,
+    namespaced: !kind.startsWith('Cluster'),
+    applicable: true,
+  })),
 ];
 
 export const groupVersion = (r: Pick<Resource, 'group' | 'version'>): string =>

@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiServer, ObjectStore } from '../../../../../local/emulators/kubernetes/index.js';
+import { createApiServer, MASTERS, ObjectStore } from '../../../../../local/emulators/kubernetes/index.js';
 import { listen } from '../../../../support/http-server.js';
 
 let url: string;
 let close: () => Promise<void>;
 const store = new ObjectStore();
+const ADMIN_TOKEN = 'admin-token';
 
 beforeAll(async () => {
-  ({ url, close } = await listen(createApiServer({ store })));
+  ({ url, close } = await listen(
+    createApiServer({ store, users: { [ADMIN_TOKEN]: { name: 'admin', groups: [MASTERS] } } }),
+  ));
 });
 afterAll(() => close());
 
@@ -41,11 +44,15 @@ interface Body {
 }
 
 async function call(method: string, path: string, body?: unknown, contentType = APPLY) {
+  const authorization = `Bearer ${ADMIN_TOKEN}`;
   const res = await fetch(`${url}${path}`, {
     method,
     ...(body === undefined
-      ? {}
-      : { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': contentType } }),
+      ? { headers: { authorization } }
+      : {
+          body: typeof body === 'string' ? body : JSON.stringify(body),
+          headers: { 'content-type': contentType, authorization },
+        }),
   });
   return { status: res.status, body: (await res.json()) as Body };
 }
@@ -54,13 +61,18 @@ const applyAs = (manager: string, object: unknown, force = false) =>
   call('PATCH', `${DEPLOYMENTS}/web?fieldManager=${manager}&force=${force}`, object);
 
 describe('the API server', () => {
-  it('serves discovery for v1 and apps/v1', async () => {
+  it('serves discovery for v1, apps/v1 and rbac.authorization.k8s.io/v1', async () => {
     expect((await call('GET', '/api')).body).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
     expect((await call('GET', '/apis')).body.groups).toEqual([
       {
         name: 'apps',
         versions: [{ groupVersion: 'apps/v1', version: 'v1' }],
         preferredVersion: { groupVersion: 'apps/v1', version: 'v1' },
+      },
+      {
+        name: 'rbac.authorization.k8s.io',
+        versions: [{ groupVersion: 'rbac.authorization.k8s.io/v1', version: 'v1' }],
+        preferredVersion: { groupVersion: 'rbac.authorization.k8s.io/v1', version: 'v1' },
       },
     ]);
     const core = (await call('GET', '/api/v1')).body;
