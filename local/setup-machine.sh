@@ -7,6 +7,8 @@ set -euo pipefail
 packages=()
 command -v java >/dev/null || packages+=(openjdk-17-jre-headless)
 command -v chromium >/dev/null || packages+=(chromium)
+# The Kubernetes emulator serves HTTPS with a certificate it makes at start: kubectl sends tokens only over TLS.
+command -v openssl >/dev/null || packages+=(openssl)
 # Every image the pipeline runs is run as a container, as Google Cloud runs it (README, "What the local stack runs").
 for tool in podman runc docker-registry mmdebstrap; do
   command -v "$tool" >/dev/null || packages+=("$tool")

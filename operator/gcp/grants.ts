@@ -82,7 +82,7 @@ export function workloadCalls(name: string, w: Workload): ApiCall[] {
     ...Object.entries(w.secrets).map(([variable, secret]) => ({
       permission: 'secretmanager.versions.access',
       on: { kind: 'secret', secret } as const,
-      why: `${name} reads it as ${variable}`,
+      why: `mounted as ${variable} in ${name}`,
     })),
   ];
 }

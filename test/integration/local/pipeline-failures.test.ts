@@ -24,6 +24,7 @@ describe('the whole pipeline on one machine, when it fails or compares', () => {
         failure: { stage: 'load-test', reason: 'thresholds failed: p99<1ms' },
       });
       expect(notes).toContain('load test failed ❌ (p99<1ms)');
+      expect(stack.iam.denials).toEqual([]);
     } finally {
       await stack.stop();
     }
@@ -50,6 +51,7 @@ describe('the whole pipeline on one machine, when it fails or compares', () => {
       expect(run.stages['load-test']).toBeUndefined();
       expect(stack.loadTests?.run.executions.size).toBe(1);
       expect((await store.lastGoodDeployment('default'))?.scenario).toBe('small');
+      expect(stack.iam.denials).toEqual([]);
     } finally {
       delete process.env.SCENARIOS_DIR;
       await stack.stop();

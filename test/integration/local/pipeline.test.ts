@@ -51,6 +51,9 @@ describe('the whole pipeline on one machine', () => {
       expect(pods.filter((p) => p.Image === result.image && mine.has(p.Labels[POD_NAME_LABEL] ?? ''))).toHaveLength(2);
       expect(notes).toContain('2n-8c-16r-interop4 · load test passed ✅');
       expect(out).toMatch(/✓ run \S+ succeeded/);
+      // Every call of every function and of the job went through IAM as the plan grants it: none was refused.
+      // Take one grant out of shared/wiring.ts and this names the permission and the resource it was refused on.
+      expect(stack.iam.denials).toEqual([]);
     } finally {
       await stack.stop();
     }
@@ -81,6 +84,7 @@ describe('the whole pipeline on one machine', () => {
       expect(notes).toMatch(/failed at bake ❌/);
       expect(stack.deploy?.kubernetes.pids()).toEqual([]);
       expect(stack.loadTests?.run.executions.size).toBe(0);
+      expect(stack.iam.denials).toEqual([]);
     } finally {
       await stack.stop();
     }
