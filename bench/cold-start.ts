@@ -198,7 +198,10 @@ const cases: Case[] = [
   {
     name: 'launchLoadTest',
     event: 'LoadTestRequested, redelivered (no Cloud Run call)',
-    env: { LOAD_TEST_JOB: 'modelship-load-test', CLOUD_RUN_EMULATOR_HOST: '127.0.0.1:9' },
+    env: {
+      LOAD_TEST_JOB: `projects/${PROJECT}/locations/local/jobs/modelship-load-test`,
+      CLOUD_RUN_EMULATOR_HOST: '127.0.0.1:9',
+    },
     request: async () => {
       const runId = newRunId();
       await claimDone(`load-test/${runId}/2n-8c-16r-interop4`);
@@ -296,9 +299,11 @@ async function measure(c: Case): Promise<number> {
   } catch (err) {
     throw new Error(`${c.name}: ${(err as Error).message}\n${output}`, { cause: err });
   } finally {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }
   }
 }
 
