@@ -1,4 +1,4 @@
-import { CloudBuildClient } from '@google-cloud/cloudbuild';
+import type { CloudEventFunction } from '@google-cloud/functions-framework';
 import { BAKE_SETTINGS } from '../shared/bake/bake-params.js';
 import { loadBakeTemplate } from '../shared/bake/build-request.js';
 import { submitBake, type SubmitBakeDeps } from '../shared/bake/submit-bake.js';
@@ -6,19 +6,21 @@ import { loadConfig } from '../shared/config.js';
 import { clientOptions } from '../shared/gcp/client-options.js';
 import { createCloudBuild } from '../shared/gcp/cloud-build.js';
 import { ModelReleased } from '../shared/messages.js';
-import { commonDeps } from './deps.js';
+import { baseDeps, firestoreStore, pubsubPublisher } from './deps.js';
 import { eventFunction } from './event-function.js';
 
-export function bakeModelDeps(env: NodeJS.ProcessEnv = process.env): SubmitBakeDeps {
-  const { project, store, log, publish } = commonDeps('bakeModel', env);
+export async function bakeModelDeps(env: NodeJS.ProcessEnv = process.env): Promise<SubmitBakeDeps> {
+  const { project, log } = baseDeps('bakeModel', env);
   const { CLOUD_BUILD_EMULATOR_HOST, ...config } = loadConfig([...BAKE_SETTINGS, 'CLOUD_BUILD_EMULATOR_HOST'], env);
+  const template = loadBakeTemplate();
+  const { CloudBuildClient } = await import('@google-cloud/cloudbuild');
   const client = new CloudBuildClient(clientOptions(CLOUD_BUILD_EMULATOR_HOST));
   return {
     config,
-    template: loadBakeTemplate(),
+    template,
     cloudBuild: createCloudBuild({ client, project, log }),
-    store,
-    publish,
+    store: await firestoreStore(project),
+    publish: pubsubPublisher(project),
     log,
   };
 }
@@ -26,3 +28,9 @@ export function bakeModelDeps(env: NodeJS.ProcessEnv = process.env): SubmitBakeD
 /** On `model-released`: submits the bake build (cloudbuild/bake-model.yaml) and returns without waiting for it. */
 export const createBakeModel = (deps: () => SubmitBakeDeps) =>
   eventFunction('bakeModel', ModelReleased, deps, submitBake);
+
+/** The deployed function: its deps built from the environment (functions/index.ts). */
+export async function start(): Promise<CloudEventFunction<unknown>> {
+  const deps = await bakeModelDeps();
+  return createBakeModel(() => deps);
+}

@@ -1,4 +1,4 @@
-import { ClusterManagerClient } from '@google-cloud/container';
+import type { CloudEventFunction } from '@google-cloud/functions-framework';
 import { KubeConfig } from '@kubernetes/client-node';
 import { loadConfig } from '../shared/config.js';
 import {
@@ -11,12 +11,13 @@ import {
 import { DEPLOY_SETTINGS, handleDeployRequested, type DeployRequestedDeps } from '../shared/deploy-requested.js';
 import { ConfigError } from '../shared/errors.js';
 import { DeployRequested } from '../shared/messages.js';
-import { commonDeps } from './deps.js';
+import { baseDeps, firestoreStore, once, pubsubPublisher } from './deps.js';
 import { eventFunction } from './event-function.js';
 
 /**
  * The cluster client: from KUBECONFIG when it is set (kind, minikube, the local stack), otherwise from GKE_CLUSTER
- * through the Container API and a fresh access token, built per invocation since the token is short-lived.
+ * through the Container API and a fresh access token, built per invocation since the token is short-lived. The
+ * Container client is loaded on that path only.
  */
 export function kubeFromConfig(env: NodeJS.ProcessEnv = process.env): () => Promise<KubeClient> {
   const { GKE_CLUSTER, KUBECONFIG, K8S_NAMESPACE } = loadConfig(['GKE_CLUSTER', 'KUBECONFIG', 'K8S_NAMESPACE'], env);
@@ -28,22 +29,33 @@ export function kubeFromConfig(env: NodeJS.ProcessEnv = process.env): () => Prom
     };
   }
   if (!GKE_CLUSTER) throw new ConfigError(['GKE_CLUSTER is not set: the cluster to deploy to (or set KUBECONFIG)']);
-  const access = clusterAccess(new ClusterManagerClient());
-  return async () => createKubeClient(await gkeKubeConfig(access, GKE_CLUSTER, K8S_NAMESPACE));
+  const access = once(async () => {
+    const { ClusterManagerClient } = await import('@google-cloud/container');
+    return clusterAccess(new ClusterManagerClient());
+  });
+  return async () => createKubeClient(await gkeKubeConfig(await access(), GKE_CLUSTER, K8S_NAMESPACE));
 }
 
-export function deployScenarioDeps(env: NodeJS.ProcessEnv = process.env): DeployRequestedDeps {
-  const { store, log, publish } = commonDeps('deployScenario', env);
+export async function deployScenarioDeps(env: NodeJS.ProcessEnv = process.env): Promise<DeployRequestedDeps> {
+  const { project, log } = baseDeps('deployScenario', env);
+  const config = loadConfig(DEPLOY_SETTINGS, env);
+  const kube = kubeFromConfig(env);
   return {
-    config: loadConfig(DEPLOY_SETTINGS, env),
-    store,
+    config,
+    store: await firestoreStore(project),
     log,
-    publish,
+    publish: pubsubPublisher(project),
     clock: systemClock,
-    kube: kubeFromConfig(env),
+    kube,
   };
 }
 
 /** On `deploy-requested`: the scenario rolled out on the cluster, then `load-test-requested` or `pipeline-failed`. */
 export const createDeployScenario = (deps: () => DeployRequestedDeps) =>
   eventFunction('deployScenario', DeployRequested, deps, handleDeployRequested);
+
+/** The deployed function: its deps built from the environment (functions/index.ts). */
+export async function start(): Promise<CloudEventFunction<unknown>> {
+  const deps = await deployScenarioDeps();
+  return createDeployScenario(() => deps);
+}

@@ -1,28 +1,35 @@
-import { Firestore } from '@google-cloud/firestore';
-import { PubSub } from '@google-cloud/pubsub';
 import { loadConfig } from '../shared/config.js';
 import { createPublisher, type Publish } from '../shared/gcp/publisher.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { createFirestoreStore, type Store } from '../shared/store.js';
 
-/** What every function shares: the project, a logger, the store and the publisher, built once per instance. */
-export interface CommonDeps {
+/**
+ * What the functions share, built once per instance. The Google clients are imported here, inside their
+ * factories, so that each function loads only the clients it uses: they cost most of a cold start.
+ */
+export interface BaseDeps {
   project: string;
   log: Logger;
-  store: Store;
-  publish: Publish;
   now: () => Date;
 }
 
-export function commonDeps(component: string, env: NodeJS.ProcessEnv = process.env): CommonDeps {
+export function baseDeps(component: string, env: NodeJS.ProcessEnv = process.env): BaseDeps {
   const { GOOGLE_CLOUD_PROJECT: project } = loadConfig(['GOOGLE_CLOUD_PROJECT'], env);
-  return {
-    project,
-    log: createLogger({ labels: { component } }),
-    store: createFirestoreStore(new Firestore({ projectId: project })),
-    publish: createPublisher(new PubSub({ projectId: project })),
-    now: () => new Date(),
-  };
+  return { project, log: createLogger({ labels: { component } }), now: () => new Date() };
+}
+
+export async function firestoreStore(project: string): Promise<Store> {
+  const { Firestore } = await import('@google-cloud/firestore');
+  return createFirestoreStore(new Firestore({ projectId: project }));
+}
+
+/** Pub/Sub is loaded on the first publish: a function answers what it does not publish for (a ping) without it. */
+export function pubsubPublisher(project: string): Publish {
+  const publisher = once(async () => {
+    const { PubSub } = await import('@google-cloud/pubsub');
+    return createPublisher(new PubSub({ projectId: project }));
+  });
+  return async (message) => (await publisher())(message);
 }
 
 /** Builds a value on first use and keeps it: deps are made per instance, not per request, and not at import. */

@@ -1,7 +1,22 @@
 import type { HttpFunction } from '@google-cloud/functions-framework';
+import { loadConfig } from '../shared/config.js';
 import { errorMessage } from '../shared/errors.js';
-import { handleGithubWebhook, type WebhookDeps } from '../shared/github/webhook.js';
+import { handleGithubWebhook, WEBHOOK_SETTINGS, type WebhookDeps } from '../shared/github/webhook.js';
 import type { Logger } from '../shared/log.js';
+import { newRunId } from '../shared/run-id.js';
+import { baseDeps, firestoreStore, pubsubPublisher } from './deps.js';
+
+export async function githubWebhookDeps(env: NodeJS.ProcessEnv = process.env): Promise<WebhookDeps> {
+  const { project, log, now } = baseDeps('githubWebhook', env);
+  const config = loadConfig(WEBHOOK_SETTINGS, env);
+  return { config, log, now, newRunId, store: await firestoreStore(project), publish: pubsubPublisher(project) };
+}
+
+/** The deployed function: its deps built from the environment (functions/index.ts). */
+export async function start(): Promise<HttpFunction> {
+  const deps = await githubWebhookDeps();
+  return createGithubWebhook(() => deps, deps.log);
+}
 
 /**
  * The HTTP function GitHub calls. Only the translation between Express and the step lives here; `deps` is built

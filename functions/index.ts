@@ -1,52 +1,46 @@
 import * as functions from '@google-cloud/functions-framework';
-import { WEBHOOK_SETTINGS } from '../shared/github/webhook.js';
-import { newRunId } from '../shared/run-id.js';
-import { createLogger } from '../shared/log.js';
-import { commonDeps, once } from './deps.js';
-import { createGithubWebhook } from './github-webhook.js';
-import { loadConfig } from '../shared/config.js';
-import { createReportResults, reportResultsDeps } from './report-results.js';
-import { createLaunchLoadTest, launchLoadTestDeps } from './launch-load-test.js';
-import { createDeployScenario, deployScenarioDeps } from './deploy-scenario.js';
-import { bakeModelDeps, createBakeModel } from './bake-model.js';
-import { createOnBuildFinished, onBuildFinishedDeps } from './on-build-finished.js';
+import type { CloudEventFunction, HttpFunction } from '@google-cloud/functions-framework';
+import { ConfigError } from '../shared/errors.js';
+import { once } from './deps.js';
+import { ENTRY_POINTS, FUNCTION_TRIGGERS, type EntryPoint } from './triggers.js';
 
 /**
- * The entry point of every function (package.json "main"). Each one is registered under its target name; its
- * dependencies are built on its first invocation, and its configuration is validated at start-up when the
- * instance is serving that function (FUNCTION_TARGET), so a bad variable fails the deploy, not the first event.
+ * The entry point of every function (package.json "main"). Each one is registered under its target name with a
+ * handler that imports its module on first use, so that an instance loads only the clients of the function it
+ * serves (they cost most of a cold start). The instance serving FUNCTION_TARGET loads it and builds its deps at
+ * start-up, so a bad variable fails the deploy, not the first event.
  */
-const webhookDeps = once(() => ({
-  ...commonDeps('githubWebhook'),
-  config: loadConfig(WEBHOOK_SETTINGS),
-  newRunId,
-}));
+type Handler<E extends EntryPoint> = (typeof FUNCTION_TRIGGERS)[E] extends 'http'
+  ? HttpFunction
+  : CloudEventFunction<unknown>;
 
-const reportDeps = once(() => reportResultsDeps());
-
-const launchDeps = once(() => launchLoadTestDeps());
-const deployDeps = once(() => deployScenarioDeps());
-const bakeDeps = once(() => bakeModelDeps());
-const buildFinishedDeps = once(() => onBuildFinishedDeps());
-
-const builders: Record<string, () => unknown> = {
-  githubWebhook: webhookDeps,
-  bakeModel: bakeDeps,
-  onBuildFinished: buildFinishedDeps,
-  deployScenario: deployDeps,
-  launchLoadTest: launchDeps,
-  reportResults: reportDeps,
+const MODULES: { [E in EntryPoint]: () => Promise<{ start(): Promise<Handler<E>> }> } = {
+  githubWebhook: () => import('./github-webhook.js'),
+  bakeModel: () => import('./bake-model.js'),
+  onBuildFinished: () => import('./on-build-finished.js'),
+  deployScenario: () => import('./deploy-scenario.js'),
+  launchLoadTest: () => import('./launch-load-test.js'),
+  reportResults: () => import('./report-results.js'),
 };
 
-functions.http(
-  'githubWebhook',
-  createGithubWebhook(webhookDeps, createLogger({ labels: { component: 'githubWebhook' } })),
-);
-functions.cloudEvent('bakeModel', createBakeModel(bakeDeps));
-functions.cloudEvent('onBuildFinished', createOnBuildFinished(buildFinishedDeps));
-functions.cloudEvent('deployScenario', createDeployScenario(deployDeps));
-functions.cloudEvent('launchLoadTest', createLaunchLoadTest(launchDeps));
-functions.cloudEvent('reportResults', createReportResults(reportDeps));
+const handlers = new Map<string, () => Promise<HttpFunction | CloudEventFunction<unknown>>>();
+for (const name of ENTRY_POINTS) {
+  const handler = once(async () => (await MODULES[name]()).start());
+  handlers.set(name, handler);
+  if (FUNCTION_TRIGGERS[name] === 'http') {
+    functions.http(name, async (req, res) => ((await handler()) as HttpFunction)(req, res));
+  } else {
+    const onEvent: CloudEventFunction<unknown> = async (event) =>
+      ((await handler()) as CloudEventFunction<unknown>)(event);
+    functions.cloudEvent(name, onEvent);
+  }
+}
 
 const target = process.env.FUNCTION_TARGET;
-if (target && builders[target]) builders[target]();
+if (target) {
+  const start = handlers.get(target);
+  if (!start) {
+    throw new ConfigError([`FUNCTION_TARGET is ${target}: expected one of ${ENTRY_POINTS.join(', ')}`]);
+  }
+  await start();
+}

@@ -1,11 +1,12 @@
 import { readdirSync } from 'node:fs';
+import type { CloudEventFunction } from '@google-cloud/functions-framework';
 import { join } from 'node:path';
 import { handleBuildFinished, type BuildFinishedDeps } from '../shared/bake/build-finished.js';
 import { BuildSchema } from '../shared/bake/build-view.js';
 import { loadConfig } from '../shared/config.js';
 import { scenariosDir } from '../shared/deploy/scenario-loader.js';
 import { ConfigError } from '../shared/errors.js';
-import { commonDeps } from './deps.js';
+import { baseDeps, firestoreStore, pubsubPublisher } from './deps.js';
 import { eventFunction } from './event-function.js';
 
 /** DEPLOY_SCENARIOS must name scenario files: a typo fails the deploy of the function, not a run after a bake. */
@@ -21,13 +22,19 @@ export function checkDeployScenarios(names: readonly string[], dir = scenariosDi
   }
 }
 
-export function onBuildFinishedDeps(env: NodeJS.ProcessEnv = process.env): BuildFinishedDeps {
+export async function onBuildFinishedDeps(env: NodeJS.ProcessEnv = process.env): Promise<BuildFinishedDeps> {
   const config = loadConfig(['DEPLOY_SCENARIOS'], env);
   checkDeployScenarios(config.DEPLOY_SCENARIOS);
-  const { store, log, publish } = commonDeps('onBuildFinished', env);
-  return { config, store, publish, log };
+  const { project, log } = baseDeps('onBuildFinished', env);
+  return { config, store: await firestoreStore(project), publish: pubsubPublisher(project), log };
 }
 
 /** On `cloud-builds` (Cloud Build's own topic): a finished bake becomes DeployRequested, or PipelineFailed. */
 export const createOnBuildFinished = (deps: () => BuildFinishedDeps) =>
   eventFunction('onBuildFinished', BuildSchema, deps, handleBuildFinished);
+
+/** The deployed function: its deps built from the environment (functions/index.ts). */
+export async function start(): Promise<CloudEventFunction<unknown>> {
+  const deps = await onBuildFinishedDeps();
+  return createOnBuildFinished(() => deps);
+}

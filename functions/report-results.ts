@@ -1,22 +1,30 @@
-import { Octokit } from '@octokit/rest';
+import type { CloudEventFunction } from '@google-cloud/functions-framework';
 import { loadConfig } from '../shared/config.js';
-import { createReleaseNotes } from '../shared/github/releases.js';
+import { createReleaseNotes, type ReleaseNotes } from '../shared/github/releases.js';
 import { RunOutcome } from '../shared/messages.js';
 import { reportResults, type ReportDeps } from '../shared/report-results.js';
-import { commonDeps } from './deps.js';
+import { baseDeps, firestoreStore } from './deps.js';
 import { eventFunction } from './event-function.js';
 
 export const REPORT_SETTINGS = ['GITHUB_TOKEN', 'GITHUB_API_URL'] as const;
 
-export function reportResultsDeps(env: NodeJS.ProcessEnv = process.env): ReportDeps {
+export async function reportResultsDeps(env: NodeJS.ProcessEnv = process.env): Promise<ReportDeps> {
   const { GITHUB_TOKEN, GITHUB_API_URL } = loadConfig(REPORT_SETTINGS, env);
-  const { store, log } = commonDeps('reportResults', env);
-  const notes = GITHUB_TOKEN
-    ? createReleaseNotes(new Octokit({ auth: GITHUB_TOKEN, baseUrl: GITHUB_API_URL, userAgent: 'modelship' }))
-    : undefined;
-  return { store, log, notes };
+  const { project, log } = baseDeps('reportResults', env);
+  let notes: ReleaseNotes | undefined;
+  if (GITHUB_TOKEN) {
+    const { Octokit } = await import('@octokit/rest');
+    notes = createReleaseNotes(new Octokit({ auth: GITHUB_TOKEN, baseUrl: GITHUB_API_URL, userAgent: 'modelship' }));
+  }
+  return { store: await firestoreStore(project), log, notes };
 }
 
 /** On `load-test-finished` and `pipeline-failed` (deployed twice, one trigger each): the end of a run. */
 export const createReportResults = (deps: () => ReportDeps) =>
   eventFunction('reportResults', RunOutcome, deps, reportResults);
+
+/** The deployed function: its deps built from the environment (functions/index.ts). */
+export async function start(): Promise<CloudEventFunction<unknown>> {
+  const deps = await reportResultsDeps();
+  return createReportResults(() => deps);
+}

@@ -9,7 +9,7 @@ describe('onBuildFinished configuration', () => {
     ).not.toThrow();
   });
 
-  it('fails start-up on a scenario with no file, listing the ones there are', () => {
+  it('fails start-up on a scenario with no file, listing the ones there are', async () => {
     let error: unknown;
     try {
       checkDeployScenarios(['2n-8c-16r-interop4', '2n-8c-16r-interop5']);
@@ -22,8 +22,8 @@ describe('onBuildFinished configuration', () => {
         /^DEPLOY_SCENARIOS names no scenario file for 2n-8c-16r-interop5: expected names of .*scenarios\/\*\.yaml \(.*2n-8c-16r-interop4.*\)$/,
       ),
     ]);
-    expect(() =>
+    await expect(
       onBuildFinishedDeps({ GOOGLE_CLOUD_PROJECT: 'p', DEPLOY_SCENARIOS: 'nope', METADATA_SERVER_DETECTION: 'none' }),
-    ).toThrow(/DEPLOY_SCENARIOS names no scenario file for nope/);
+    ).rejects.toThrow(/DEPLOY_SCENARIOS names no scenario file for nope/);
   });
 });
