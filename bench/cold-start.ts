@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Firestore } from '@google-cloud/firestore';
 import { PubSub } from '@google-cloud/pubsub';
-import type { EntryPoint } from '../functions/triggers.js';
+import type { EntryPoint } from '../shared/wiring.js';
 import { runTag } from '../shared/bake/build-request.js';
 import { signBody } from '../shared/github/signature.js';
 import { distPath, packageRoot } from '../shared/paths.js';

@@ -2,7 +2,7 @@ import * as functions from '@google-cloud/functions-framework';
 import type { CloudEventFunction, HttpFunction } from '@google-cloud/functions-framework';
 import { ConfigError } from '../shared/errors.js';
 import { once } from './deps.js';
-import { ENTRY_POINTS, FUNCTION_TRIGGERS, type EntryPoint } from './triggers.js';
+import { ENTRY_POINTS, FUNCTIONS, type EntryPoint } from '../shared/wiring.js';
 
 /**
  * The entry point of every function (package.json "main"). Each one is registered under its target name with a
@@ -10,7 +10,7 @@ import { ENTRY_POINTS, FUNCTION_TRIGGERS, type EntryPoint } from './triggers.js'
  * serves (they cost most of a cold start). The instance serving FUNCTION_TARGET loads it and builds its deps at
  * start-up, so a bad variable fails the deploy, not the first event.
  */
-type Handler<E extends EntryPoint> = (typeof FUNCTION_TRIGGERS)[E] extends 'http'
+type Handler<E extends EntryPoint> = (typeof FUNCTIONS)[E]['trigger'] extends 'http'
   ? HttpFunction
   : CloudEventFunction<unknown>;
 
@@ -27,7 +27,7 @@ const handlers = new Map<string, () => Promise<HttpFunction | CloudEventFunction
 for (const name of ENTRY_POINTS) {
   const handler = once(async () => (await MODULES[name]()).start());
   handlers.set(name, handler);
-  if (FUNCTION_TRIGGERS[name] === 'http') {
+  if (FUNCTIONS[name].trigger === 'http') {
     functions.http(name, async (req, res) => ((await handler()) as HttpFunction)(req, res));
   } else {
     const onEvent: CloudEventFunction<unknown> = async (event) =>

@@ -141,7 +141,7 @@ const FUNCTIONS_TABLE = {
 } as const satisfies Record<string, Workload<FunctionTrigger>>;
 
 /** The Cloud Functions of functions/index.ts, by entry point. */
-export const FUNCTIONS: Readonly<Record<keyof typeof FUNCTIONS_TABLE, Workload<FunctionTrigger>>> = FUNCTIONS_TABLE;
+export const FUNCTIONS = FUNCTIONS_TABLE;
 export type EntryPoint = keyof typeof FUNCTIONS_TABLE;
 export const ENTRY_POINTS = Object.keys(FUNCTIONS_TABLE) as EntryPoint[];
 

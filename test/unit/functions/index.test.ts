@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { getFunction, getTestServer } from '@google-cloud/functions-framework/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ENTRY_POINTS } from '../../../functions/triggers.js';
+import { ENTRY_POINTS } from '../../../shared/wiring.js';
 
 /** functions/index.ts as the Functions Framework loads it: afresh, with the environment of the instance. */
 async function loadEntry(env: Record<string, string | undefined>): Promise<unknown> {
