@@ -216,6 +216,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
             ...(await iam.envFor(FUNCTIONS[name].account)),
           }),
             logFile: join(logDir, 'functions.log'),
+            // Six processes start at once, each loading its clients: minutes on two shared, busy cores.
+            timeoutMs: 180_000,
           },
         );
         stops.push(() => child.stop());
