@@ -54,7 +54,7 @@ describe('IAM enforced in the local stack', () => {
       expect(code, out).toBe(1);
       expect(run).toMatchObject({
         status: 'failed',
-        failure: { stage: 'load-test', reason: expect.stringMatching(/the load test could not run: .*banana<1/) },
+        failure: { stage: 'load-test', reason: expect.stringMatching(/the load test could not run: [\s\S]*banana<1/) },
       });
       expect(stack.iam.denials).toEqual([]);
     } finally {
