@@ -34,7 +34,9 @@ const CONSOLE_URL = /^https:\/\/storage\.cloud\.google\.com\//;
  * readers with read access to the bucket, and says so. Not a signed URL: that would need the job to sign as its
  * service account (iam.serviceAccounts.signBlob), and the link would die after at most 7 days on a release that stays.
  */
-export function reportCell(url: string): string {
+export function reportCell(address: string): string {
+  // A gs:// address opens nowhere in a browser: the same object at its authenticated browser URL.
+  const url = address.replace(/^gs:\/\//, 'https://storage.cloud.google.com/');
   if (CONSOLE_URL.test(url)) return `[report.html](${url}) (Google sign-in; needs read access to the report bucket)`;
   if (url.startsWith('file://')) return `\`${url.slice('file://'.length)}\` on the machine that ran the test`;
   if (/^https?:\/\//.test(url)) return `[report.html](${url})`;

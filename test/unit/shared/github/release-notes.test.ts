@@ -56,6 +56,9 @@ describe('release notes', () => {
     expect(row('file:///tmp/modelship/reports/runs/r/s/report.html')).toBe(
       '| report | `/tmp/modelship/reports/runs/r/s/report.html` on the machine that ran the test |',
     );
+    expect(row('gs://reports/runs/r/s/report.html')).toBe(
+      '| report | [report.html](https://storage.cloud.google.com/reports/runs/r/s/report.html) (Google sign-in; needs read access to the report bucket) |',
+    );
     expect(row('(no report written)')).toBe('| report | none written |');
     expect(row('https://reports.example.com/r/report.html')).toBe(
       '| report | [report.html](https://reports.example.com/r/report.html) |',
