@@ -16,7 +16,9 @@ import type { Summary } from './summary.js';
 
 export interface LoadTestDeps {
   /** Builds the request from the model's signature and checks one Predict; tests pass a fixed request. */
-  readonly prepare?: (options: LoadTestOptions) => Promise<PreparedRequest>;
+  readonly prepare?: (options: LoadTestOptions, log?: (line: string) => void) => Promise<PreparedRequest>;
+  /** Where the waits for a target not reachable yet are logged; default: stderr. */
+  readonly log?: (line: string) => void;
   /** Default: console, plus json, csv and report when --out is set. */
   readonly outputs?: readonly Output[];
   readonly outputDeps?: Partial<OutputDeps>;
@@ -32,7 +34,7 @@ const FLUSH_WAIT_MS = 2000;
 /** Runs one load test and returns its summary. Throws a ModelshipError (exit code 2) when it cannot run. */
 export async function runLoadTest(options: LoadTestOptions, deps: LoadTestDeps = {}): Promise<Summary> {
   const clock = deps.clock ?? systemClock;
-  const request = await (deps.prepare ?? prepareRequest)(options);
+  const request = await (deps.prepare ?? prepareRequest)(options, deps.log);
   const { load } = options;
   const description = load.kind === 'open' ? describeOpen(load) : describeClosed(load);
   const targetAt = load.kind === 'open' ? openTargetAt(load) : closedUsersAt(load);

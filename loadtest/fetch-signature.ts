@@ -94,7 +94,12 @@ function httpGet(options: LoadTestOptions, path: string): Promise<{ status: numb
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`no reply within ${options.timeoutMs} ms`)));
+    req.on('timeout', () => {
+      // Still connecting: the connection was never made (ETIMEDOUT), which the first call retries.
+      const connecting = req.socket?.connecting === true;
+      const err = new Error(`${connecting ? 'no connection' : 'no reply'} within ${options.timeoutMs} ms`);
+      req.destroy(connecting ? Object.assign(err, { code: 'ETIMEDOUT' }) : err);
+    });
     req.on('error', (err) =>
       reject(
         new ModelshipError(`target ${options.target.authority}: GET ${path} failed: ${err.message}`, {

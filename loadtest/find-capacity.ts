@@ -27,7 +27,7 @@ function tickRecorder(): Output & { meta?: RunMeta; ticks: Tick[] } {
 export async function findCapacity(options: LoadTestOptions, deps: LoadTestDeps = {}): Promise<Summary> {
   const config = options.capacity;
   if (!config || options.load.kind !== 'open') throw new Error('findCapacity needs --find-capacity and --rate');
-  const request = await (deps.prepare ?? prepareRequest)(options);
+  const request = await (deps.prepare ?? prepareRequest)(options, deps.log);
   const progress = capacityConsole(options.progress, { stream: deps.outputDeps?.stream ?? process.stdout });
   const probeMs = options.durationMs;
   progress.start(

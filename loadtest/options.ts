@@ -37,6 +37,12 @@ export const OPTION_ROWS: readonly OptionRow[] = [
   { flag: 'duration', type: 'string', help: 'how long to run (with --users or --rate), e.g. 5m' },
   { flag: 'warmup', type: 'string', fallback: '0s', help: 'first part of the run, excluded from statistics' },
   { flag: 'timeout', type: 'string', fallback: '30s', help: 'deadline of each request' },
+  {
+    flag: 'connect-timeout',
+    type: 'string',
+    fallback: '120s',
+    help: 'retry the first call this long while the target cannot be reached (0: once)',
+  },
   { flag: 'stop-on-failure-ratio', type: 'string', help: 'stop when failures/requests passes this (0.2)' },
   { flag: 'channels', type: 'string', fallback: '1', help: 'HTTP/2 connections (grpc), spread over workers' },
   {
@@ -78,6 +84,8 @@ export interface LoadTestOptions {
   readonly durationMs: number;
   readonly warmupMs: number;
   readonly timeoutMs: number;
+  /** How long the first call is retried while the target cannot be reached, before the clock starts. */
+  readonly connectTimeoutMs: number;
   readonly stopOnFailureRatio: number | undefined;
   readonly channels: number;
   readonly h2: H2Client;
@@ -171,6 +179,7 @@ export function loadTestOptions(values: Values, env: NodeJS.ProcessEnv = {}): Lo
     problems.push(`--warmup: expected less than the run's ${totalMs / 1000}s, found ${warmupMs / 1000}s`);
   const timeoutMs = duration('timeout') ?? 0;
   if (timeoutMs <= 0) problems.push('--timeout: expected a duration > 0');
+  const connectTimeoutMs = duration('connect-timeout') ?? 0;
   const ratio = number('stop-on-failure-ratio', (n) => n > 0 && n <= 1, 'a ratio in (0, 1]');
 
   const given = values['threshold'];
@@ -207,6 +216,7 @@ export function loadTestOptions(values: Values, env: NodeJS.ProcessEnv = {}): Lo
     durationMs: totalMs,
     warmupMs,
     timeoutMs,
+    connectTimeoutMs,
     stopOnFailureRatio: ratio,
     channels,
     h2: h2 as H2Client,

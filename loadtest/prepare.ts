@@ -9,6 +9,7 @@ import { TfServingError } from '../shared/tfserving/tfserving-error.js';
 import { fetchSignatures, modelSpec } from './fetch-signature.js';
 import type { LoadTestOptions } from './options.js';
 import { createSender } from './senders/create-sender.js';
+import { untilConnected } from './until-connected.js';
 
 /** The one request of the test, serialized once, and the outputs its replies must have. */
 export interface PreparedRequest {
@@ -20,10 +21,18 @@ export interface PreparedRequest {
 
 /**
  * Builds the request from the model's own signature and sends it once: a wrong target, model, signature or
- * input fails here, with the server's answer, instead of after minutes of errors.
+ * input fails here, with the server's answer, instead of after minutes of errors. The signature is the first
+ * call: it waits up to --connect-timeout for a target that cannot be reached yet, logging each wait to `log`.
  */
-export async function prepareRequest(options: LoadTestOptions): Promise<PreparedRequest> {
-  const signatures = await fetchSignatures(options);
+export async function prepareRequest(
+  options: LoadTestOptions,
+  log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<PreparedRequest> {
+  const signatures = await untilConnected(() => fetchSignatures(options), {
+    target: options.target,
+    deadlineMs: options.connectTimeoutMs,
+    log,
+  });
   const signature = signatures[options.signature];
   if (!signature) {
     throw new ModelshipError(

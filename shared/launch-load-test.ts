@@ -11,7 +11,10 @@ export interface LaunchDeps {
   log: Logger;
 }
 
-/** Room the job gets beyond the test's own duration: start-up, the pre-flight Predict, writing the reports. */
+/**
+ * Room the job gets beyond the test's own duration: start-up, up to 120 s waiting for Direct VPC egress to reach
+ * the target (loadtest's --connect-timeout), the pre-flight Predict, writing the reports.
+ */
 export const JOB_MARGIN_S = 300;
 /** A capacity search's probes at most (loadtest's --max-probes default), each with room to start and drain. */
 const CAPACITY_PROBES = 8;

@@ -1,4 +1,10 @@
-import { loadScenario, manifestsYaml, renderScenario, scenariosDir } from '../../shared/deploy/index.js';
+import {
+  exposureWarning,
+  loadScenario,
+  manifestsYaml,
+  renderScenario,
+  scenariosDir,
+} from '../../shared/deploy/index.js';
 import { UsageError, parseOptions } from '../../shared/command-line.js';
 import { type Command } from '../command.js';
 
@@ -6,7 +12,8 @@ const usage = `Usage: modelship render SCENARIO --image REGISTRY/REPO@sha256:DIG
 
 Prints the Kubernetes objects of a scenario as YAML, for \`kubectl apply --server-side --field-manager=modelship -f -\`
 (the apply the pipeline makes): the batching ConfigMap (batching scenarios), the Deployment, the
-LoadBalancer Service (gRPC 8500, REST 8501) and the headless Service. The image must be pinned by digest.
+LoadBalancer Service (gRPC 8500, REST 8501; internal unless the scenario says service.exposure: external, which
+is warned about on stderr) and the headless Service. The image must be pinned by digest.
 
 Options:
   --image IMAGE        the TF Serving image with the model baked in, by digest (required)
@@ -45,6 +52,9 @@ export const renderCommand: Command = {
       ...(replicas ? { replicas } : {}),
       ...(values['run-id'] ? { runId: values['run-id'] } : {}),
     });
+    // On stderr: stdout stays the YAML that is piped to kubectl.
+    const warning = exposureWarning(scenario);
+    if (warning) process.stderr.write(`${warning}\n`);
     process.stdout.write(manifestsYaml(objects));
     return 0;
   },

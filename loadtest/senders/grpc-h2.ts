@@ -36,7 +36,11 @@ function connect(address: string, target: Target): Promise<ClientHttp2Session> {
   return new Promise((resolve, reject) => {
     const session = openSession(address, target.port);
     const timer = setTimeout(
-      () => session.destroy(new Error(`no connection after ${CONNECT_TIMEOUT_MS} ms`)),
+      // ETIMEDOUT, as the kernel's own connect timeout: a connection never made, which the first call retries.
+      () =>
+        session.destroy(
+          Object.assign(new Error(`no connection after ${CONNECT_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' }),
+        ),
       CONNECT_TIMEOUT_MS,
     );
     session.once('connect', () => {

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { relative } from 'node:path';
+import { exposureWarnings } from '../../shared/deploy/exposure.js';
 import { scenarioNames } from '../../shared/deploy/scenario-loader.js';
 import type { ActionKind, Plan } from './action.js';
 import { applyPlan, checkPlan, type ExecutorDeps } from './apply-plan.js';
@@ -47,6 +48,7 @@ const title = (config: GcpConfig, options: GcpOptions) =>
 export async function gcpPlan(options: GcpOptions, print: (line: string) => void): Promise<number> {
   const { config, plan } = await preparePlan(options);
   renderPlan(plan, title(config, options)).forEach((line) => print(line));
+  (await exposureWarnings(config.scenarios)).forEach((line) => print(line));
   return 0;
 }
 

@@ -80,7 +80,8 @@ export const ScenarioFileSchema = z.strictObject({
       preStopSleepSeconds: int(0, 120).default(10),
     })
     .prefault({}),
-  service: z.strictObject({ exposure: z.enum(['external', 'internal']).default('external') }).prefault({}),
+  // Internal by default: TF Serving has no authentication, so a public address would let anyone call the model.
+  service: z.strictObject({ exposure: z.enum(['external', 'internal']).default('internal') }).prefault({}),
 });
 
 export type ScenarioFile = z.infer<typeof ScenarioFileSchema>;

@@ -26,6 +26,23 @@ export function hasSection(body: string | null | undefined, key: string, markdow
 const ms = (v: number) => `${v.toFixed(v < 10 ? 1 : 0)} ms`;
 const shortDigest = (image: string) => image.replace(/^.*@sha256:([a-f0-9]{12}).*$/, 'sha256:$1…');
 
+const CONSOLE_URL = /^https:\/\/storage\.cloud\.google\.com\//;
+
+/**
+ * The report row. The figures that matter are in the section itself; the full report stays in the private report
+ * bucket, linked by its authenticated browser URL (storage.cloud.google.com): it opens, after a Google sign-in, for
+ * readers with read access to the bucket, and says so. Not a signed URL: that would need the job to sign as its
+ * service account (iam.serviceAccounts.signBlob), and the link would die after at most 7 days on a release that stays.
+ */
+export function reportCell(address: string): string {
+  // A gs:// address opens nowhere in a browser: the same object at its authenticated browser URL.
+  const url = address.replace(/^gs:\/\//, 'https://storage.cloud.google.com/');
+  if (CONSOLE_URL.test(url)) return `[report.html](${url}) (Google sign-in; needs read access to the report bucket)`;
+  if (url.startsWith('file://')) return `\`${url.slice('file://'.length)}\` on the machine that ran the test`;
+  if (/^https?:\/\//.test(url)) return `[report.html](${url})`;
+  return 'none written';
+}
+
 /** The load test's section; with a capacity search, its capacity (per vCPU when the scenario's vCPU are known). */
 export function loadTestSection(m: LoadTestFinished, vcpus?: number): string {
   const s = m.summary;
@@ -50,7 +67,7 @@ export function loadTestSection(m: LoadTestFinished, vcpus?: number): string {
     `| throughput | ${s.rps.toFixed(1)} requests/s |`,
     `| latency p50 / p95 / p99 | ${ms(s.p50Ms)} / ${ms(s.p95Ms)} / ${ms(s.p99Ms)} |`,
     `| errors | ${s.failures} of ${s.requests} (${errorRate}%) |`,
-    `| report | [report.html](${m.reportUrl}) |`,
+    `| report | ${reportCell(m.reportUrl)} |`,
     '',
     `<sub>run ${m.runId}</sub>`,
   ].join('\n');

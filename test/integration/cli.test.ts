@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { distPath } from '../../shared/paths.js';
+import { distPath, packageRoot } from '../../shared/paths.js';
 
 /** The built `modelship` command, as a person runs it (npm test builds dist/ first). */
 function modelship(args: string[], env: Record<string, string> = {}) {
@@ -50,6 +53,22 @@ describe('modelship', () => {
     const kinds = parseAllDocuments(out).map((d) => (d.toJS() as { kind: string }).kind);
     expect(kinds).toEqual(['Deployment', 'Service', 'Service']);
     expect(out).toContain(IMAGE);
+    expect(out).toContain('networking.gke.io/load-balancer-type: Internal');
+  });
+
+  it('warns on stderr, not in the YAML, when a scenario puts the model server on a public IP', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelship-render-'));
+    try {
+      const seed = readFileSync(join(packageRoot, 'scenarios', '2n-8c-16r-interop4.yaml'), 'utf8');
+      writeFileSync(join(dir, 'public.yaml'), `${seed}service:\n  exposure: external\n`);
+      const { code, out, err } = modelship(['render', 'public', '--image', IMAGE, '--dir', dir]);
+      expect(code).toBe(0);
+      expect(err).toMatch(/^warning: scenario public has service.exposure: external: .*public IP/);
+      expect(out).not.toContain('warning');
+      expect(out).not.toContain('load-balancer-type');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each([

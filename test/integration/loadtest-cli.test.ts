@@ -95,9 +95,12 @@ describe('modelship loadtest', () => {
   });
 
   it('exits 2 with a clear message for an unreachable target, a wrong model or a wrong signature', async () => {
-    const unreachable = await cli(['--target', '127.0.0.1:1', ...quick]);
+    const unreachable = await cli(['--target', '127.0.0.1:1', '--connect-timeout', '1s', ...quick]);
     expect(unreachable.code).toBe(2);
-    expect(unreachable.stderr).toMatch(/127\.0\.0\.1:1.*could not connect.*ECONNREFUSED/);
+    expect(unreachable.stderr).toMatch(/^waiting for 127\.0\.0\.1:1: attempt 1 failed .*ECONNREFUSED/m);
+    expect(unreachable.stderr).toMatch(
+      /modelship loadtest: target 127\.0\.0\.1:1 could not be reached within 1\.0 s \(2 attempts\); last error: .*could not connect.*ECONNREFUSED/,
+    );
     const model = await cli([...target(server).slice(0, 2), '--model', 'resnet', ...quick]);
     expect(model.code).toBe(2);
     expect(model.stderr).toMatch(/GetModelMetadata of model 'resnet'.*NOT_FOUND/);

@@ -153,14 +153,28 @@ describe('renderScenario', () => {
     expect(hash(changed)).not.toBe(hash(scenario));
   });
 
-  it('applies the options: namespace, fewer replicas, no node selector, internal load balancer', async () => {
-    const scenario = { ...(await loadScenario(DEFAULT_SCENARIO)), service: { exposure: 'internal' as const } };
-    const objects = renderScenario(scenario, IMAGE, { namespace: 'serving', replicas: 1, nodeSelector: false });
-    const { deployment, services } = byKind(objects);
+  it('applies the options: namespace, fewer replicas, no node selector', async () => {
+    const objects = renderScenario(await loadScenario(DEFAULT_SCENARIO), IMAGE, {
+      namespace: 'serving',
+      replicas: 1,
+      nodeSelector: false,
+    });
+    const { deployment } = byKind(objects);
     expect(objects.every((o) => o.metadata?.namespace === 'serving')).toBe(true);
     expect(deployment.spec?.replicas).toBe(1);
     expect(deployment.spec?.template.spec?.nodeSelector).toBeUndefined();
-    expect(services[0]?.metadata?.annotations).toEqual({ 'networking.gke.io/load-balancer-type': 'Internal' });
+  });
+
+  it('puts every seed scenario behind an internal load balancer, and only an explicit external one in public', async () => {
+    for (const scenario of await loadScenarios()) {
+      const [balancer, headless] = byKind(renderScenario(scenario, IMAGE)).services;
+      expect(balancer?.metadata?.annotations).toEqual({ 'networking.gke.io/load-balancer-type': 'Internal' });
+      expect(headless?.metadata?.annotations).toBeUndefined();
+    }
+    const external = { ...(await loadScenario(DEFAULT_SCENARIO)), service: { exposure: 'external' as const } };
+    const [balancer] = byKind(renderScenario(external, IMAGE)).services;
+    expect(balancer?.spec?.type).toBe('LoadBalancer');
+    expect(balancer?.metadata?.annotations).toBeUndefined();
   });
 
   it('refuses an image that is not pinned by digest', async () => {

@@ -44,7 +44,7 @@ describe('parseScenario', () => {
       tfserving: { modelName: 'resnet', interOpParallelism: 4, intraOpParallelism: 8, extraArgs: [] },
       probes: { startupSeconds: 600, periodSeconds: 5 },
       rollout: { progressDeadlineSeconds: 900 },
-      service: { exposure: 'external' },
+      service: { exposure: 'internal' },
     });
     expect(s.tfserving.batching).toBeUndefined();
   });

@@ -17,7 +17,7 @@ const finished = {
     thresholdsPassed: false,
     failedThresholds: ['errors<0.1%'],
   },
-  reportUrl: 'https://storage.googleapis.com/b/run/report.html',
+  reportUrl: 'https://storage.cloud.google.com/reports/runs/20261125-144159-3fa9c1/2n-8c-16r-interop4/report.html',
 };
 
 describe('release notes', () => {
@@ -43,7 +43,27 @@ describe('release notes', () => {
     expect(md).toContain('| throughput | 98.8 requests/s |');
     expect(md).toContain('| latency p50 / p95 / p99 | 41 ms / 80 ms / 121 ms |');
     expect(md).toContain('| errors | 5 of 1000 (0.50%) |');
-    expect(md).toContain('[report.html](https://storage.googleapis.com/b/run/report.html)');
+    expect(md).toContain(
+      '| report | [report.html](https://storage.cloud.google.com/reports/runs/20261125-144159-3fa9c1/2n-8c-16r-interop4/report.html) (Google sign-in; needs read access to the report bucket) |',
+    );
+  });
+
+  it('never links a report a release reader cannot open as if they could', () => {
+    const row = (reportUrl: string) =>
+      loadTestSection({ ...finished, reportUrl })
+        .split('\n')
+        .find((l) => l.startsWith('| report |'));
+    expect(row('file:///tmp/modelship/reports/runs/r/s/report.html')).toBe(
+      '| report | `/tmp/modelship/reports/runs/r/s/report.html` on the machine that ran the test |',
+    );
+    expect(row('gs://reports/runs/r/s/report.html')).toBe(
+      '| report | [report.html](https://storage.cloud.google.com/reports/runs/r/s/report.html) (Google sign-in; needs read access to the report bucket) |',
+    );
+    expect(row('(no report written)')).toBe('| report | none written |');
+    expect(row('https://reports.example.com/r/report.html')).toBe(
+      '| report | [report.html](https://reports.example.com/r/report.html) |',
+    );
+    expect(loadTestSection(finished)).not.toMatch(/gs:\/\/|storage\.googleapis\.com/);
   });
 
   it("states a capacity search's capacity, and per vCPU when the scenario's vCPU are known", () => {

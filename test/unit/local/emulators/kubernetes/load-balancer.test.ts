@@ -1,6 +1,6 @@
 import type { V1Service } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { serviceEndpoint } from '../../../../../shared/deploy/index.js';
+import { INTERNAL_LB_ANNOTATION, serviceEndpoint } from '../../../../../shared/deploy/index.js';
 import { waitUntil } from '../../../../../local/wait-until.js';
 import { readConnection, testDeployment, useEmulator } from './emulator-fixture.js';
 import { fakeLauncher, type FakeBehaviour } from './fake-launcher.js';
@@ -65,5 +65,17 @@ describe('LoadBalancer services', () => {
       (await ingress())?.ports?.length === 1 ? ingress() : undefined,
     );
     expect(second?.ports).toHaveLength(1);
+  });
+
+  it("give an internal one (GKE's annotation, as every scenario renders) a loopback address too", async () => {
+    const { kube } = await start({ launcher: fakeLauncher().launcher });
+    const internal = service([['grpc', 8500]]);
+    await kube.apply([
+      { ...internal, metadata: { ...internal.metadata, annotations: { [INTERNAL_LB_ANNOTATION]: 'Internal' } } },
+    ]);
+    const endpoint = await waitUntil('an address', async () =>
+      serviceEndpoint(await kube.readService('default', 'lb')),
+    );
+    expect(endpoint).toMatch(/^127\.0\.0\.1:\d+$/);
   });
 });

@@ -1,0 +1,76 @@
+import { ModelshipError, errorMessage } from '../shared/errors.js';
+import { TfServingError } from '../shared/tfserving/tfserving-error.js';
+import type { Target } from './senders/target.js';
+
+/**
+ * The first call to the target, retried while the target cannot be reached yet. A Cloud Run job with Direct VPC
+ * egress may wait a minute or more after its container starts before it can open connections into the VPC
+ * (https://cloud.google.com/run/docs/configuring/vpc-direct-vpc, Limitations): a load test that gave up at the
+ * first refused connection would fail every cold start. Only connection failures are retried, with a doubling
+ * wait, until `deadlineMs` has passed: a wrong model or signature still fails at once. It runs before the load
+ * test's clock starts, so the waiting is never measured.
+ */
+
+/** Errors of a connection that was never made; node's codes, found anywhere in the error's causes. */
+const CONNECT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+const FIRST_WAIT_MS = 500;
+const MAX_WAIT_MS = 8000;
+/** A bound on the attempts besides the deadline, should a clock misbehave. */
+const MAX_ATTEMPTS = 64;
+const CAUSE_DEPTH = 5;
+
+export interface ConnectWait {
+  readonly target: Target;
+  /** How long to keep trying, from the first attempt; 0: one attempt. */
+  readonly deadlineMs: number;
+  /** One line per wait: what failed and when the next attempt is. */
+  readonly log: (line: string) => void;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** A connection that could not be made, or TF Serving saying UNAVAILABLE: both may pass on their own. */
+export function isConnectFailure(err: unknown): boolean {
+  let current: unknown = err;
+  for (let depth = 0; depth < CAUSE_DEPTH && current instanceof Error; depth += 1) {
+    if (current instanceof TfServingError && current.code === 'UNAVAILABLE') return true;
+    const code = (current as NodeJS.ErrnoException).code;
+    if (code !== undefined && CONNECT_CODES.has(code)) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+export async function untilConnected<T>(attempt: () => Promise<T>, wait: ConnectWait): Promise<T> {
+  const now = wait.now ?? Date.now;
+  const sleep = wait.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const started = now();
+  let waitMs = FIRST_WAIT_MS;
+  let attempts = 0;
+  let last: unknown;
+  while (attempts < MAX_ATTEMPTS) {
+    attempts += 1;
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!isConnectFailure(err)) throw err;
+      last = err;
+    }
+    const elapsed = now() - started;
+    if (elapsed + waitMs > wait.deadlineMs) break;
+    wait.log(
+      `waiting for ${wait.target.authority}: attempt ${attempts} failed (${errorMessage(last)}); next in ${seconds(waitMs)}, ${seconds(elapsed)} of ${seconds(wait.deadlineMs)} spent`,
+    );
+    await sleep(waitMs);
+    waitMs = Math.min(waitMs * 2, MAX_WAIT_MS);
+  }
+  throw new ModelshipError(
+    `target ${wait.target.authority} could not be reached within ${seconds(wait.deadlineMs)} (${attempts} attempt${attempts === 1 ? '' : 's'}); last error: ${errorMessage(last)}`,
+    {
+      cause: last,
+      hint: "check that the server is up at that address; from Cloud Run, that the job is in the internal load balancer's region and a firewall rule lets its subnet in; --connect-timeout sets the wait",
+    },
+  );
+}
