@@ -9,10 +9,14 @@ import { SOURCE_LABEL, type Names } from './names.js';
  * The functions, 2nd gen, deployed with gcloud from this source (the Node.js buildpack runs `npm run build`).
  * A deploy is skipped when the function already has every setting and the label of the same source hash.
  * An event function gets its trigger through Eventarc, which creates a push subscription; the plan then gives
- * that subscription a retry backoff and the dead-letter topic (Eventarc does not set either).
+ * that subscription a retry backoff and the dead-letter topic (Eventarc does not set either), and the longest ack
+ * deadline: for a push subscription it is also the request's timeout, and Eventarc leaves it at 10 s, while
+ * deployScenario may wait minutes for a rollout (Pub/Sub would deliver the message again meanwhile).
  */
 
 const MAX_DELIVERY_ATTEMPTS = 10;
+/** The most Pub/Sub allows. */
+const ACK_DEADLINE_SECONDS = 600;
 const RETRY = ['--min-retry-delay=10s', '--max-retry-delay=600s'];
 /** Variables the platform adds to every function. */
 const PLATFORM_ENV = new Set(['LOG_EXECUTION_ID']);
@@ -138,10 +142,11 @@ function subscriptionAction(config: GcpConfig, names: Names, f: FunctionSpec): A
   return {
     id: `subscription of ${f.name}`,
     kind: 'resource',
-    description: `${f.name}'s push subscription: backoff 10s to 600s, dead letters after ${MAX_DELIVERY_ATTEMPTS} attempts`,
+    description: `${f.name}'s push subscription: ack deadline ${ACK_DEADLINE_SECONDS}s, backoff 10s to 600s, dead letters after ${MAX_DELIVERY_ATTEMPTS} attempts`,
     read: gcloudRead(project, 'pubsub', 'subscriptions', 'describe', subscription),
     diff: (s) =>
       compareFields([
+        ['ack deadline', ACK_DEADLINE_SECONDS, at(s, 'ackDeadlineSeconds')],
         ['dead-letter topic', deadLetter, at(s, 'deadLetterPolicy.deadLetterTopic')],
         ['max delivery attempts', MAX_DELIVERY_ATTEMPTS, at(s, 'deadLetterPolicy.maxDeliveryAttempts')],
         ['minimum backoff', '10s', at(s, 'retryPolicy.minimumBackoff')],
@@ -153,6 +158,7 @@ function subscriptionAction(config: GcpConfig, names: Names, f: FunctionSpec): A
       'subscriptions',
       'update',
       subscription,
+      `--ack-deadline=${ACK_DEADLINE_SECONDS}`,
       `--dead-letter-topic=${deadLetter}`,
       `--max-delivery-attempts=${MAX_DELIVERY_ATTEMPTS}`,
       ...RETRY,

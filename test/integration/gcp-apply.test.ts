@@ -91,6 +91,7 @@ describe('modelship gcp against a fake project', () => {
     expect(pushSubscriptions).toHaveLength(6);
     for (const [k, s] of pushSubscriptions) {
       expect(s).toMatchObject({
+        ackDeadlineSeconds: 600,
         deadLetterPolicy: {
           deadLetterTopic: 'projects/my-project/topics/modelship-dead-letter',
           maxDeliveryAttempts: 10,

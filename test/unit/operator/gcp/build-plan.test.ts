@@ -93,12 +93,13 @@ describe('buildPlan for the example config', () => {
     }
   });
 
-  it('gives each trigger subscription a backoff and the dead-letter topic', () => {
+  it('gives each trigger subscription a 600 s ack deadline, a backoff and the dead-letter topic', () => {
     const subscriptions = plan.actions.filter((a) => a.id.startsWith('subscription of '));
     expect(subscriptions).toHaveLength(6);
     for (const s of subscriptions) {
       expect(s.update?.argv).toEqual(
         expect.arrayContaining([
+          '--ack-deadline=600',
           '--dead-letter-topic=projects/my-project/topics/modelship-dead-letter',
           '--max-delivery-attempts=10',
           '--min-retry-delay=10s',
@@ -106,6 +107,17 @@ describe('buildPlan for the example config', () => {
         ]),
       );
     }
+  });
+
+  it("finds Eventarc's 10 s ack deadline different, and 600 s as wanted", () => {
+    const s = byId('subscription of modelship-deploy');
+    const eventarc = {
+      ackDeadlineSeconds: 10,
+      deadLetterPolicy: { deadLetterTopic: 'projects/my-project/topics/modelship-dead-letter', maxDeliveryAttempts: 10 },
+      retryPolicy: { minimumBackoff: '10s', maximumBackoff: '600s' },
+    };
+    expect(s.diff(eventarc, {})).toEqual(['ack deadline: wanted 600, found 10']);
+    expect(s.diff({ ...eventarc, ackDeadlineSeconds: 600 }, {})).toEqual([]);
   });
 
   it('builds both images with one Cloud Build, each action checking its own image', () => {
