@@ -47,7 +47,7 @@ export function buildPlan(config: GcpConfig, inputs: PlanInputs): Plan {
     ...foundationActions(config, names),
     ...grantsOn('project', 'topic', 'secret', 'repository', 'bucket', 'service-account'),
     ...clusterActions(config, names),
-    ...imageActions(config, inputs, images),
+    ...imageActions(config, names, inputs, images),
     loadTestJobAction(config, names, imageByDigest(images, 'loadTester')),
     ...grantsOn('job'),
     ...deploys,

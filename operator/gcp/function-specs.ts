@@ -74,7 +74,7 @@ export function functionSpecs(config: GcpConfig, names: Names, modelshipImage: s
         GCRANE_IMAGE: gcraneImage(config),
         BAKE_MODEL_NAME: config.model.name,
         GITHUB_TOKEN_SECRET: github.tokenSecret ?? '',
-        BAKE_SERVICE_ACCOUNT: `projects/${config.project}/serviceAccounts/${names.email('bakeBuild')}`,
+        BAKE_SERVICE_ACCOUNT: names.accountPath('bakeBuild'),
       },
     },
     onBuildFinished: {

@@ -104,11 +104,24 @@ function wiringGrants(scope: Scope): Grant[] {
   return out;
 }
 
-/** What the platform around the code needs: the nodes pulling images, dead letters. */
-function platformGrants({ config }: Scope): Grant[] {
+/**
+ * The builds' identity: new projects build as the Compute Engine default account, often without rights. Project
+ * wide, because what the functions' builds write (the gcf-artifacts repository, the gcf-v2-sources bucket) exists
+ * only once the first deploy made it.
+ */
+const BUILDER_ROLE = 'roles/cloudbuild.builds.builder';
+
+/** What the platform around the code needs: the builds, the nodes pulling images, dead letters. */
+function platformGrants({ config, names }: Scope): Grant[] {
   const models = { kind: 'repository', name: config.registry.models, location: config.region } as const;
   const nodes = config.cluster.nodeServiceAccount;
   return [
+    grant(
+      names.member('builder'),
+      BUILDER_ROLE,
+      { kind: 'project', project: config.project },
+      "the functions' builds and apply's image builds read their source, write logs and push images",
+    ),
     ...(nodes
       ? [
           grant(
@@ -160,12 +173,12 @@ function ciGrants({ config, names }: Scope): Grant[] {
     grant(ci, 'roles/run.developer', job, 'CI points the job at the new image'),
     grant(ci, 'roles/artifactregistry.writer', pipeline, 'CI pushes the tool and load-test images'),
     grant(ci, 'roles/logging.logWriter', project, 'CI builds run as this account and write their logs'),
-    ...[...runtimes, 'invoker' as const].map((key) =>
+    ...[...runtimes, 'invoker' as const, 'builder' as const].map((key) =>
       grant(
         ci,
         'roles/iam.serviceAccountUser',
         { kind: 'service-account', email: names.email(key) },
-        `deploying code that runs as ${SERVICE_ACCOUNTS[key].id} is acting as it`,
+        `deploying code that runs or builds as ${SERVICE_ACCOUNTS[key].id} is acting as it`,
       ),
     ),
   ];

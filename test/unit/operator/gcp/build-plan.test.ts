@@ -85,6 +85,8 @@ describe('buildPlan for the example config', () => {
           `--timeout=${timeout}`,
           '--source=.',
           '--update-labels=modelship-source=0123456789abcdef',
+          // New projects build as the Compute Engine default account, often without rights.
+          '--build-service-account=projects/my-project/serviceAccounts/modelship-builder@my-project.iam.gserviceaccount.com',
         ]),
       );
       const event = trigger !== '--trigger-http';
@@ -132,6 +134,7 @@ describe('buildPlan for the example config', () => {
         '.',
         '--config=cloudbuild/load-tester.yaml',
         '--substitutions=_REGION=us-central1,_REPOSITORY=modelship,_TAG=src-0123456789abcdef',
+        '--service-account=projects/my-project/serviceAccounts/modelship-builder@my-project.iam.gserviceaccount.com',
         '--project=my-project',
       ]);
       expect(byId(id).read.argv.slice(0, 5)).toEqual(['gcloud', 'artifacts', 'docker', 'images', 'describe']);
@@ -234,6 +237,7 @@ describe('least privilege', () => {
     expect(list.filter((g) => /roles\/(owner|editor|viewer)$|admin/i.test(g.role))).toEqual([]);
     const projectWide = new Set(list.filter((g) => g.on.kind === 'project').map((g) => g.role));
     expect([...projectWide].sort()).toEqual([
+      'roles/cloudbuild.builds.builder',
       'roles/cloudbuild.builds.editor',
       'roles/cloudfunctions.developer',
       'roles/container.clusterViewer',
@@ -280,6 +284,13 @@ describe('least privilege', () => {
       'roles/logging.logWriter on project my-project',
       'roles/secretmanager.secretAccessor on secret modelship-github-token',
     ]);
+  });
+
+  it('lets the builds build, and CI deploy functions that build as modelship-builder', () => {
+    expect(rolesOf('modelship-builder')).toEqual(['roles/cloudbuild.builds.builder on project my-project']);
+    expect(rolesOf('modelship-ci')).toContain(
+      'roles/iam.serviceAccountUser on service account modelship-builder@my-project.iam.gserviceaccount.com',
+    );
   });
 
   it('plans every grant, and invokes each event function only through the trigger identity', () => {
