@@ -5,6 +5,7 @@ import { gcloudValue } from './gcloud-args.js';
 import { grantAction } from './iam.js';
 import { grants, subscriptionGrant } from './grants.js';
 import { resourceNames } from './names.js';
+import { nodeAccountLookups } from './node-account.js';
 import { clusterActions, kubeconfigLookup } from './plan-cluster.js';
 import { foundationActions } from './plan-foundation.js';
 import { requirements } from './plan-requirements.js';
@@ -80,6 +81,7 @@ export function buildPlan(config: GcpConfig, inputs: PlanInputs): Plan {
     kubeconfigLookup(config, names, inputs.stateDir),
     ...digestLookups(config, images),
     ...gcraneLookups(config),
+    ...nodeAccountLookups(config, names),
     ...events.flatMap((f) => subscriptionLookups(config, f)),
   ];
   return { actions, lookups: Object.fromEntries(lookups.map((l) => [l.name, l])) };

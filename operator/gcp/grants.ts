@@ -3,6 +3,7 @@ import { WORKLOADS, type ApiCall, type Target, type Workload } from '../../share
 import { functionSpecs, type FunctionSpec } from './function-specs.js';
 import { principalLabel, targetLabel, type Grant, type IamTarget } from './iam.js';
 import { DEAD_LETTER_TOPIC, resourceNames, type Names } from './names.js';
+import { NODE_ACCOUNT_LOOKUP } from './node-account.js';
 import { SERVICE_ACCOUNTS } from '../../shared/wiring.js';
 
 /**
@@ -114,7 +115,8 @@ const BUILDER_ROLE = 'roles/cloudbuild.builds.builder';
 /** What the platform around the code needs: the builds, the nodes pulling images, dead letters. */
 function platformGrants({ config, names }: Scope): Grant[] {
   const models = { kind: 'repository', name: config.registry.models, location: config.region } as const;
-  const nodes = config.cluster.nodeServiceAccount;
+  // The config's account, else the one apply reads from the cluster.
+  const nodes = config.cluster.nodeServiceAccount ?? `\${${NODE_ACCOUNT_LOOKUP}}`;
   return [
     grant(
       names.member('builder'),
@@ -122,16 +124,7 @@ function platformGrants({ config, names }: Scope): Grant[] {
       { kind: 'project', project: config.project },
       "the functions' builds and apply's image builds read their source, write logs and push images",
     ),
-    ...(nodes
-      ? [
-          grant(
-            `serviceAccount:${nodes}`,
-            'roles/artifactregistry.reader',
-            models,
-            'the GKE nodes pull the baked images',
-          ),
-        ]
-      : []),
+    grant(`serviceAccount:${nodes}`, 'roles/artifactregistry.reader', models, 'the GKE nodes pull the baked images'),
     grant(
       PUBSUB_AGENT,
       'roles/pubsub.publisher',
