@@ -57,7 +57,12 @@ describe('modelship gcp against a fake project', () => {
     const { run } = setup();
     const plan = await run('plan');
     expect(plan.code).toBe(0);
-    expect(plan.calls).toEqual([]);
+    // Only the organization policies that could refuse the public webhook are read.
+    expect(plan.calls.map((c) => c.argv.slice(1, 4).join(' '))).toEqual([
+      'org-policies describe iam.allowedPolicyMemberDomains',
+      'org-policies describe iam.managed.allowedPolicyMembers',
+    ]);
+    expect(plan.out).not.toContain('WARNING');
     expect(plan.out).toMatch(/^Plan for project my-project \(us-central1\) from modelship\.config\.yaml: 98 actions\./);
   });
 
