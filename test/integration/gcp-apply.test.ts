@@ -160,7 +160,9 @@ describe('modelship gcp against a fake project', () => {
   it('builds both images in one Cloud Build and deploys each by its digest', async () => {
     const { run, cloud } = setup();
     const first = await run('apply');
-    expect(first.changes.filter((c) => c.startsWith('gcloud builds submit'))).toHaveLength(1);
+    // The images' build, and the base image's copy.
+    const builds = first.changes.filter((c) => c.startsWith('gcloud builds submit'));
+    expect(builds.map((c) => c.includes('--no-source'))).toEqual([true, false]);
     const registry = 'us-central1-docker.pkg.dev/my-project/modelship';
     const digest = (image: string) =>
       [...cloud.state.images].find(([ref]) => ref.startsWith(`${registry}/${image}:src-`))?.[1] ?? 'none';

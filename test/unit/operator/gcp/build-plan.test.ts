@@ -115,7 +115,10 @@ describe('buildPlan for the example config', () => {
     const s = byId('subscription of modelship-deploy');
     const eventarc = {
       ackDeadlineSeconds: 10,
-      deadLetterPolicy: { deadLetterTopic: 'projects/my-project/topics/modelship-dead-letter', maxDeliveryAttempts: 10 },
+      deadLetterPolicy: {
+        deadLetterTopic: 'projects/my-project/topics/modelship-dead-letter',
+        maxDeliveryAttempts: 10,
+      },
       retryPolicy: { minimumBackoff: '10s', maximumBackoff: '600s' },
     };
     expect(s.diff(eventarc, {})).toEqual(['ack deadline: wanted 600, found 10']);
@@ -179,6 +182,35 @@ describe('buildPlan for the example config', () => {
     expect(apply('function modelship-bake').find((a) => a.startsWith('--set-env-vars'))).toContain(
       ',GCRANE_IMAGE=gcr.io/go-containerregistry/gcrane@${GCRANE_DIGEST},',
     );
+  });
+
+  it("copies the bake's base image from gcr.io into the pipeline repository and bakes on it by digest", () => {
+    const target = 'us-central1-docker.pkg.dev/my-project/modelship/base/tfs-resnet-cpu-opt';
+    expect(apply('base image')).toEqual([
+      'gcloud',
+      'builds',
+      'submit',
+      '--no-source',
+      '--config=cloudbuild/mirror-image.yaml',
+      '--substitutions=_GCRANE_IMAGE=gcr.io/go-containerregistry/gcrane@${GCRANE_DIGEST},_SOURCE=gcr.io/gcp-ml-172005/tfs-resnet-cpu-opt,' +
+        `_TARGET=${target}:latest`,
+      '--service-account=projects/my-project/serviceAccounts/modelship-builder@my-project.iam.gserviceaccount.com',
+      '--project=my-project',
+    ]);
+    expect(byId('base image').read.argv[5]).toBe(`${target}:latest`);
+    expect(plan.lookups.BASE_DIGEST?.command.argv[5]).toBe(`${target}:latest`);
+    expect(apply('function modelship-bake').find((a) => a.startsWith('--set-env-vars'))).toContain(
+      `,BASE_IMAGE=${target}@\${BASE_DIGEST},`,
+    );
+  });
+
+  it('bakes on a base image already in the project as given, with no copy', () => {
+    const baseImage = 'us-central1-docker.pkg.dev/my-project/modelship/tfs@sha256:' + 'e'.repeat(64);
+    const own = buildPlan({ ...config, model: { ...config.model, baseImage } }, inputs);
+    expect(own.actions.map((a) => a.id)).not.toContain('base image');
+    expect(Object.keys(own.lookups)).not.toContain('BASE_DIGEST');
+    const bake = own.actions.find((a) => a.id === 'function modelship-bake')?.create?.argv ?? [];
+    expect(bake.find((a) => a.startsWith('--set-env-vars'))).toContain(`,BASE_IMAGE=${baseImage},`);
   });
 
   it('uses a gcrane the config gives by digest as is, with no lookup', () => {
