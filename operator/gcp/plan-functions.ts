@@ -6,7 +6,9 @@ import { at, compareFields, sortedRecord } from './json-path.js';
 import { SOURCE_LABEL, type Names } from './names.js';
 
 /**
- * The functions, 2nd gen, deployed with gcloud from this source (the Node.js buildpack runs `npm run build`).
+ * The functions, 2nd gen, deployed with gcloud from this source. The Node.js buildpack runs `npm ci`, then the
+ * `gcp-build` script, which compiles functions/ and shared/ alone (tsconfig.functions.json); npm's ignore-scripts
+ * keeps `npm ci` from running `prepare` (the whole project's build) first, so the source compiles once.
  * A deploy is skipped when the function already has every setting and the label of the same source hash.
  * An event function gets its trigger through Eventarc, which creates a push subscription; the plan then gives
  * that subscription a retry backoff and the dead-letter topic (Eventarc does not set either), and the longest ack
@@ -18,6 +20,7 @@ const MAX_DELIVERY_ATTEMPTS = 10;
 /** The most Pub/Sub allows. */
 const ACK_DEADLINE_SECONDS = 600;
 const RETRY = ['--min-retry-delay=10s', '--max-retry-delay=600s'];
+const BUILD_ENV = { NPM_CONFIG_IGNORE_SCRIPTS: 'true' };
 /** Variables the platform adds to every function. */
 const PLATFORM_ENV = new Set(['LOG_EXECUTION_ID']);
 
@@ -55,6 +58,7 @@ function deployAction(config: GcpConfig, names: Names, f: FunctionSpec, inputs: 
     ...trigger,
     `--service-account=${names.email(f.account)}`,
     `--build-service-account=${names.accountPath('builder')}`,
+    mapFlag('set-build-env-vars', BUILD_ENV),
     `--timeout=${f.timeout}`,
     `--memory=${f.memory}`,
     `--max-instances=${f.maxInstances}`,
@@ -85,6 +89,7 @@ function deployAction(config: GcpConfig, names: Names, f: FunctionSpec, inputs: 
         ['source', inputs.sourceHash, at(fn, `labels.${SOURCE_LABEL}`)],
         ['service account', names.email(f.account), at(service, 'serviceAccountEmail')],
         ['build service account', names.accountPath('builder'), at(fn, 'buildConfig.serviceAccount')],
+        ['build env', BUILD_ENV, sortedRecord(at(fn, 'buildConfig.environmentVariables'))],
         ['timeout', seconds(f.timeout), at(service, 'timeoutSeconds')],
         ['memory', f.memory, at(service, 'availableMemory')],
         ['max instances', f.maxInstances, at(service, 'maxInstanceCount')],

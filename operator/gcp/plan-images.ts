@@ -109,6 +109,8 @@ export function imageActions(config: GcpConfig, names: Names, inputs: ImageInput
     'submit',
     inputs.sourceDir,
     `--config=${posix.join(inputs.sourceDir, 'cloudbuild/load-tester.yaml')}`,
+    // .gcloudignore leaves out what only the images need.
+    '--ignore-file=.dockerignore',
     mapFlag('substitutions', { _REGION: region, _REPOSITORY: registry.pipeline, _TAG: `src-${inputs.sourceHash}` }),
     // A build as a service account of one's own must keep its logs in Cloud Logging or a bucket of one's own:
     // cloudbuild/load-tester.yaml sets logging: CLOUD_LOGGING_ONLY.

@@ -87,6 +87,8 @@ describe('buildPlan for the example config', () => {
           '--update-labels=modelship-source=0123456789abcdef',
           // New projects build as the Compute Engine default account, often without rights.
           '--build-service-account=projects/my-project/serviceAccounts/modelship-builder@my-project.iam.gserviceaccount.com',
+          // npm ci would run `prepare` (the whole build) before gcp-build: the source compiles once.
+          '--set-build-env-vars=NPM_CONFIG_IGNORE_SCRIPTS=true',
         ]),
       );
       const event = trigger !== '--trigger-http';
@@ -136,6 +138,7 @@ describe('buildPlan for the example config', () => {
         'submit',
         '.',
         '--config=cloudbuild/load-tester.yaml',
+        '--ignore-file=.dockerignore',
         '--substitutions=_REGION=us-central1,_REPOSITORY=modelship,_TAG=src-0123456789abcdef',
         '--service-account=projects/my-project/serviceAccounts/modelship-builder@my-project.iam.gserviceaccount.com',
         '--project=my-project',
