@@ -63,7 +63,9 @@ describe('modelship gcp against a fake project', () => {
       'org-policies describe iam.managed.allowedPolicyMembers',
     ]);
     expect(plan.out).not.toContain('WARNING');
-    expect(plan.out).toMatch(/^Plan for project my-project \(us-central1\) from modelship\.config\.yaml: 104 actions\./);
+    expect(plan.out).toMatch(
+      /^Plan for project my-project \(us-central1\) from modelship\.config\.yaml: 104 actions\./,
+    );
   });
 
   it('applies everything, prints the secret once, and a second apply changes nothing and says so', async () => {
