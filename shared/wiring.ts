@@ -9,7 +9,10 @@ import { TOPICS, type TopicName } from './topics.js';
  * the publisher's own check that a function publishes only where it was declared to.
  */
 
-/** The identities: one per function (reportResults' two deployments share one), the job's and the builds'. */
+/**
+ * The identities: one per function (reportResults' two deployments share one), the job's, the bake builds', the
+ * builds apply and CI start (the functions' source, the load-test image, the base image's copy) and CI's.
+ */
 export const SERVICE_ACCOUNTS = {
   webhook: { id: 'modelship-webhook', runs: 'githubWebhook' },
   bakeSubmitter: { id: 'modelship-bake-submitter', runs: 'bakeModel' },
@@ -20,6 +23,7 @@ export const SERVICE_ACCOUNTS = {
   reporter: { id: 'modelship-reporter', runs: 'reportResults' },
   loadTester: { id: 'modelship-load-tester', runs: 'the load-test Cloud Run job' },
   invoker: { id: 'modelship-invoker', runs: 'the Eventarc triggers (push to the functions)' },
+  builder: { id: 'modelship-builder', runs: "the functions' builds and the image builds apply starts (Cloud Build)" },
   ci: { id: 'modelship-ci', runs: 'cloudbuild/deploy-pipeline.yaml (CI/CD on push to main)' },
 } as const;
 export type AccountKey = keyof typeof SERVICE_ACCOUNTS;

@@ -19,7 +19,8 @@ const usage = `Usage: modelship gcp plan|apply|check [--config FILE] [--only KIN
                                            [--load-test-image IMAGE --tool-image IMAGE]
 
 Provisions and deploys the pipeline to Google Cloud from a small config file (see modelship.config.example.yaml).
-  plan    prints every action, as the exact gcloud and kubectl commands apply would run; runs nothing
+  plan    prints every action, as the exact gcloud and kubectl commands apply would run; runs nothing but a
+          read of the organization policies that may refuse the public webhook
   apply   runs the plan: each action reads its resource first and changes it only when missing or different,
           so a second apply changes nothing; at the end, prints the webhook settings to enter in GitHub
   check   verifies that each piece exists, matches the config and can be reached; changes nothing
@@ -79,7 +80,7 @@ export function createGcpCommand(deps: GcpDeps, cwd: () => string = () => proces
         ...(only ? { only } : {}),
         ...(images ? { images } : {}),
       };
-      if (action === 'plan') return gcpPlan(options, deps.print);
+      if (action === 'plan') return gcpPlan(options, deps);
       if (action === 'apply') return gcpApply(options, deps);
       if (action === 'check') return gcpCheck(options, deps);
       throw new UsageError(action ? `unknown action '${action}'` : 'an action is required: plan, apply or check');

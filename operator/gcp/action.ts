@@ -21,6 +21,8 @@ export interface Lookup {
   readonly command: Command;
   /** The lookup's value when it is not the command's output (a file the command writes). */
   readonly value?: string;
+  /** The value read from the command's output, when it is not the output itself; it may hold placeholders. */
+  readonly from?: (output: string) => string;
 }
 
 /**

@@ -5,6 +5,8 @@ import { gcloudValue } from './gcloud-args.js';
 import { grantAction } from './iam.js';
 import { grants, subscriptionGrant } from './grants.js';
 import { resourceNames } from './names.js';
+import { nodeAccountLookups } from './node-account.js';
+import { baseImageActions, baseImageLookups } from './plan-base-image.js';
 import { clusterActions, kubeconfigLookup } from './plan-cluster.js';
 import { foundationActions } from './plan-foundation.js';
 import { requirements } from './plan-requirements.js';
@@ -46,8 +48,9 @@ export function buildPlan(config: GcpConfig, inputs: PlanInputs): Plan {
     ...requirements(config, names),
     ...foundationActions(config, names),
     ...grantsOn('project', 'topic', 'secret', 'repository', 'bucket', 'service-account'),
+    ...baseImageActions(config, names, inputs.sourceDir),
     ...clusterActions(config, names),
-    ...imageActions(config, inputs, images),
+    ...imageActions(config, names, inputs, images),
     loadTestJobAction(config, names, imageByDigest(images, 'loadTester')),
     ...grantsOn('job'),
     ...deploys,
@@ -80,6 +83,8 @@ export function buildPlan(config: GcpConfig, inputs: PlanInputs): Plan {
     kubeconfigLookup(config, names, inputs.stateDir),
     ...digestLookups(config, images),
     ...gcraneLookups(config),
+    ...baseImageLookups(config),
+    ...nodeAccountLookups(config, names),
     ...events.flatMap((f) => subscriptionLookups(config, f)),
   ];
   return { actions, lookups: Object.fromEntries(lookups.map((l) => [l.name, l])) };

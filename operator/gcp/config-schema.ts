@@ -66,7 +66,7 @@ export const GcpConfigSchema = z.strictObject({
     /** The cluster's project when it is not `project`. */
     project: projectId.optional(),
     namespace: resourceId.default('default'),
-    /** The nodes' service account, when it is not the Compute Engine default: granted pull on the model images. */
+    /** The nodes' service account, granted pull on the model images; default: the one apply reads from the cluster. */
     nodeServiceAccount: email.optional(),
   }),
   network: z

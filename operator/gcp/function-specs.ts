@@ -2,6 +2,7 @@ import { TOPICS, type TopicName } from '../../shared/topics.js';
 import { ENTRY_POINTS, FUNCTIONS, type AccountKey, type EntryPoint, type SecretKey } from '../../shared/wiring.js';
 import type { GcpConfig } from './config-schema.js';
 import type { Names } from './names.js';
+import { baseImage } from './plan-base-image.js';
 import { gcraneImage } from './plan-images.js';
 
 /**
@@ -70,11 +71,11 @@ export function functionSpecs(config: GcpConfig, names: Names, modelshipImage: s
       env: {
         MODELSHIP_IMAGE: modelshipImage,
         TARGET_IMAGE_REPOSITORY: names.modelImage,
-        BASE_IMAGE: config.model.baseImage,
+        BASE_IMAGE: baseImage(config),
         GCRANE_IMAGE: gcraneImage(config),
         BAKE_MODEL_NAME: config.model.name,
         GITHUB_TOKEN_SECRET: github.tokenSecret ?? '',
-        BAKE_SERVICE_ACCOUNT: `projects/${config.project}/serviceAccounts/${names.email('bakeBuild')}`,
+        BAKE_SERVICE_ACCOUNT: names.accountPath('bakeBuild'),
       },
     },
     onBuildFinished: {

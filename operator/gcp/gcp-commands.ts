@@ -9,6 +9,8 @@ import type { GcpConfig } from './config-schema.js';
 import { githubSettings, probeWebhook } from './github-settings.js';
 import { loadGcpConfig } from './load-gcp-config.js';
 import type { ImageRefs } from './plan-images.js';
+import { resourceNames } from './names.js';
+import { publicAccessWarning } from './public-access.js';
 import { renderPlan } from './render-plan.js';
 import { sourceHash } from './source-hash.js';
 
@@ -45,14 +47,19 @@ async function preparePlan(options: GcpOptions): Promise<{ config: GcpConfig; pl
 const title = (config: GcpConfig, options: GcpOptions) =>
   `Plan for project ${config.project} (${config.region}) from ${relative(options.cwd, options.configFile)}`;
 
-export async function gcpPlan(options: GcpOptions, print: (line: string) => void): Promise<number> {
+const deploysWebhook = (plan: Plan) => plan.actions.some((a) => a.id === 'function modelship-webhook');
+
+/** `plan` runs nothing but the read of the organization policies that may refuse the public webhook. */
+export async function gcpPlan(options: GcpOptions, deps: Pick<GcpDeps, 'run' | 'print'>): Promise<number> {
   const { config, plan } = await preparePlan(options);
-  renderPlan(plan, title(config, options)).forEach((line) => print(line));
-  (await exposureWarnings(config.scenarios)).forEach((line) => print(line));
+  renderPlan(plan, title(config, options)).forEach((line) => deps.print(line));
+  (await exposureWarnings(config.scenarios)).forEach((line) => deps.print(line));
+  if (deploysWebhook(plan)) {
+    const warning = await publicAccessWarning(config, resourceNames(config), deps.run);
+    if (warning.length) ['', ...warning].forEach((line) => deps.print(line));
+  }
   return 0;
 }
-
-const deploysWebhook = (plan: Plan) => plan.actions.some((a) => a.id === 'function modelship-webhook');
 
 export async function gcpApply(options: GcpOptions, deps: GcpDeps): Promise<number> {
   const { config, plan } = await preparePlan(options);

@@ -3,6 +3,7 @@ import { WORKLOADS, type ApiCall, type Target, type Workload } from '../../share
 import { functionSpecs, type FunctionSpec } from './function-specs.js';
 import { principalLabel, targetLabel, type Grant, type IamTarget } from './iam.js';
 import { DEAD_LETTER_TOPIC, resourceNames, type Names } from './names.js';
+import { NODE_ACCOUNT_LOOKUP } from './node-account.js';
 import { SERVICE_ACCOUNTS } from '../../shared/wiring.js';
 
 /**
@@ -104,21 +105,26 @@ function wiringGrants(scope: Scope): Grant[] {
   return out;
 }
 
-/** What the platform around the code needs: the nodes pulling images, dead letters. */
-function platformGrants({ config }: Scope): Grant[] {
+/**
+ * The builds' identity: new projects build as the Compute Engine default account, often without rights. Project
+ * wide, because what the functions' builds write (the gcf-artifacts repository, the gcf-v2-sources bucket) exists
+ * only once the first deploy made it.
+ */
+const BUILDER_ROLE = 'roles/cloudbuild.builds.builder';
+
+/** What the platform around the code needs: the builds, the nodes pulling images, dead letters. */
+function platformGrants({ config, names }: Scope): Grant[] {
   const models = { kind: 'repository', name: config.registry.models, location: config.region } as const;
-  const nodes = config.cluster.nodeServiceAccount;
+  // The config's account, else the one apply reads from the cluster.
+  const nodes = config.cluster.nodeServiceAccount ?? `\${${NODE_ACCOUNT_LOOKUP}}`;
   return [
-    ...(nodes
-      ? [
-          grant(
-            `serviceAccount:${nodes}`,
-            'roles/artifactregistry.reader',
-            models,
-            'the GKE nodes pull the baked images',
-          ),
-        ]
-      : []),
+    grant(
+      names.member('builder'),
+      BUILDER_ROLE,
+      { kind: 'project', project: config.project },
+      "the functions' builds and apply's image builds read their source, write logs and push images",
+    ),
+    grant(`serviceAccount:${nodes}`, 'roles/artifactregistry.reader', models, 'the GKE nodes pull the baked images'),
     grant(
       PUBSUB_AGENT,
       'roles/pubsub.publisher',
@@ -160,12 +166,12 @@ function ciGrants({ config, names }: Scope): Grant[] {
     grant(ci, 'roles/run.developer', job, 'CI points the job at the new image'),
     grant(ci, 'roles/artifactregistry.writer', pipeline, 'CI pushes the tool and load-test images'),
     grant(ci, 'roles/logging.logWriter', project, 'CI builds run as this account and write their logs'),
-    ...[...runtimes, 'invoker' as const].map((key) =>
+    ...[...runtimes, 'invoker' as const, 'builder' as const].map((key) =>
       grant(
         ci,
         'roles/iam.serviceAccountUser',
         { kind: 'service-account', email: names.email(key) },
-        `deploying code that runs as ${SERVICE_ACCOUNTS[key].id} is acting as it`,
+        `deploying code that runs or builds as ${SERVICE_ACCOUNTS[key].id} is acting as it`,
       ),
     ),
   ];

@@ -1,5 +1,6 @@
 import { fillPlaceholders, type Action } from './action.js';
 import { at } from './json-path.js';
+import { NODE_ACCOUNT_LOOKUP } from './node-account.js';
 
 /**
  * IAM bindings, granted on the narrowest resource that carries the permission: a topic, a secret, a repository,
@@ -111,6 +112,7 @@ function policyCommands(target: IamTarget, project: string): PolicyCommands {
 /** A member as people call it: the service account's id, the Pub/Sub service agent, allUsers. */
 export function principalLabel(member: string): string {
   if (member.includes('@gcp-sa-pubsub.')) return 'the Pub/Sub service agent';
+  if (member.includes(`\${${NODE_ACCOUNT_LOOKUP}}`)) return "the GKE nodes' service account";
   return member.replace(/^serviceAccount:/, '').replace(/@.*$/, '');
 }
 

@@ -14,6 +14,8 @@ export const SOURCE_LABEL = 'modelship-source';
 export interface Names {
   email(account: AccountKey): string;
   member(account: AccountKey): string;
+  /** `projects/P/serviceAccounts/EMAIL`, as Cloud Build and Cloud Functions name a build's identity. */
+  accountPath(account: AccountKey): string;
   clusterProject: string;
   /** projects/P/locations/L/clusters/C, as @google-cloud/container names it. */
   clusterPath: string;
@@ -35,6 +37,7 @@ export function resourceNames(config: GcpConfig): Names {
   return {
     email,
     member: (account) => `serviceAccount:${email(account)}`,
+    accountPath: (account) => `projects/${project}/serviceAccounts/${email(account)}`,
     clusterProject,
     clusterPath: `projects/${clusterProject}/locations/${config.cluster.location}/clusters/${config.cluster.name}`,
     jobPath: `projects/${project}/locations/${region}/jobs/${config.loadTest.job}`,

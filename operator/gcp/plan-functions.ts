@@ -6,14 +6,21 @@ import { at, compareFields, sortedRecord } from './json-path.js';
 import { SOURCE_LABEL, type Names } from './names.js';
 
 /**
- * The functions, 2nd gen, deployed with gcloud from this source (the Node.js buildpack runs `npm run build`).
+ * The functions, 2nd gen, deployed with gcloud from this source. The Node.js buildpack runs `npm ci`, then the
+ * `gcp-build` script, which compiles functions/ and shared/ alone (tsconfig.functions.json); npm's ignore-scripts
+ * keeps `npm ci` from running `prepare` (the whole project's build) first, so the source compiles once.
  * A deploy is skipped when the function already has every setting and the label of the same source hash.
  * An event function gets its trigger through Eventarc, which creates a push subscription; the plan then gives
- * that subscription a retry backoff and the dead-letter topic (Eventarc does not set either).
+ * that subscription a retry backoff and the dead-letter topic (Eventarc does not set either), and the longest ack
+ * deadline: for a push subscription it is also the request's timeout, and Eventarc leaves it at 10 s, while
+ * deployScenario may wait minutes for a rollout (Pub/Sub would deliver the message again meanwhile).
  */
 
 const MAX_DELIVERY_ATTEMPTS = 10;
+/** The most Pub/Sub allows. */
+const ACK_DEADLINE_SECONDS = 600;
 const RETRY = ['--min-retry-delay=10s', '--max-retry-delay=600s'];
+const BUILD_ENV = { NPM_CONFIG_IGNORE_SCRIPTS: 'true' };
 /** Variables the platform adds to every function. */
 const PLATFORM_ENV = new Set(['LOG_EXECUTION_ID']);
 
@@ -50,6 +57,8 @@ function deployAction(config: GcpConfig, names: Names, f: FunctionSpec, inputs: 
     `--entry-point=${f.entryPoint}`,
     ...trigger,
     `--service-account=${names.email(f.account)}`,
+    `--build-service-account=${names.accountPath('builder')}`,
+    mapFlag('set-build-env-vars', BUILD_ENV),
     `--timeout=${f.timeout}`,
     `--memory=${f.memory}`,
     `--max-instances=${f.maxInstances}`,
@@ -79,6 +88,8 @@ function deployAction(config: GcpConfig, names: Names, f: FunctionSpec, inputs: 
         ['entry point', f.entryPoint, at(fn, 'buildConfig.entryPoint')],
         ['source', inputs.sourceHash, at(fn, `labels.${SOURCE_LABEL}`)],
         ['service account', names.email(f.account), at(service, 'serviceAccountEmail')],
+        ['build service account', names.accountPath('builder'), at(fn, 'buildConfig.serviceAccount')],
+        ['build env', BUILD_ENV, sortedRecord(at(fn, 'buildConfig.environmentVariables'))],
         ['timeout', seconds(f.timeout), at(service, 'timeoutSeconds')],
         ['memory', f.memory, at(service, 'availableMemory')],
         ['max instances', f.maxInstances, at(service, 'maxInstanceCount')],
@@ -138,10 +149,11 @@ function subscriptionAction(config: GcpConfig, names: Names, f: FunctionSpec): A
   return {
     id: `subscription of ${f.name}`,
     kind: 'resource',
-    description: `${f.name}'s push subscription: backoff 10s to 600s, dead letters after ${MAX_DELIVERY_ATTEMPTS} attempts`,
+    description: `${f.name}'s push subscription: ack deadline ${ACK_DEADLINE_SECONDS}s, backoff 10s to 600s, dead letters after ${MAX_DELIVERY_ATTEMPTS} attempts`,
     read: gcloudRead(project, 'pubsub', 'subscriptions', 'describe', subscription),
     diff: (s) =>
       compareFields([
+        ['ack deadline', ACK_DEADLINE_SECONDS, at(s, 'ackDeadlineSeconds')],
         ['dead-letter topic', deadLetter, at(s, 'deadLetterPolicy.deadLetterTopic')],
         ['max delivery attempts', MAX_DELIVERY_ATTEMPTS, at(s, 'deadLetterPolicy.maxDeliveryAttempts')],
         ['minimum backoff', '10s', at(s, 'retryPolicy.minimumBackoff')],
@@ -153,6 +165,7 @@ function subscriptionAction(config: GcpConfig, names: Names, f: FunctionSpec): A
       'subscriptions',
       'update',
       subscription,
+      `--ack-deadline=${ACK_DEADLINE_SECONDS}`,
       `--dead-letter-topic=${deadLetter}`,
       `--max-delivery-attempts=${MAX_DELIVERY_ATTEMPTS}`,
       ...RETRY,

@@ -99,7 +99,7 @@ export function gcraneLookups(config: GcpConfig): Lookup[] {
  * One action per image, so that apply checks both. Built here, either action's build makes both images: the
  * second action then finds its image in place.
  */
-export function imageActions(config: GcpConfig, inputs: ImageInputs, refs: ImageRefs): Action[] {
+export function imageActions(config: GcpConfig, names: Names, inputs: ImageInputs, refs: ImageRefs): Action[] {
   const { project, region, registry } = config;
   const given = givenImages(config, inputs) !== undefined;
   // The substitutions of cloudbuild/load-tester.yaml, which names the images REGION-docker.pkg.dev/P/REPO/NAME.
@@ -109,7 +109,12 @@ export function imageActions(config: GcpConfig, inputs: ImageInputs, refs: Image
     'submit',
     inputs.sourceDir,
     `--config=${posix.join(inputs.sourceDir, 'cloudbuild/load-tester.yaml')}`,
+    // .gcloudignore leaves out what only the images need.
+    '--ignore-file=.dockerignore',
     mapFlag('substitutions', { _REGION: region, _REPOSITORY: registry.pipeline, _TAG: `src-${inputs.sourceHash}` }),
+    // A build as a service account of one's own must keep its logs in Cloud Logging or a bucket of one's own:
+    // cloudbuild/load-tester.yaml sets logging: CLOUD_LOGGING_ONLY.
+    `--service-account=${names.accountPath('builder')}`,
   );
   return KINDS.map((kind): Action => {
     const { label } = IMAGES[kind];

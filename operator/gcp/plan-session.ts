@@ -1,5 +1,5 @@
 import { ModelshipError } from '../../shared/errors.js';
-import { fillPlaceholders, formatCommand, placeholders, type Command, type Plan } from './action.js';
+import { fillPlaceholders, formatCommand, placeholders, type Command, type Lookup, type Plan } from './action.js';
 import type { CommandRunner, RunResult } from './command-runner.js';
 import { hintFor, isNotFound, isTransient, lastLines } from './gcloud-errors.js';
 
@@ -52,13 +52,27 @@ export class PlanSession {
     if (!lookup) throw new Error(`the plan has no lookup ${name}`);
     const result = await this.exec(lookup.command);
     if (result.code !== 0) throw this.failure(`finding ${lookup.description}`, lookup.command, result);
-    const value = lookup.value ?? result.stdout.trim();
+    const value = lookup.value ?? (await this.derive(lookup, result.stdout));
     if (!value) {
       const message = `finding ${lookup.description}: \`${formatCommand(lookup.command)}\` printed nothing`;
       throw new CommandError(message, true, 'printed nothing');
     }
     this.values[name] = value;
     return value;
+  }
+
+  /** The value a lookup's `from` reads from the output, its own placeholders resolved. */
+  private async derive(lookup: Lookup, output: string): Promise<string> {
+    if (!lookup.from) return output.trim();
+    let raw: string;
+    try {
+      raw = lookup.from(output);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new CommandError(`finding ${lookup.description}: ${reason}`, false, reason);
+    }
+    for (const name of placeholders({ argv: [raw] })) await this.lookup(name);
+    return fillPlaceholders(raw, this.values);
   }
 
   /** Runs the lookups an action's commands need, so its diff can compare with resolved values. */

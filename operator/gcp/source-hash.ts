@@ -13,6 +13,7 @@ export const SOURCE_PARTS = [
   'package-lock.json',
   'tsconfig.json',
   'tsconfig.build.json',
+  'tsconfig.functions.json',
   'functions',
   'shared',
   'bake-steps',

@@ -57,8 +57,15 @@ describe('modelship gcp against a fake project', () => {
     const { run } = setup();
     const plan = await run('plan');
     expect(plan.code).toBe(0);
-    expect(plan.calls).toEqual([]);
-    expect(plan.out).toMatch(/^Plan for project my-project \(us-central1\) from modelship\.config\.yaml: 98 actions\./);
+    // Only the organization policies that could refuse the public webhook are read.
+    expect(plan.calls.map((c) => c.argv.slice(1, 4).join(' '))).toEqual([
+      'org-policies describe iam.allowedPolicyMemberDomains',
+      'org-policies describe iam.managed.allowedPolicyMembers',
+    ]);
+    expect(plan.out).not.toContain('WARNING');
+    expect(plan.out).toMatch(
+      /^Plan for project my-project \(us-central1\) from modelship\.config\.yaml: 104 actions\./,
+    );
   });
 
   it('applies everything, prints the secret once, and a second apply changes nothing and says so', async () => {
@@ -77,7 +84,7 @@ describe('modelship gcp against a fake project', () => {
     const second = await run('apply');
     expect(second.code).toBe(0);
     expect(second.changes).toEqual([]);
-    expect(second.out).toContain('No changes: all 98 actions were already in place.');
+    expect(second.out).toContain('No changes: all 104 actions were already in place.');
     expect(second.out).not.toContain(SECRET);
     expect(second.out).toContain('Secret:        unchanged; read it with: gcloud secrets versions access latest');
   });
@@ -91,6 +98,7 @@ describe('modelship gcp against a fake project', () => {
     expect(pushSubscriptions).toHaveLength(6);
     for (const [k, s] of pushSubscriptions) {
       expect(s).toMatchObject({
+        ackDeadlineSeconds: 600,
         deadLetterPolicy: {
           deadLetterTopic: 'projects/my-project/topics/modelship-dead-letter',
           maxDeliveryAttempts: 10,
@@ -114,14 +122,14 @@ describe('modelship gcp against a fake project', () => {
     const before = await run('check');
     expect(before.code).toBe(1);
     expect(before.changes).toEqual([]);
-    expect(before.out).toMatch(/\d+ of 98 pieces are missing or differ/);
+    expect(before.out).toMatch(/\d+ of 104 pieces are missing or differ/);
 
     await run('apply');
     const after = await run('check');
     expect(after.code).toBe(0);
     expect(after.changes).toEqual([]);
     expect(after.out).toContain(`reachable: ${WEBHOOK_URL} answers and rejects an unsigned request (401)`);
-    expect(after.out).toContain('All 98 pieces are in place.');
+    expect(after.out).toContain('All 104 pieces are in place.');
     expect(probed).toEqual([WEBHOOK_URL]);
   });
 
@@ -148,13 +156,15 @@ describe('modelship gcp against a fake project', () => {
       'gcloud functions deploy modelship-deploy --gen2',
     ]);
     expect(repair.out).toContain('GKE_NAMESPACE');
-    expect(repair.out).toContain('0 created, 1 changed, 1 granted, 96 unchanged.');
+    expect(repair.out).toContain('0 created, 1 changed, 1 granted, 102 unchanged.');
   });
 
   it('builds both images in one Cloud Build and deploys each by its digest', async () => {
     const { run, cloud } = setup();
     const first = await run('apply');
-    expect(first.changes.filter((c) => c.startsWith('gcloud builds submit'))).toHaveLength(1);
+    // The images' build, and the base image's copy.
+    const builds = first.changes.filter((c) => c.startsWith('gcloud builds submit'));
+    expect(builds.map((c) => c.includes('--no-source'))).toEqual([true, false]);
     const registry = 'us-central1-docker.pkg.dev/my-project/modelship';
     const digest = (image: string) =>
       [...cloud.state.images].find(([ref]) => ref.startsWith(`${registry}/${image}:src-`))?.[1] ?? 'none';

@@ -30,6 +30,8 @@ const values: Record<string, string> = {
   LOADTEST_DIGEST: `sha256:${'0'.repeat(64)}`,
   TOOL_DIGEST: `sha256:${'1'.repeat(64)}`,
   GCRANE_DIGEST: `sha256:${'2'.repeat(64)}`,
+  BASE_DIGEST: `sha256:${'3'.repeat(64)}`,
+  NODE_SERVICE_ACCOUNT: '123456789012-compute@developer.gserviceaccount.com',
 };
 for (const name of Object.keys(plan.lookups)) {
   if (name.startsWith('TRIGGER_')) values[name] = 'projects/my-project/locations/us-central1/triggers/t-1';

@@ -85,6 +85,10 @@ describe('buildPlan for the example config', () => {
           `--timeout=${timeout}`,
           '--source=.',
           '--update-labels=modelship-source=0123456789abcdef',
+          // New projects build as the Compute Engine default account, often without rights.
+          '--build-service-account=projects/my-project/serviceAccounts/modelship-builder@my-project.iam.gserviceaccount.com',
+          // npm ci would run `prepare` (the whole build) before gcp-build: the source compiles once.
+          '--set-build-env-vars=NPM_CONFIG_IGNORE_SCRIPTS=true',
         ]),
       );
       const event = trigger !== '--trigger-http';
@@ -93,12 +97,13 @@ describe('buildPlan for the example config', () => {
     }
   });
 
-  it('gives each trigger subscription a backoff and the dead-letter topic', () => {
+  it('gives each trigger subscription a 600 s ack deadline, a backoff and the dead-letter topic', () => {
     const subscriptions = plan.actions.filter((a) => a.id.startsWith('subscription of '));
     expect(subscriptions).toHaveLength(6);
     for (const s of subscriptions) {
       expect(s.update?.argv).toEqual(
         expect.arrayContaining([
+          '--ack-deadline=600',
           '--dead-letter-topic=projects/my-project/topics/modelship-dead-letter',
           '--max-delivery-attempts=10',
           '--min-retry-delay=10s',
@@ -106,6 +111,20 @@ describe('buildPlan for the example config', () => {
         ]),
       );
     }
+  });
+
+  it("finds Eventarc's 10 s ack deadline different, and 600 s as wanted", () => {
+    const s = byId('subscription of modelship-deploy');
+    const eventarc = {
+      ackDeadlineSeconds: 10,
+      deadLetterPolicy: {
+        deadLetterTopic: 'projects/my-project/topics/modelship-dead-letter',
+        maxDeliveryAttempts: 10,
+      },
+      retryPolicy: { minimumBackoff: '10s', maximumBackoff: '600s' },
+    };
+    expect(s.diff(eventarc, {})).toEqual(['ack deadline: wanted 600, found 10']);
+    expect(s.diff({ ...eventarc, ackDeadlineSeconds: 600 }, {})).toEqual([]);
   });
 
   it('builds both images with one Cloud Build, each action checking its own image', () => {
@@ -119,7 +138,9 @@ describe('buildPlan for the example config', () => {
         'submit',
         '.',
         '--config=cloudbuild/load-tester.yaml',
+        '--ignore-file=.dockerignore',
         '--substitutions=_REGION=us-central1,_REPOSITORY=modelship,_TAG=src-0123456789abcdef',
+        '--service-account=projects/my-project/serviceAccounts/modelship-builder@my-project.iam.gserviceaccount.com',
         '--project=my-project',
       ]);
       expect(byId(id).read.argv.slice(0, 5)).toEqual(['gcloud', 'artifacts', 'docker', 'images', 'describe']);
@@ -164,6 +185,35 @@ describe('buildPlan for the example config', () => {
     expect(apply('function modelship-bake').find((a) => a.startsWith('--set-env-vars'))).toContain(
       ',GCRANE_IMAGE=gcr.io/go-containerregistry/gcrane@${GCRANE_DIGEST},',
     );
+  });
+
+  it("copies the bake's base image from gcr.io into the pipeline repository and bakes on it by digest", () => {
+    const target = 'us-central1-docker.pkg.dev/my-project/modelship/base/tfs-resnet-cpu-opt';
+    expect(apply('base image')).toEqual([
+      'gcloud',
+      'builds',
+      'submit',
+      '--no-source',
+      '--config=cloudbuild/mirror-image.yaml',
+      '--substitutions=_GCRANE_IMAGE=gcr.io/go-containerregistry/gcrane@${GCRANE_DIGEST},_SOURCE=gcr.io/gcp-ml-172005/tfs-resnet-cpu-opt,' +
+        `_TARGET=${target}:latest`,
+      '--service-account=projects/my-project/serviceAccounts/modelship-builder@my-project.iam.gserviceaccount.com',
+      '--project=my-project',
+    ]);
+    expect(byId('base image').read.argv[5]).toBe(`${target}:latest`);
+    expect(plan.lookups.BASE_DIGEST?.command.argv[5]).toBe(`${target}:latest`);
+    expect(apply('function modelship-bake').find((a) => a.startsWith('--set-env-vars'))).toContain(
+      `,BASE_IMAGE=${target}@\${BASE_DIGEST},`,
+    );
+  });
+
+  it('bakes on a base image already in the project as given, with no copy', () => {
+    const baseImage = 'us-central1-docker.pkg.dev/my-project/modelship/tfs@sha256:' + 'e'.repeat(64);
+    const own = buildPlan({ ...config, model: { ...config.model, baseImage } }, inputs);
+    expect(own.actions.map((a) => a.id)).not.toContain('base image');
+    expect(Object.keys(own.lookups)).not.toContain('BASE_DIGEST');
+    const bake = own.actions.find((a) => a.id === 'function modelship-bake')?.create?.argv ?? [];
+    expect(bake.find((a) => a.startsWith('--set-env-vars'))).toContain(`,BASE_IMAGE=${baseImage},`);
   });
 
   it('uses a gcrane the config gives by digest as is, with no lookup', () => {
@@ -222,6 +272,7 @@ describe('least privilege', () => {
     expect(list.filter((g) => /roles\/(owner|editor|viewer)$|admin/i.test(g.role))).toEqual([]);
     const projectWide = new Set(list.filter((g) => g.on.kind === 'project').map((g) => g.role));
     expect([...projectWide].sort()).toEqual([
+      'roles/cloudbuild.builds.builder',
       'roles/cloudbuild.builds.editor',
       'roles/cloudfunctions.developer',
       'roles/container.clusterViewer',
@@ -268,6 +319,13 @@ describe('least privilege', () => {
       'roles/logging.logWriter on project my-project',
       'roles/secretmanager.secretAccessor on secret modelship-github-token',
     ]);
+  });
+
+  it('lets the builds build, and CI deploy functions that build as modelship-builder', () => {
+    expect(rolesOf('modelship-builder')).toEqual(['roles/cloudbuild.builds.builder on project my-project']);
+    expect(rolesOf('modelship-ci')).toContain(
+      'roles/iam.serviceAccountUser on service account modelship-builder@my-project.iam.gserviceaccount.com',
+    );
   });
 
   it('plans every grant, and invokes each event function only through the trigger identity', () => {

@@ -30,7 +30,11 @@ const READS: Record<string, readonly SettingName[]> = {
 const text = readFileSync(join(packageRoot, 'modelship.config.example.yaml'), 'utf8');
 const config = parseGcpConfig(text, 'example.yaml', { scenarios: ['2n-8c-16r-interop4'] });
 const names = resourceNames(config);
-const digest = { TOOL_DIGEST: `sha256:${'0'.repeat(64)}`, GCRANE_DIGEST: `sha256:${'1'.repeat(64)}` };
+const digest = {
+  TOOL_DIGEST: `sha256:${'0'.repeat(64)}`,
+  GCRANE_DIGEST: `sha256:${'1'.repeat(64)}`,
+  BASE_DIGEST: `sha256:${'2'.repeat(64)}`,
+};
 const images = { tool: `${names.toolImage}:src-1`, loadTester: `${names.loadTestImage}:src-1` };
 const specs = functionSpecs(config, names, imageByDigest(images, 'tool'));
 
