@@ -117,15 +117,21 @@ export async function runLocalRelease(o: LocalReleaseOptions, keep = false): Pro
       );
       runId ??= answer.runId;
     }
-    handedOver = keep;
-    if (!runId) return { code: 1, ...(keep ? { stack } : {}) };
+    if (!runId) {
+      handedOver = keep;
+      return { code: 1, ...(keep ? { stack } : {}) };
+    }
 
     print(`  following run ${runId} (scenario ${scenario})`);
     const run = await followRun(stack.firestore, runId, {
       print,
       timeoutMs: o.timeoutMs ?? 180_000,
       ...(o.signal ? { signal: o.signal } : {}),
+    }).catch((err: Error) => {
+      // A run that never ends is most often a step whose report was refused: say which.
+      throw new Error([err.message, ...refusals(stack)].join('\n'), { cause: err });
     });
+    handedOver = keep;
     const notes = releases.notes(release.id);
     const result = run.result as
       | {
@@ -148,8 +154,16 @@ export async function runLocalRelease(o: LocalReleaseOptions, keep = false): Pro
       print(`  ✗ run ${runId} failed at ${run.failure?.stage ?? '?'}: ${run.failure?.reason ?? run.status}`);
       if (run.failure?.detailsUrl) print(`    details: ${run.failure.detailsUrl}`);
     }
+    refusals(stack).forEach((line) => print(`    ${line}`));
     return { code: run.status === 'succeeded' ? 0 : 1, run, ...(notes ? { notes } : {}), ...(keep ? { stack } : {}) };
   } finally {
     if (!handedOver) await stack.stop();
   }
+}
+
+/** The calls IAM refused in this stack, one line each: what a missing grant looks like. */
+function refusals(stack: LocalStack): string[] {
+  return stack.iam.denials.map(
+    (d) => `IAM refused ${d.member} ${d.permission || '(no rule)'} on ${d.resource || d.method} (${d.method})`,
+  );
 }

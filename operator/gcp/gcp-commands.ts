@@ -49,12 +49,15 @@ const title = (config: GcpConfig, options: GcpOptions) =>
 
 const deploysWebhook = (plan: Plan) => plan.actions.some((a) => a.id === 'function modelship-webhook');
 
-/** `plan` runs nothing but the read of the organization policies that may refuse the public webhook. */
+/** Whether this plan grants `allUsers` (the webhook's invoker), which an organization policy may refuse. */
+const grantsAllUsers = (plan: Plan) => plan.actions.some((a) => a.id.startsWith('iam ') && a.id.endsWith(' allUsers'));
+
+/** `plan` runs nothing but, when it grants allUsers, the read of the organization policies that may refuse it. */
 export async function gcpPlan(options: GcpOptions, deps: Pick<GcpDeps, 'run' | 'print'>): Promise<number> {
   const { config, plan } = await preparePlan(options);
   renderPlan(plan, title(config, options)).forEach((line) => deps.print(line));
   (await exposureWarnings(config.scenarios)).forEach((line) => deps.print(line));
-  if (deploysWebhook(plan)) {
+  if (grantsAllUsers(plan)) {
     const warning = await publicAccessWarning(config, resourceNames(config), deps.run);
     if (warning.length) ['', ...warning].forEach((line) => deps.print(line));
   }
@@ -66,7 +69,7 @@ export async function gcpApply(options: GcpOptions, deps: GcpDeps): Promise<numb
   await mkdir(options.stateDir, { recursive: true });
   deps.print(`${title(config, options).replace(/^Plan/, 'Applying the plan')}:`);
   const report = await applyPlan(plan, deps);
-  if (deploysWebhook(plan)) {
+  if (grantsAllUsers(plan)) {
     const url = await report.session.lookup(WEBHOOK_URL_LOOKUP);
     githubSettings(config, url, report.generatedSecret).forEach((line) => deps.print(line));
   }
