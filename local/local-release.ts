@@ -161,9 +161,12 @@ export async function runLocalRelease(o: LocalReleaseOptions, keep = false): Pro
   }
 }
 
-/** The calls IAM refused in this stack, one line each: what a missing grant looks like. */
+/** The calls IAM refused in this stack, one line per kind with its count: what a missing grant looks like. */
 function refusals(stack: LocalStack): string[] {
-  return stack.iam.denials.map(
-    (d) => `IAM refused ${d.member} ${d.permission || '(no rule)'} on ${d.resource || d.method} (${d.method})`,
-  );
+  const counts = new Map<string, number>();
+  for (const d of stack.iam.denials) {
+    const line = `IAM refused ${d.member} ${d.permission || '(no rule)'} on ${d.resource || d.method} (${d.method})`;
+    counts.set(line, (counts.get(line) ?? 0) + 1);
+  }
+  return [...counts].map(([line, n]) => (n > 1 ? `${line}, ${n} times` : line));
 }
