@@ -1,3 +1,4 @@
+import { listenOnLoopback } from './listen.js';
 import { createServer, request, type Server } from 'node:http';
 
 /**
@@ -32,11 +33,5 @@ export async function startFunctionRouter(
     });
     req.pipe(upstream);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  const bound = typeof address === 'object' && address ? address.port : port;
-  return { url: `http://127.0.0.1:${bound}`, server };
+  return { url: await listenOnLoopback(server, port), server };
 }

@@ -1,5 +1,6 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { listenOnLoopback } from './listen.js';
 
 /**
  * Serves registered Cloud Functions on one loopback port, each under `/NAME`, through the Functions Framework's own
@@ -25,11 +26,5 @@ export async function serveFunctions(names: readonly string[], port: number): Pr
     req.url = `/${rest.join('/')}`;
     app(req, res);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  const bound = typeof address === 'object' && address ? address.port : port;
-  return { url: `http://127.0.0.1:${bound}`, server };
+  return { url: await listenOnLoopback(server, port), server };
 }

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { listenOnLoopback } from './listen.js';
 
 /**
  * A stand-in for GitHub's release assets, for the local stack and the tests. It serves what the pipeline reads:
@@ -94,15 +95,6 @@ const json = (res: ServerResponse, status: number, body: unknown) =>
 const notFound = (res: ServerResponse) =>
   json(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
 
-async function listen(server: Server, port: number): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
-}
-
 async function readBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -151,7 +143,7 @@ export async function startReleaseServer({ port = 0 }: { port?: number } = {}): 
     if (!file) return json(res, 403, { message: 'signature does not match' });
     send(res, file);
   });
-  const storageUrl = await listen(storage, 0);
+  const storageUrl = await listenOnLoopback(storage, 0);
 
   const main = createServer((req, res) => {
     void (async () => {
@@ -207,7 +199,7 @@ export async function startReleaseServer({ port = 0 }: { port?: number } = {}): 
       send(res, stored.files.get(asset.id) as ReleaseAssetInput);
     })().catch((err: unknown) => json(res, 500, { message: String(err) }));
   });
-  const serverUrl = await listen(main, port);
+  const serverUrl = await listenOnLoopback(main, port);
   const apiUrl = `${serverUrl}/api`;
 
   return {

@@ -1,9 +1,9 @@
 import { posix } from 'node:path';
 import type { Action, Lookup } from './action.js';
 import type { GcpConfig } from './config-schema.js';
-import { gcloudRead, gcloudRun, gcloudValue, mapFlag } from './gcloud-args.js';
+import { gcloudRead, gcloudRun, mapFlag } from './gcloud-args.js';
 import type { Names } from './names.js';
-import { gcraneImage } from './plan-images.js';
+import { digestLookup, gcraneImage } from './plan-images.js';
 
 /**
  * The bake's base image (model.baseImage), copied into the project's pipeline repository and used by digest. The
@@ -40,21 +40,7 @@ export function baseImage(config: GcpConfig): string {
 
 export function baseImageLookups(config: GcpConfig): Lookup[] {
   if (inProject(config)) return [];
-  return [
-    {
-      name: BASE_DIGEST,
-      description: `the digest of ${mirrorRef(config)}`,
-      command: gcloudValue(
-        config.project,
-        'image_summary.digest',
-        'artifacts',
-        'docker',
-        'images',
-        'describe',
-        mirrorRef(config),
-      ),
-    },
-  ];
+  return [digestLookup(config.project, BASE_DIGEST, mirrorRef(config))];
 }
 
 /** Copied once: the tag names what was copied, so a new model.baseImage is a new copy. */

@@ -51,20 +51,17 @@ export function imageByDigest(refs: ImageRefs, kind: ImageKind): string {
   return `${imageName(refs[kind])}@\${${IMAGES[kind].digest}}`;
 }
 
+/** The digest Artifact Registry holds for an image reference, read at apply time into `name`. */
+export function digestLookup(project: string, name: string, ref: string): Lookup {
+  return {
+    name,
+    description: `the digest of ${ref}`,
+    command: gcloudValue(project, 'image_summary.digest', 'artifacts', 'docker', 'images', 'describe', ref),
+  };
+}
+
 export function digestLookups(config: GcpConfig, refs: ImageRefs): Lookup[] {
-  return KINDS.map((kind) => ({
-    name: IMAGES[kind].digest,
-    description: `the digest of ${refs[kind]}`,
-    command: gcloudValue(
-      config.project,
-      'image_summary.digest',
-      'artifacts',
-      'docker',
-      'images',
-      'describe',
-      refs[kind],
-    ),
-  }));
+  return KINDS.map((kind) => digestLookup(config.project, IMAGES[kind].digest, refs[kind]));
 }
 
 const GCRANE_DIGEST = 'GCRANE_DIGEST';
