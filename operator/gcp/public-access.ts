@@ -45,7 +45,12 @@ export async function publicAccessWarning(config: GcpConfig, names: Names, run: 
     const read = policyRead(project, constraint);
     const result = await run(read.argv);
     if (result.code !== 0) {
-      const reason = result.stderr.trim().split('\n').at(-1) ?? '';
+      // gcloud's first ERROR line says why; later lines are advice that reads oddly out of context.
+      const reason =
+        result.stderr
+          .trim()
+          .split('\n')[0]
+          ?.replace(/^ERROR: \([^)]*\) /, '') ?? '';
       return [
         `Note: could not read the organization policy ${constraint} (${reason}); skipped the check for allUsers.`,
       ];

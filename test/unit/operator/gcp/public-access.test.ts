@@ -64,7 +64,7 @@ describe('domain restricted sharing', () => {
   it('notes, without failing, a policy it may not read', async () => {
     const { run } = runner({}, 'PERMISSION_DENIED: Permission orgpolicy.policies.get denied');
     expect(await publicAccessWarning(config, resourceNames(config), run)).toEqual([
-      'Note: could not read the organization policy iam.allowedPolicyMemberDomains (ERROR: (gcloud.org-policies.describe) PERMISSION_DENIED: Permission orgpolicy.policies.get denied); skipped the check for allUsers.',
+      'Note: could not read the organization policy iam.allowedPolicyMemberDomains (PERMISSION_DENIED: Permission orgpolicy.policies.get denied); skipped the check for allUsers.',
     ]);
   });
 });
