@@ -53,7 +53,7 @@ describe('IAM enforced in the local stack', () => {
   });
 
   it('ends the run at load-test when the job cannot run its test', async () => {
-    const { code, run, stack, out } = await release({ functionsEnv: { LOAD_TEST_THRESHOLDS: 'banana<1' } });
+    const { code, run, notes, stack, out } = await release({ functionsEnv: { LOAD_TEST_THRESHOLDS: 'banana<1' } });
     try {
       expect(stack.iam.denials).toEqual([]);
       expect(code, out).toBe(1);
@@ -61,6 +61,7 @@ describe('IAM enforced in the local stack', () => {
         status: 'failed',
         failure: { stage: 'load-test', reason: expect.stringMatching(/the load test could not run: [\s\S]*banana<1/) },
       });
+      expect(notes).toContain('failed at load-test ❌');
     } finally {
       await stack.stop();
     }
