@@ -6,7 +6,7 @@ import { loadConfig } from '../shared/config.js';
 import { clientOptions } from '../shared/gcp/client-options.js';
 import { createCloudBuild } from '../shared/gcp/cloud-build.js';
 import { ModelReleased } from '../shared/messages.js';
-import { baseDeps, firestoreStore, pubsubPublisher } from './deps.js';
+import { baseDeps, firestoreStore, pubsubPublisher, started } from './deps.js';
 import { eventFunction } from './event-function.js';
 
 export async function bakeModelDeps(env: NodeJS.ProcessEnv = process.env): Promise<SubmitBakeDeps> {
@@ -30,7 +30,4 @@ export const createBakeModel = (deps: () => SubmitBakeDeps) =>
   eventFunction('bakeModel', ModelReleased, deps, submitBake);
 
 /** The deployed function: its deps built from the environment (functions/index.ts). */
-export async function start(): Promise<CloudEventFunction<unknown>> {
-  const deps = await bakeModelDeps();
-  return createBakeModel(() => deps);
-}
+export const start = (): Promise<CloudEventFunction<unknown>> => started(bakeModelDeps(), createBakeModel);

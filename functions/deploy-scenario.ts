@@ -11,7 +11,7 @@ import {
 import { DEPLOY_SETTINGS, handleDeployRequested, type DeployRequestedDeps } from '../shared/deploy-requested.js';
 import { ConfigError } from '../shared/errors.js';
 import { DeployRequested } from '../shared/messages.js';
-import { baseDeps, firestoreStore, once, pubsubPublisher } from './deps.js';
+import { baseDeps, firestoreStore, once, pubsubPublisher, started } from './deps.js';
 import { eventFunction } from './event-function.js';
 
 /**
@@ -55,7 +55,4 @@ export const createDeployScenario = (deps: () => DeployRequestedDeps) =>
   eventFunction('deployScenario', DeployRequested, deps, handleDeployRequested);
 
 /** The deployed function: its deps built from the environment (functions/index.ts). */
-export async function start(): Promise<CloudEventFunction<unknown>> {
-  const deps = await deployScenarioDeps();
-  return createDeployScenario(() => deps);
-}
+export const start = (): Promise<CloudEventFunction<unknown>> => started(deployScenarioDeps(), createDeployScenario);

@@ -37,3 +37,9 @@ export function once<T>(make: () => T): () => T {
   let value: { v: T } | undefined;
   return () => (value ??= { v: make() }).v;
 }
+
+/** A deployed function: its deps built once from the environment, then the handler made with them. */
+export async function started<D, H>(deps: Promise<D>, create: (deps: () => D) => H): Promise<H> {
+  const built = await deps;
+  return create(() => built);
+}

@@ -4,7 +4,7 @@ import { errorMessage } from '../shared/errors.js';
 import { handleGithubWebhook, WEBHOOK_SETTINGS, type WebhookDeps } from '../shared/github/webhook.js';
 import type { Logger } from '../shared/log.js';
 import { newRunId } from '../shared/run-id.js';
-import { baseDeps, firestoreStore, pubsubPublisher } from './deps.js';
+import { baseDeps, firestoreStore, pubsubPublisher, started } from './deps.js';
 
 export async function githubWebhookDeps(env: NodeJS.ProcessEnv = process.env): Promise<WebhookDeps> {
   const { project, log, now } = baseDeps('githubWebhook', env);
@@ -13,10 +13,8 @@ export async function githubWebhookDeps(env: NodeJS.ProcessEnv = process.env): P
 }
 
 /** The deployed function: its deps built from the environment (functions/index.ts). */
-export async function start(): Promise<HttpFunction> {
-  const deps = await githubWebhookDeps();
-  return createGithubWebhook(() => deps, deps.log);
-}
+export const start = (): Promise<HttpFunction> =>
+  started(githubWebhookDeps(), (deps) => createGithubWebhook(deps, deps().log));
 
 /**
  * The HTTP function GitHub calls. Only the translation between Express and the step lives here; `deps` is built

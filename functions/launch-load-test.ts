@@ -4,7 +4,7 @@ import { clientOptions } from '../shared/gcp/client-options.js';
 import { createJobRunner } from '../shared/gcp/cloud-run.js';
 import { launchLoadTest, type LaunchDeps } from '../shared/launch-load-test.js';
 import { LoadTestRequested } from '../shared/messages.js';
-import { baseDeps, firestoreStore } from './deps.js';
+import { baseDeps, firestoreStore, started } from './deps.js';
 import { eventFunction } from './event-function.js';
 
 export async function launchLoadTestDeps(env: NodeJS.ProcessEnv = process.env): Promise<LaunchDeps> {
@@ -20,7 +20,4 @@ export const createLaunchLoadTest = (deps: () => LaunchDeps) =>
   eventFunction('launchLoadTest', LoadTestRequested, deps, launchLoadTest);
 
 /** The deployed function: its deps built from the environment (functions/index.ts). */
-export async function start(): Promise<CloudEventFunction<unknown>> {
-  const deps = await launchLoadTestDeps();
-  return createLaunchLoadTest(() => deps);
-}
+export const start = (): Promise<CloudEventFunction<unknown>> => started(launchLoadTestDeps(), createLaunchLoadTest);

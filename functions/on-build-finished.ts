@@ -6,7 +6,7 @@ import { BuildSchema } from '../shared/bake/build-view.js';
 import { loadConfig } from '../shared/config.js';
 import { scenariosDir } from '../shared/deploy/scenario-loader.js';
 import { ConfigError } from '../shared/errors.js';
-import { baseDeps, firestoreStore, pubsubPublisher } from './deps.js';
+import { baseDeps, firestoreStore, pubsubPublisher, started } from './deps.js';
 import { eventFunction } from './event-function.js';
 
 /** DEPLOY_SCENARIOS must name scenario files: a typo fails the deploy of the function, not a run after a bake. */
@@ -34,7 +34,4 @@ export const createOnBuildFinished = (deps: () => BuildFinishedDeps) =>
   eventFunction('onBuildFinished', BuildSchema, deps, handleBuildFinished);
 
 /** The deployed function: its deps built from the environment (functions/index.ts). */
-export async function start(): Promise<CloudEventFunction<unknown>> {
-  const deps = await onBuildFinishedDeps();
-  return createOnBuildFinished(() => deps);
-}
+export const start = (): Promise<CloudEventFunction<unknown>> => started(onBuildFinishedDeps(), createOnBuildFinished);

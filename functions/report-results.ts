@@ -3,7 +3,7 @@ import { loadConfig } from '../shared/config.js';
 import { createReleaseNotes, type ReleaseNotes } from '../shared/github/releases.js';
 import { RunOutcome } from '../shared/messages.js';
 import { reportResults, type ReportDeps } from '../shared/report-results.js';
-import { baseDeps, firestoreStore } from './deps.js';
+import { baseDeps, firestoreStore, started } from './deps.js';
 import { eventFunction } from './event-function.js';
 
 export const REPORT_SETTINGS = ['GITHUB_TOKEN', 'GITHUB_API_URL'] as const;
@@ -24,7 +24,4 @@ export const createReportResults = (deps: () => ReportDeps) =>
   eventFunction('reportResults', RunOutcome, deps, reportResults);
 
 /** The deployed function: its deps built from the environment (functions/index.ts). */
-export async function start(): Promise<CloudEventFunction<unknown>> {
-  const deps = await reportResultsDeps();
-  return createReportResults(() => deps);
-}
+export const start = (): Promise<CloudEventFunction<unknown>> => started(reportResultsDeps(), createReportResults);

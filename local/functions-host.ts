@@ -3,27 +3,23 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { listenOnLoopback } from './listen.js';
 
 /**
- * Serves registered Cloud Functions on one loopback port, each under `/NAME`, through the Functions Framework's own
+ * Serves one registered Cloud Function on a loopback port under `/NAME`, through the Functions Framework's own
  * server (the same body parsing, CloudEvent conversion and error handling as in Cloud Functions).
  */
-export async function serveFunctions(names: readonly string[], port: number): Promise<{ url: string; server: Server }> {
+export async function serveFunction(name: string, port: number): Promise<{ url: string; server: Server }> {
   await import('../functions/index.js');
-  const apps = new Map<string, RequestListener>();
-  for (const name of names) {
-    const listener = getTestServer(name).listeners('request')[0] as RequestListener | undefined;
-    if (!listener) throw new Error(`function ${name} has no request listener`);
-    apps.set(name, listener);
-  }
+  const app = getTestServer(name).listeners('request')[0] as RequestListener | undefined;
+  if (!app) throw new Error(`function ${name} has no request listener`);
+  const prefix = `/${name}`;
   const server = createServer((req, res) => {
-    const [, name = '', ...rest] = (req.url ?? '/').split('/');
-    const app = apps.get(name);
-    if (!app) {
+    const url = req.url ?? '/';
+    if (url !== prefix && !url.startsWith(`${prefix}/`)) {
       res
         .writeHead(404, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ error: `no function '${name}'` }));
+        .end(JSON.stringify({ error: `this process serves function '${name}' only` }));
       return;
     }
-    req.url = `/${rest.join('/')}`;
+    req.url = url.slice(prefix.length) || '/';
     app(req, res);
   });
   return { url: await listenOnLoopback(server, port), server };

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { serveFunctions } from './functions-host.js';
+import { serveFunction } from './functions-host.js';
 
 /**
  * Child-process entry of one function of the local stack: `node functions-main.js --port P --function NAME`, as
@@ -7,7 +7,7 @@ import { serveFunctions } from './functions-host.js';
  * Its stdout (the function's structured logs) goes to a log file; readiness goes to the parent over IPC.
  */
 const { values } = parseArgs({ options: { port: { type: 'string' }, function: { type: 'string' } } });
-const { url, server } = await serveFunctions([values.function ?? ''], Number(values.port ?? 0));
+const { url, server } = await serveFunction(values.function ?? '', Number(values.port ?? 0));
 process.send?.({ ready: url });
 const stop = () => server.close(() => process.exit(0));
 process.once('SIGTERM', stop);

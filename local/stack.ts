@@ -201,7 +201,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       ...bake?.env,
       ...deploy?.env,
       ...loadTests?.env,
-      BAKE_SERVICE_ACCOUNT: `projects/${project}/serviceAccounts/${iam.names.email('bakeBuild')}`,
+      BAKE_SERVICE_ACCOUNT: iam.names.accountPath('bakeBuild'),
       ...options.functionsEnv,
     };
     const hosts = await Promise.all(
@@ -211,10 +211,10 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
           ['--port', '0', '--function', name],
           {
             env: iam.secretsFor(name, {
-            ...functionsEnv,
-            FUNCTION_TARGET: name,
-            ...(await iam.envFor(FUNCTIONS[name].account)),
-          }),
+              ...functionsEnv,
+              FUNCTION_TARGET: name,
+              ...(await iam.envFor(FUNCTIONS[name].account)),
+            }),
             logFile: join(logDir, 'functions.log'),
             // Six processes start at once, each loading its clients: minutes on two shared, busy cores.
             timeoutMs: 180_000,

@@ -1,10 +1,5 @@
-import {
-  exposureWarning,
-  loadScenario,
-  manifestsYaml,
-  renderScenario,
-  scenariosDir,
-} from '../../shared/deploy/index.js';
+import { loadScenario, manifestsYaml, renderScenario, scenariosDir } from '../../shared/deploy/index.js';
+import { exposureWarning } from '../../operator/exposure-warnings.js';
 import { UsageError, parseOptions } from '../../shared/command-line.js';
 import { type Command } from '../command.js';
 

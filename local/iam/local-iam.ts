@@ -78,9 +78,7 @@ export function startLocalIam(o: {
     },
     secretsFor(entryPoint, env) {
       const { account, secrets } = FUNCTIONS[entryPoint];
-      const out = Object.fromEntries(
-        Object.entries(env).filter(([k]) => !SECRET_VARIABLES.has(k) || k in secrets),
-      );
+      const out = Object.fromEntries(Object.entries(env).filter(([k]) => !SECRET_VARIABLES.has(k) || k in secrets));
       for (const [variable, key] of Object.entries(secrets)) {
         const id = config.github[key];
         if (out[variable] === undefined || !id) continue;

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { exposureWarnings } from '../../shared/deploy/exposure.js';
+import { exposureWarnings } from '../exposure-warnings.js';
 import { scenarioNames } from '../../shared/deploy/scenario-loader.js';
 import type { ActionKind, Plan } from './action.js';
 import { applyPlan, checkPlan, type ExecutorDeps } from './apply-plan.js';

@@ -1,8 +1,8 @@
 import type { Lookup } from './action.js';
 import type { GcpConfig } from './config-schema.js';
-import { gcloudRead } from './gcloud-args.js';
 import { at } from './json-path.js';
 import type { Names } from './names.js';
+import { describeCluster } from './plan-requirements.js';
 
 /**
  * The service account the GKE nodes pull images as, read from the cluster: the cluster's node config and each node
@@ -42,14 +42,7 @@ export function nodeAccountLookups(config: GcpConfig, names: Names): Lookup[] {
     {
       name: NODE_ACCOUNT_LOOKUP,
       description: `the service account of ${cluster.name}'s nodes (default: the Compute Engine default account)`,
-      command: gcloudRead(
-        names.clusterProject,
-        'container',
-        'clusters',
-        'describe',
-        cluster.name,
-        `--location=${cluster.location}`,
-      ),
+      command: describeCluster(config, names),
       from: (output) => nodeServiceAccount(JSON.parse(output), numberLookup),
     },
     ...(sameProject

@@ -1,4 +1,4 @@
-import type { Action } from './action.js';
+import type { Action, Command } from './action.js';
 import type { GcpConfig } from './config-schema.js';
 import { gcloudRead } from './gcloud-args.js';
 import { at, compareFields } from './json-path.js';
@@ -43,6 +43,18 @@ function tokenRequirement(project: string, secret: string): Action {
   };
 }
 
+/** The cluster as GKE describes it: the requirement reads its network, the node-account lookup its nodes. */
+export function describeCluster({ cluster }: GcpConfig, names: Names): Command {
+  return gcloudRead(
+    names.clusterProject,
+    'container',
+    'clusters',
+    'describe',
+    cluster.name,
+    `--location=${cluster.location}`,
+  );
+}
+
 export function requirements(config: GcpConfig, names: Names): Action[] {
   const { project, cluster, network, region, github } = config;
   return [
@@ -71,14 +83,7 @@ export function requirements(config: GcpConfig, names: Names): Action[] {
       id: 'require cluster',
       kind: 'require',
       description: `The GKE cluster ${cluster.name} (${cluster.location}) exists, on the VPC network ${network.name}`,
-      read: gcloudRead(
-        names.clusterProject,
-        'container',
-        'clusters',
-        'describe',
-        cluster.name,
-        `--location=${cluster.location}`,
-      ),
+      read: describeCluster(config, names),
       diff: (c) => compareFields([['network', network.name, at(c, 'network')]]),
       hint: `create the cluster first (docs/gcp.md), or set cluster.name, cluster.location and network.name to the cluster's`,
     },

@@ -5,7 +5,6 @@
  */
 export * from './batching.js';
 export * from './deploy-scenario.js';
-export * from './exposure.js';
 export * from './kube-client.js';
 export * from './kube-config.js';
 export * from './node-fit.js';

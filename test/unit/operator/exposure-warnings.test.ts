@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exposureWarning, exposureWarnings, loadScenarios } from '../../../../shared/deploy/index.js';
+import { exposureWarning, exposureWarnings } from '../../../operator/exposure-warnings.js';
+import { loadScenarios } from '../../../shared/deploy/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'modelship-exposure-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

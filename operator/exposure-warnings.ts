@@ -1,5 +1,5 @@
-import type { Scenario } from './scenario.js';
-import { loadScenario, scenariosDir } from './scenario-loader.js';
+import type { Scenario } from '../shared/deploy/scenario.js';
+import { loadScenario, scenariosDir } from '../shared/deploy/scenario-loader.js';
 
 /**
  * The warning for a scenario whose model server gets a public address. TF Serving has no authentication, so
