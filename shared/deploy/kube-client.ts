@@ -1,23 +1,36 @@
 import {
   ApiException,
+  IsomorphicFetchHttpLibrary,
   KubernetesObjectApi,
   PatchStrategy,
+  wrapHttpLibrary,
+  type Configuration,
+  type HttpLibrary,
   type KubeConfig,
   type KubernetesObject,
   type V1Deployment,
   type V1Pod,
   type V1Service,
 } from '@kubernetes/client-node';
-import { ModelshipError, TransientError } from '../errors.js';
+import { errorMessage, ModelshipError, TransientError } from '../errors.js';
 
 /**
  * The few Kubernetes calls the deployer makes, through @kubernetes/client-node's KubernetesObjectApi so that one
  * code path serves every kind: server-side apply (PATCH with `application/apply-patch+yaml`, the field manager
  * and force, which creates what is missing), reads and a pod list. The same client talks to GKE, kind, minikube
- * or the local emulator; only the KubeConfig differs.
+ * or the local emulator; only the KubeConfig differs. Every request has a deadline (`timeoutMs`): without one a hung
+ * API server holds a request for undici's 300 s headers timeout, most of the function's time.
  */
 
 export const FIELD_MANAGER = 'modelship';
+/** Far above a healthy API server's answer (well under a second), far below undici's 300 s. */
+export const KUBE_TIMEOUT_MS = 20_000;
+
+export interface KubeClientOptions {
+  fieldManager?: string;
+  /** How long one request may take, from sending it to the last byte of the answer. */
+  timeoutMs?: number;
+}
 
 export interface KubeClient {
   /** Server-side applies each object in order; returns what the server holds afterwards. */
@@ -49,11 +62,58 @@ function kubeError(what: string, err: unknown): Error {
     const hint = err.code === 401 || err.code === 403 ? 'check the credentials and RBAC of the deployer' : undefined;
     return new ModelshipError(message, { cause: err, ...(hint ? { hint } : {}) });
   }
-  return new TransientError(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  return new TransientError(`${what}: ${errorMessage(err)}`, { cause: err });
 }
 
-export function createKubeClient(kc: KubeConfig, fieldManager = FIELD_MANAGER): KubeClient {
-  const api = KubernetesObjectApi.makeApiClient(kc);
+/**
+ * client-node's own fetch, with a deadline per request. The abort reason is the error the caller gets, from the
+ * request or from reading its answer (which client-node does after send() returns), so it names the call; a request
+ * that cannot be sent (a refused connection, a TLS failure) is named too. Both are transient.
+ */
+function boundedFetch(timeoutMs: number): HttpLibrary {
+  const fetchLibrary = new IsomorphicFetchHttpLibrary();
+  return wrapHttpLibrary({
+    async send(request) {
+      const call = `Kubernetes API: ${request.getHttpMethod()} ${new URL(request.getUrl()).pathname}`;
+      const controller = new AbortController();
+      // Not cleared on an answer: it also bounds the body. Aborting a finished fetch does nothing; unref() keeps the
+      // timer from holding the process.
+      setTimeout(
+        () => controller.abort(new TransientError(`${call} did not answer within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      ).unref();
+      request.setSignal(controller.signal);
+      try {
+        return await fetchLibrary.send(request).toPromise();
+      } catch (err) {
+        if (err === controller.signal.reason) throw err;
+        // undici's "fetch failed" keeps the reason (connect ECONNREFUSED 10.0.0.1:443) in its cause.
+        const why = err instanceof Error && err.cause !== undefined ? err.cause : err;
+        throw new TransientError(`${call} failed: ${errorMessage(why)}`, { cause: err });
+      }
+    },
+  });
+}
+
+/**
+ * KubernetesObjectApi.makeApiClient(kc) on the bounded fetch: kc.makeApiClient builds the configuration (server,
+ * credentials, user agent) but takes no HTTP library, so the class it instantiates swaps it in.
+ */
+function objectApi(kc: KubeConfig, timeoutMs: number): KubernetesObjectApi {
+  const httpApi = boundedFetch(timeoutMs);
+  return kc.makeApiClient(
+    class extends KubernetesObjectApi {
+      constructor(configuration: Configuration) {
+        super({ ...configuration, httpApi });
+        this.setDefaultNamespace(kc);
+      }
+    },
+  );
+}
+
+export function createKubeClient(kc: KubeConfig, options: KubeClientOptions = {}): KubeClient {
+  const { fieldManager = FIELD_MANAGER, timeoutMs = KUBE_TIMEOUT_MS } = options;
+  const api = objectApi(kc, timeoutMs);
 
   async function read<T extends KubernetesObject>(apiVersion: string, kind: string, namespace: string, name: string) {
     try {

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ import { listen } from '../../../support/http-server.js';
 import { fakeLauncher } from '../../local/emulators/kubernetes/fake-launcher.js';
 
 const IMAGE = `registry.local/tfs@sha256:${'c'.repeat(64)}`;
+const CONFIG_MAP = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'default' }, data: {} };
 let emulator: KubernetesEmulator;
 let workDir: string;
 const requests: RecordedRequest[] = [];
@@ -97,31 +98,46 @@ describe('createKubeClient', () => {
   });
 
   it('calls a 5xx or an unreachable server transient', async () => {
-    const server = await listen(
-      createServer((req, res) => {
-        if (req.url === '/api/v1') {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(
-            JSON.stringify({
-              kind: 'APIResourceList',
-              groupVersion: 'v1',
-              resources: [{ name: 'configmaps', kind: 'ConfigMap', namespaced: true, verbs: [] }],
-            }),
-          );
-        } else
-          res
-            .writeHead(503, { 'content-type': 'application/json' })
-            .end('{"kind":"Status","message":"etcd is down","reason":"ServiceUnavailable"}');
-      }),
+    const server = await coreApiServer((res) =>
+      res
+        .writeHead(503, { 'content-type': 'application/json' })
+        .end('{"kind":"Status","message":"etcd is down","reason":"ServiceUnavailable"}'),
     );
-    const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'default' }, data: {} };
     const down = createKubeClient(kubeConfigFor({ name: 'down', server: server.url }));
-    await expect(down.apply([configMap])).rejects.toThrow(
+    await expect(down.apply([CONFIG_MAP])).rejects.toThrow(
       new TransientError(
         'applying ConfigMap default/x: the Kubernetes API answered 503 ServiceUnavailable: etcd is down',
       ),
     );
     await server.close();
-    await expect(down.apply([configMap])).rejects.toBeInstanceOf(TransientError);
+    await expect(down.apply([CONFIG_MAP])).rejects.toBeInstanceOf(TransientError);
+  });
+
+  it('bounds reading the answer too', async () => {
+    const server = await coreApiServer((res) => res.writeHead(200, { 'content-type': 'application/json' }).write('{'));
+    const slow = createKubeClient(kubeConfigFor({ name: 'slow', server: server.url }), { timeoutMs: 500 });
+    await expect(slow.apply([CONFIG_MAP])).rejects.toThrow(
+      new TransientError(
+        'applying ConfigMap default/x: Kubernetes API: PATCH /api/v1/namespaces/default/configmaps/x did not answer within 0.5 s',
+      ),
+    );
+    await server.close();
   });
 });
+
+/** A plain HTTP API server with the core group's discovery (ConfigMaps), which hands every other request to `answer`. */
+function coreApiServer(answer: (res: ServerResponse) => void) {
+  return listen(
+    createServer((req, res) => {
+      if (req.url !== '/api/v1') return answer(res);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          kind: 'APIResourceList',
+          groupVersion: 'v1',
+          resources: [{ name: 'configmaps', kind: 'ConfigMap', namespaced: true, verbs: [] }],
+        }),
+      );
+    }),
+  );
+}
