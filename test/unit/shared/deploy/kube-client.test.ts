@@ -2,15 +2,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ModelshipError, TransientError } from '../../../../shared/errors.js';
 import {
   createKubeClient,
   kubeConfigFor,
   loadScenario,
   renderScenario,
+  type KubeClient,
   type Manifest,
 } from '../../../../shared/deploy/index.js';
+import { startFaultProxy, type FaultProxy } from '../../../../local/fault-proxy.js';
 import {
   startKubernetesEmulator,
   type KubernetesEmulator,
@@ -141,3 +143,79 @@ function coreApiServer(answer: (res: ServerResponse) => void) {
     }),
   );
 }
+
+describe('createKubeClient through a network that fails (the fault proxy)', () => {
+  const TIMEOUT_MS = 1000;
+  let proxy: FaultProxy;
+  let kube: KubeClient;
+
+  /** The emulator's administrator, through the proxy: TLS passes through, the certificate names 127.0.0.1. */
+  const throughProxy = () => {
+    const admin = emulator.kubeConfig();
+    const kc = kubeConfigFor({
+      name: 'through-proxy',
+      server: `https://127.0.0.1:${proxy.port}`,
+      caData: admin.getCurrentCluster()?.caData,
+      token: admin.getCurrentUser()?.token,
+    });
+    return createKubeClient(kc, { timeoutMs: TIMEOUT_MS });
+  };
+
+  /** The error `call` fails with, and how long it took. */
+  async function failure(call: () => Promise<unknown>): Promise<{ error: unknown; ms: number }> {
+    const started = performance.now();
+    const error = await call().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    return { error, ms: performance.now() - started };
+  }
+
+  beforeAll(async () => {
+    proxy = await startFaultProxy({ upstreamHost: '127.0.0.1', upstreamPort: Number(new URL(emulator.url).port) });
+    kube = throughProxy();
+    // The core group's discovery, once: the calls below are the objects' own.
+    await kube.listPods('default', 'app=nothing-here');
+  });
+  afterEach(() => proxy.mode('pass'));
+  afterAll(() => proxy.stop());
+
+  it('gives up on a hung API server after the timeout with a transient error naming the call, then recovers', async () => {
+    await proxy.mode('hang', { existing: true });
+    const { error, ms } = await failure(() => kube.apply([CONFIG_MAP]));
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as Error).message).toBe(
+      'applying ConfigMap default/x: Kubernetes API: PATCH /api/v1/namespaces/default/configmaps/x did not answer within 1 s',
+    );
+    expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 20);
+    expect(ms).toBeLessThan(TIMEOUT_MS + 9000);
+    expect(proxy.held()).toBeGreaterThan(0);
+
+    await proxy.mode('pass');
+    expect((await kube.apply([CONFIG_MAP])).map((o) => o.metadata?.name)).toEqual(['x']);
+  });
+
+  it('bounds discovery as well', async () => {
+    await proxy.mode('hang', { existing: true });
+    const { error, ms } = await failure(() => throughProxy().readDeployment('default', 'x'));
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as Error).message).toBe(
+      'reading Deployment default/x: Failed to fetch resource metadata for apps/v1/Deployment: ' +
+        'Kubernetes API: GET /apis/apps/v1 did not answer within 1 s',
+    );
+    expect(ms).toBeLessThan(TIMEOUT_MS + 9000);
+  });
+
+  it('calls a refused connection transient and names it, then recovers', async () => {
+    await proxy.mode('refuse');
+    const { error } = await failure(() => kube.readService('default', 'x'));
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as Error).message).toBe(
+      `reading Service default/x: Kubernetes API: GET /api/v1/namespaces/default/services/x failed: ` +
+        `connect ECONNREFUSED 127.0.0.1:${proxy.port}`,
+    );
+
+    await proxy.mode('pass');
+    expect(await kube.readService('default', 'x')).toBeUndefined();
+  });
+});
