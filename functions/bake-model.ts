@@ -10,7 +10,7 @@ import { baseDeps, firestoreStore, pubsubPublisher, started } from './deps.js';
 import { eventFunction } from './event-function.js';
 
 export async function bakeModelDeps(env: NodeJS.ProcessEnv = process.env): Promise<SubmitBakeDeps> {
-  const { project, log } = baseDeps('bakeModel', env);
+  const { project, log, deadlines } = baseDeps('bakeModel', env);
   const { CLOUD_BUILD_EMULATOR_HOST, ...config } = loadConfig([...BAKE_SETTINGS, 'CLOUD_BUILD_EMULATOR_HOST'], env);
   const template = loadBakeTemplate();
   const { CloudBuildClient } = await import('@google-cloud/cloudbuild');
@@ -22,6 +22,7 @@ export async function bakeModelDeps(env: NodeJS.ProcessEnv = process.env): Promi
     store: await firestoreStore(project),
     publish: pubsubPublisher(project),
     log,
+    deadlines,
   };
 }
 

@@ -37,7 +37,7 @@ export function kubeFromConfig(env: NodeJS.ProcessEnv = process.env): () => Prom
 }
 
 export async function deployScenarioDeps(env: NodeJS.ProcessEnv = process.env): Promise<DeployRequestedDeps> {
-  const { project, log } = baseDeps('deployScenario', env);
+  const { project, log, deadlines } = baseDeps('deployScenario', env);
   const config = loadConfig(DEPLOY_SETTINGS, env);
   const kube = kubeFromConfig(env);
   return {
@@ -47,6 +47,7 @@ export async function deployScenarioDeps(env: NodeJS.ProcessEnv = process.env): 
     publish: pubsubPublisher(project),
     clock: systemClock,
     kube,
+    deadlines,
   };
 }
 

@@ -2,6 +2,7 @@ import { loadConfig } from '../shared/config.js';
 import { createPublisher, type Publish } from '../shared/gcp/publisher.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { createFirestoreStore, type Store } from '../shared/store.js';
+import { deadlines, type Deadlines } from '../shared/deadline.js';
 
 /**
  * What the functions share, built once per instance. The Google clients are imported here, inside their
@@ -11,11 +12,13 @@ export interface BaseDeps {
   project: string;
   log: Logger;
   now: () => Date;
+  deadlines: Deadlines;
 }
 
 export function baseDeps(component: string, env: NodeJS.ProcessEnv = process.env): BaseDeps {
-  const { GOOGLE_CLOUD_PROJECT: project } = loadConfig(['GOOGLE_CLOUD_PROJECT'], env);
-  return { project, log: createLogger({ labels: { component } }), now: () => new Date() };
+  const { GOOGLE_CLOUD_PROJECT: project, STAGE_GRACE_S } = loadConfig(['GOOGLE_CLOUD_PROJECT', 'STAGE_GRACE_S'], env);
+  const now = () => new Date();
+  return { project, log: createLogger({ labels: { component } }), now, deadlines: deadlines(STAGE_GRACE_S, now) };
 }
 
 export async function firestoreStore(project: string): Promise<Store> {

@@ -7,9 +7,10 @@ import { newRunId } from '../shared/run-id.js';
 import { baseDeps, firestoreStore, pubsubPublisher, started } from './deps.js';
 
 export async function githubWebhookDeps(env: NodeJS.ProcessEnv = process.env): Promise<WebhookDeps> {
-  const { project, log, now } = baseDeps('githubWebhook', env);
+  const { project, log, now, deadlines } = baseDeps('githubWebhook', env);
   const config = loadConfig(WEBHOOK_SETTINGS, env);
-  return { config, log, now, newRunId, store: await firestoreStore(project), publish: pubsubPublisher(project) };
+  const store = await firestoreStore(project);
+  return { config, log, now, newRunId, store, publish: pubsubPublisher(project), deadlines };
 }
 
 /** The deployed function: its deps built from the environment (functions/index.ts). */

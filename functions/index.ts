@@ -21,6 +21,7 @@ const MODULES: { [E in EntryPoint]: () => Promise<{ start(): Promise<Handler<E>>
   deployScenario: () => import('./deploy-scenario.js'),
   launchLoadTest: () => import('./launch-load-test.js'),
   reportResults: () => import('./report-results.js'),
+  watchRuns: () => import('./watch-runs.js'),
 };
 
 const handlers = new Map<string, () => Promise<HttpFunction | CloudEventFunction<unknown>>>();

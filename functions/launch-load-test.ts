@@ -9,10 +9,10 @@ import { eventFunction } from './event-function.js';
 
 export async function launchLoadTestDeps(env: NodeJS.ProcessEnv = process.env): Promise<LaunchDeps> {
   const { LOAD_TEST_JOB, CLOUD_RUN_EMULATOR_HOST } = loadConfig(['LOAD_TEST_JOB', 'CLOUD_RUN_EMULATOR_HOST'], env);
-  const { project, log } = baseDeps('launchLoadTest', env);
+  const { project, log, deadlines } = baseDeps('launchLoadTest', env);
   const { JobsClient } = await import('@google-cloud/run');
   const jobs = createJobRunner(new JobsClient(clientOptions(CLOUD_RUN_EMULATOR_HOST)), LOAD_TEST_JOB);
-  return { store: await firestoreStore(project), log, jobs };
+  return { store: await firestoreStore(project), log, jobs, deadlines };
 }
 
 /** On `load-test-requested`: one Cloud Run job execution per run and scenario. */

@@ -6,6 +6,8 @@ import { BuildSchema } from '../shared/bake/build-view.js';
 import { loadConfig } from '../shared/config.js';
 import { scenariosDir } from '../shared/deploy/scenario-loader.js';
 import { ConfigError } from '../shared/errors.js';
+import { clientOptions } from '../shared/gcp/client-options.js';
+import { createCloudBuild } from '../shared/gcp/cloud-build.js';
 import { baseDeps, firestoreStore, pubsubPublisher, started } from './deps.js';
 import { eventFunction } from './event-function.js';
 
@@ -23,10 +25,19 @@ export function checkDeployScenarios(names: readonly string[], dir = scenariosDi
 }
 
 export async function onBuildFinishedDeps(env: NodeJS.ProcessEnv = process.env): Promise<BuildFinishedDeps> {
-  const config = loadConfig(['DEPLOY_SCENARIOS'], env);
+  const { CLOUD_BUILD_EMULATOR_HOST, ...config } = loadConfig(['DEPLOY_SCENARIOS', 'CLOUD_BUILD_EMULATOR_HOST'], env);
   checkDeployScenarios(config.DEPLOY_SCENARIOS);
-  const { project, log } = baseDeps('onBuildFinished', env);
-  return { config, store: await firestoreStore(project), publish: pubsubPublisher(project), log };
+  const { project, log, deadlines } = baseDeps('onBuildFinished', env);
+  const { CloudBuildClient } = await import('@google-cloud/cloudbuild');
+  const client = new CloudBuildClient(clientOptions(CLOUD_BUILD_EMULATOR_HOST));
+  return {
+    config,
+    store: await firestoreStore(project),
+    publish: pubsubPublisher(project),
+    log,
+    cloudBuild: createCloudBuild({ client, project, log }),
+    deadlines,
+  };
 }
 
 /** On `cloud-builds` (Cloud Build's own topic): a finished bake becomes DeployRequested, or PipelineFailed. */

@@ -9,7 +9,7 @@ import { ENTRY_POINTS, FUNCTIONS, type EntryPoint } from '../shared/wiring.js';
 import type { Grant } from '../operator/gcp/iam.js';
 import { freePort } from './free-port.js';
 import { startLocalIam, type LocalIam } from './iam/local-iam.js';
-import { forkReady } from './child.js';
+import { forkReady, type Child } from './child.js';
 import { startFunctionRouter } from './function-router.js';
 import { emulatorPorts, type EmulatorPorts } from './emulator-ports.js';
 import { startFirestoreEmulator, startPubsubEmulator, type Emulator } from './emulators/google-sdk.js';
@@ -47,6 +47,8 @@ export interface StackOptions {
   images?: LocalImages;
   /** Takes grants away from the plan the stack enforces, to show what fails without them. */
   revoke?: (grant: Grant) => boolean;
+  /** How often the stand-in for Cloud Scheduler ticks watchRuns (in Google Cloud: every minute). Default 5 s. */
+  watchEveryMs?: number;
 }
 
 export type Runtime = 'containers' | 'processes';
@@ -83,6 +85,8 @@ export interface LocalStack {
   loadTests?: LocalLoadTests;
   /** The grants enforced and the calls refused. */
   iam: LocalIam;
+  /** Fault injection: a function's process killed (SIGKILL, as a crash), and started again at the same address. */
+  functions: { kill(name: EntryPoint): Promise<void>; restart(name: EntryPoint): Promise<void> };
   stop(): Promise<void>;
 }
 
@@ -202,36 +206,66 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       ...deploy?.env,
       ...loadTests?.env,
       BAKE_SERVICE_ACCOUNT: iam.names.accountPath('bakeBuild'),
+      // Local Pub/Sub redelivers within 10 s (backoff 1–10 s), not Google's 600 s: a stage's grace can be short.
+      STAGE_GRACE_S: '30',
       ...options.functionsEnv,
     };
-    const hosts = await Promise.all(
-      served.map(async (name) => {
-        const child = await forkReady<string>(
-          distPath('local/functions-main.js'),
-          ['--port', '0', '--function', name],
-          {
-            env: iam.secretsFor(name, {
-              ...functionsEnv,
-              FUNCTION_TARGET: name,
-              ...(await iam.envFor(FUNCTIONS[name].account)),
-            }),
-            logFile: join(logDir, 'functions.log'),
-            // Six processes start at once, each loading its clients: minutes on two shared, busy cores.
-            timeoutMs: 180_000,
-          },
-        );
-        stops.push(() => child.stop());
-        pids.push(child.pid);
-        return [name, child.ready] as const;
-      }),
-    );
+    const children = new Map<EntryPoint, Child & { ready: string }>();
+    const startFunction = async (name: EntryPoint, port = 0) => {
+      const child = await forkReady<string>(
+        distPath('local/functions-main.js'),
+        ['--port', String(port), '--function', name],
+        {
+          env: iam.secretsFor(name, {
+            ...functionsEnv,
+            FUNCTION_TARGET: name,
+            ...(await iam.envFor(FUNCTIONS[name].account)),
+          }),
+          logFile: join(logDir, 'functions.log'),
+          // Six processes start at once, each loading its clients: minutes on two shared, busy cores.
+          timeoutMs: 180_000,
+        },
+      );
+      children.set(name, child);
+      pids.push(child.pid);
+      return child.ready;
+    };
+    stops.push(async () => {
+      await Promise.all([...children.values()].map((c) => c.stop()));
+    });
+    const hosts = await Promise.all(served.map(async (name) => [name, await startFunction(name)] as const));
     const router = await startFunctionRouter(new Map(hosts), ports.functions);
     stops.push(() => new Promise<void>((resolve) => router.server.close(() => resolve())));
     await pushToFunctions(pubsub, project, new Map(hosts));
+    if (served.includes('watchRuns')) {
+      // Cloud Scheduler's tick, more often than its once a minute so that local runs end sooner.
+      const tick = setInterval(() => {
+        void pubsub
+          .topic(TOPICS.watchRuns)
+          .publishMessage({ json: { type: 'WatchRuns', version: 1 } })
+          .catch(() => undefined);
+      }, options.watchEveryMs ?? 5000);
+      stops.push(async () => clearInterval(tick));
+    }
+    const functions = {
+      async kill(name: EntryPoint) {
+        const child = children.get(name);
+        if (!child) throw new Error(`${name} is not served by this stack`);
+        const exited = new Promise((resolve) => child.child.once('exit', resolve));
+        child.child.kill('SIGKILL');
+        await exited;
+      },
+      async restart(name: EntryPoint) {
+        const url = new Map(hosts).get(name);
+        if (!url) throw new Error(`${name} is not served by this stack`);
+        await startFunction(name, Number(new URL(url).port));
+      },
+    };
     return {
       project,
       env,
       functionsUrl: router.url,
+      functions,
       iam,
       pubsub,
       firestore,

@@ -4,6 +4,8 @@ import type { Publish } from '../shared/gcp/publisher.js';
 import { imageByDigest, type DeployRequested, type LoadProfile } from '../shared/messages.js';
 import { newRunId } from '../shared/run-id.js';
 import type { Store } from '../shared/store.js';
+import { DEFAULT_DEADLINES } from '../shared/deadline.js';
+import { FUNCTIONS } from '../shared/wiring.js';
 
 export interface RedeployRequest {
   scenario: string;
@@ -51,7 +53,15 @@ export async function redeploy(
     requestedBy: 'redeploy',
     ...(request.profile ? { profile: request.profile } : {}),
   };
-  await deps.store.createRun({ runId });
+  await deps.store.createRun({
+    runId,
+    scenarios: { [request.scenario]: { status: 'pending', image } },
+    deadline: DEFAULT_DEADLINES.after(
+      FUNCTIONS.deployScenario.timeoutS,
+      'deploy',
+      'deployScenario to start the rollout',
+    ),
+  });
   await deps.publish(message);
   return message;
 }

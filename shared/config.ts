@@ -75,6 +75,11 @@ export const SETTINGS = {
     default: '',
     secret: true,
   }),
+  STAGE_GRACE_S: setting({
+    doc: "How long past its own bound a stage may run before watchRuns fails the run: the room for Pub/Sub's redeliveries (backoff up to 600 s) after a crash.",
+    schema: positiveInt,
+    default: '600',
+  }),
   LOAD_TEST_JOB: setting({
     doc: 'The Cloud Run job that runs load tests, `projects/P/locations/L/jobs/J`.',
     schema: z

@@ -16,7 +16,7 @@ export class ModelshipError extends Error {
 
 /** A failure that may pass on its own: a network error, an unavailable service. Retry. */
 export class TransientError extends ModelshipError {
-  override readonly name = 'TransientError';
+  override readonly name: string = 'TransientError';
 }
 
 /** A message that can never be processed as it is. Log it and acknowledge it. */

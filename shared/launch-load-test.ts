@@ -1,14 +1,18 @@
-import { errorMessage } from './errors.js';
 import type { JobRunner } from './gcp/cloud-run.js';
 import type { Logger } from './log.js';
 import type { LoadProfile, LoadTestRequested } from './messages.js';
 import { runOnce } from './idempotency.js';
+import type { Deadlines } from './deadline.js';
+import { errorMessage, MessageError } from './errors.js';
+import { runningRun } from './run-guard.js';
 import type { Store } from './store.js';
+import { FUNCTIONS } from './wiring.js';
 
 export interface LaunchDeps {
   store: Store;
   jobs: JobRunner;
   log: Logger;
+  deadlines: Deadlines;
 }
 
 /**
@@ -58,15 +62,32 @@ export function loadTestArgs(m: LoadTestRequested): string[] {
 export async function launchLoadTest(m: LoadTestRequested, deps: LaunchDeps): Promise<void> {
   const log = deps.log.child({ runId: m.runId, scenario: m.scenario });
   const stage = { scenario: m.scenario, target: m.target };
+  const run = await runningRun(deps.store, m.runId, `LoadTestRequested (${m.scenario})`, log);
+  if (!run) return;
+  // Only what this run's deploy recorded: a forged request must not aim the job at another address (or image).
+  const deployed = run.scenarios?.[m.scenario];
+  if (!deployed?.endpoint || deployed.endpoint !== m.target || deployed.image !== m.image) {
+    throw new MessageError(
+      `LoadTestRequested for run ${m.runId} (${m.scenario}) names target ${m.target} and image ${m.image}, but the deploy recorded ${deployed?.endpoint ? `${deployed.endpoint} and ${deployed.image}` : 'no endpoint'}: refused`,
+    );
+  }
+  const timeoutS = loadTestSeconds(m.profile) + JOB_MARGIN_S;
+  const claim = { staleMs: FUNCTIONS.launchLoadTest.timeoutS * 1000 };
   try {
-    const outcome = await runOnce(deps.store, `load-test/${m.runId}/${m.scenario}`, {}, async () => {
+    const outcome = await runOnce(deps.store, `load-test/${m.runId}/${m.scenario}`, claim, async () => {
       await deps.store.startStage(m.runId, 'load-test', stage);
       const { execution } = await deps.jobs.run({
         args: loadTestArgs(m),
         env: { MODELSHIP_RUN_ID: m.runId, MODELSHIP_SERVING_IMAGE: m.image },
-        timeoutS: loadTestSeconds(m.profile) + JOB_MARGIN_S,
+        timeoutS,
       });
-      await deps.store.startStage(m.runId, 'load-test', { ...stage, execution });
+      await deps.store.setScenarios(m.runId, { [m.scenario]: { execution } });
+      await deps.store.startStage(
+        m.runId,
+        'load-test',
+        { ...stage, execution },
+        deps.deadlines.after(timeoutS, 'load-test', `the load-test job ${execution} to report`, m.scenario),
+      );
       return { execution };
     });
     if (outcome.duplicate) log.info('duplicate load test request ignored', { execution: outcome.record.execution });

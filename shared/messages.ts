@@ -40,20 +40,48 @@ export const ModelReleased = z.object({
   receivedAt: isoTime,
 });
 
+/**
+ * Bounds of a load test a message may ask for: what a Cloud Run task can generate and a run should take. A profile
+ * beyond them is refused with the bound named, rather than run for days or at a rate no task can reach.
+ */
+export const PROFILE_BOUNDS = {
+  durationS: 86_400,
+  users: 10_000,
+  spawnRate: 10_000,
+  thinkTimeMs: 60_000,
+  rate: 100_000,
+  probeS: 3_600,
+} as const;
+
+const atMost = (max: number, what: string) => ({ message: `${what} must be at most ${max}` });
+
 export const LoadProfile = z.object({
-  users: z.number().int().positive().optional(),
-  spawnRate: z.number().positive().optional(),
-  thinkTimeMs: z.number().int().nonnegative().optional(),
-  rate: z.number().positive().optional(),
-  durationS: z.number().int().positive(),
-  thresholds: z.array(z.string()).default([]),
+  users: z.number().int().positive().max(PROFILE_BOUNDS.users, atMost(PROFILE_BOUNDS.users, 'users')).optional(),
+  spawnRate: z
+    .number()
+    .positive()
+    .max(PROFILE_BOUNDS.spawnRate, atMost(PROFILE_BOUNDS.spawnRate, 'users started per second'))
+    .optional(),
+  thinkTimeMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(PROFILE_BOUNDS.thinkTimeMs, atMost(PROFILE_BOUNDS.thinkTimeMs, 'think time (ms)'))
+    .optional(),
+  rate: z.number().positive().max(PROFILE_BOUNDS.rate, atMost(PROFILE_BOUNDS.rate, 'requests per second')).optional(),
+  durationS: z
+    .number()
+    .int()
+    .positive()
+    .max(PROFILE_BOUNDS.durationS, atMost(PROFILE_BOUNDS.durationS, 'the duration (s), a day,')),
+  thresholds: z.array(z.string().max(200)).max(20).default([]),
   /** A capacity search (`modelship loadtest --find-capacity`) instead of the fixed load above. */
   capacity: z
     .object({
-      p99BoundMs: z.number().positive(),
+      p99BoundMs: z.number().positive().max(60_000),
       errorsBound: z.number().min(0).max(1),
-      startRps: z.number().positive(),
-      probeS: z.number().int().positive(),
+      startRps: z.number().positive().max(PROFILE_BOUNDS.rate, atMost(PROFILE_BOUNDS.rate, 'requests per second')),
+      probeS: z.number().int().positive().max(PROFILE_BOUNDS.probeS, atMost(PROFILE_BOUNDS.probeS, 'a probe (s)')),
     })
     .optional(),
 });
@@ -78,8 +106,13 @@ export const LoadTestRequested = z.object({
   runId,
   scenario,
   image: imageByDigest,
-  /** gRPC target the load test drives: `host:port` or `dns:///name:port`. */
-  target: z.string().min(1),
+  /** gRPC target the load test drives: `host:port` or `dns:///name:port`; never anything the job could read as a flag. */
+  target: z
+    .string()
+    .regex(
+      /^(dns:\/\/\/)?([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/,
+      'host:port or dns:///host:port (the endpoint the deploy recorded)',
+    ),
   modelName: z.string().min(1),
   profile: LoadProfile,
 });
@@ -129,7 +162,11 @@ export const PipelineFailed = z.object({
   detailsUrl: z.string().optional(),
 });
 
+/** Cloud Scheduler's tick for watchRuns (its message body, set by `modelship gcp apply`). */
+export const WatchRuns = z.object({ type: z.literal('WatchRuns'), version: z.literal(1) });
+
 export type ModelReleased = z.infer<typeof ModelReleased>;
+export type WatchRuns = z.infer<typeof WatchRuns>;
 export type DeployRequested = z.infer<typeof DeployRequested>;
 export type LoadTestRequested = z.infer<typeof LoadTestRequested>;
 export type LoadTestFinished = z.infer<typeof LoadTestFinished>;

@@ -3,9 +3,13 @@ import { TransientError } from './errors.js';
 import type { PipelineStage } from './messages.js';
 
 /**
- * Pipeline state in Firestore. Two things live here:
+ * Pipeline state in Firestore:
  * - idempotency keys (`keys/{key}`): created once, so a redelivered message or a repeated webhook does nothing twice;
- * - runs (`runs/{runId}`): one document per release run with each stage's status and timings.
+ * - runs (`runs/{runId}`): one document per release run with each stage's status and timings, each scenario's state,
+ *   and the deadline by which the run must move on (the run watcher fails it after that);
+ * - locks (`locks/{name}`): one rollout at a time per serving deployment.
+ * Every write to a run goes through a transaction that refuses a run that does not exist or has finished: a late or
+ * forged message never creates a run nor overwrites a finished one.
  */
 
 export type StageStatus = 'running' | 'succeeded' | 'failed' | 'skipped';
@@ -21,6 +25,32 @@ export interface StageRecord {
   reason?: string;
 }
 
+/** One scenario of a run: deployed, then load-tested. The run ends when each of its scenarios has. */
+export interface ScenarioRecord {
+  status: 'pending' | 'running' | 'succeeded' | 'failed';
+  /** The image this run deploys, by digest. */
+  image?: string;
+  /** The address the deploy recorded: the only target a load test of this run and scenario may have. */
+  endpoint?: string;
+  /** The load test's Cloud Run execution. */
+  execution?: string;
+  /** The lock this scenario holds (its rollout and load test), released when it ends. */
+  lock?: string;
+  reason?: string;
+  /** The stage it failed in. */
+  stage?: PipelineStage;
+}
+
+/** What the run waits for next, and until when; past it (plus nothing), the run watcher fails the run. */
+export interface Deadline {
+  at: string;
+  stage: PipelineStage;
+  what: string;
+  scenario?: string;
+  /** The failure already decided and sent to reportResults: if the report does not come, the watcher records it. */
+  failure?: RunFailure & { scenario?: string };
+}
+
 export interface RunRecord {
   runId: string;
   status: RunStatus;
@@ -29,9 +59,22 @@ export interface RunRecord {
   repository?: string;
   tag?: string;
   stages: Partial<Record<PipelineStage, StageRecord>>;
-  failure?: { stage: PipelineStage; reason: string; detailsUrl?: string };
+  scenarios?: Record<string, ScenarioRecord>;
+  deadline?: Deadline;
+  failure?: { stage: PipelineStage; reason: string; detailsUrl?: string; scenario?: string };
   result?: Record<string, unknown>;
 }
+
+/** Who holds a lock, until when (a holder that died releases it by expiring). */
+export interface LockRecord {
+  runId: string;
+  scenario: string;
+  expiresAt: string;
+}
+
+export type RunFailure = { stage: PipelineStage; reason: string; detailsUrl?: string };
+export type ScenarioOutcome =
+  { status: 'succeeded'; result?: Record<string, unknown> } | ({ status: 'failed' } & RunFailure);
 
 /** The deployment that last rolled out and worked, per namespace: what a failed rollout rolls back to. */
 export interface DeploymentRecord {
@@ -64,8 +107,19 @@ export interface Store {
   createRun(run: NewRun): Promise<void>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   listRuns(limit?: number): Promise<RunRecord[]>;
-  startStage(runId: string, stage: PipelineStage, details?: Record<string, unknown>): Promise<void>;
-  /** Ends a stage. Given the stage's `startedAt`, it writes without reading first. */
+  /** The runs not finished yet (the run watcher's work list). */
+  runningRuns(limit?: number): Promise<RunRecord[]>;
+  /**
+   * Starts a stage, and with `deadline` sets what the run waits for next. These writes, like every write to a run
+   * below, return false and change nothing when the run does not exist or has finished.
+   */
+  startStage(
+    runId: string,
+    stage: PipelineStage,
+    details?: Record<string, unknown>,
+    deadline?: Deadline,
+  ): Promise<boolean>;
+  /** Ends a stage (the report stage may end after its run). */
   finishStage(
     runId: string,
     stage: PipelineStage,
@@ -74,20 +128,48 @@ export interface Store {
       details?: Record<string, unknown>;
       reason?: string;
       startedAt?: string;
+      deadline?: Deadline;
     },
-  ): Promise<void>;
+  ): Promise<boolean>;
+  /** Sets what the run waits for next. */
+  expect(runId: string, deadline: Deadline): Promise<boolean>;
+  /** Names the run's scenarios (pending), or updates one. */
+  setScenarios(
+    runId: string,
+    scenarios: Record<string, Partial<ScenarioRecord>>,
+    deadline?: Deadline,
+  ): Promise<boolean>;
+  /**
+   * Ends one scenario of a running run; when every scenario has ended, the run too: succeeded if each did, else
+   * failed with the first failure. `accepted` is false for a run that does not exist or has finished.
+   */
+  endScenario(
+    runId: string,
+    scenario: string,
+    outcome: ScenarioOutcome,
+  ): Promise<{ accepted: boolean; runEnded: boolean }>;
+  /** Takes the lock, or returns who holds it (a holder past its expiry loses it). Taking it again renews it. */
+  acquireLock(name: string, holder: LockRecord): Promise<{ acquired: true } | { acquired: false; holder: LockRecord }>;
+  /** Releases the lock if this run and scenario hold it. */
+  releaseLock(name: string, runId: string, scenario: string): Promise<void>;
   /** Keeps a load test's results with its run (`runs/{runId}/load-tests/{scenario}`). */
   saveLoadTest(runId: string, scenario: string, results: Record<string, unknown>): Promise<void>;
   loadTest(runId: string, scenario: string): Promise<Record<string, unknown> | undefined>;
   lastGoodDeployment(namespace: string): Promise<DeploymentRecord | undefined>;
   recordGoodDeployment(namespace: string, record: DeploymentRecord): Promise<void>;
-  /** Marks the run finished: failed with the stage and reason, or succeeded with its result. */
-  finishRun(
-    runId: string,
-    outcome:
-      | { status: 'succeeded'; result?: Record<string, unknown> }
-      | { status: 'failed'; stage: PipelineStage; reason: string; detailsUrl?: string },
-  ): Promise<void>;
+  /** Marks a running run finished: failed with the stage and reason, or succeeded with its result. */
+  finishRun(runId: string, outcome: ScenarioOutcome): Promise<boolean>;
+}
+
+/** The run fields that finish it. */
+function ending(outcome: ScenarioOutcome, scenario?: string): Partial<RunRecord> {
+  if (outcome.status === 'succeeded')
+    return { status: 'succeeded', ...(outcome.result ? { result: outcome.result } : {}) };
+  const { stage, reason, detailsUrl } = outcome;
+  return {
+    status: 'failed',
+    failure: { stage, reason, ...(detailsUrl ? { detailsUrl } : {}), ...(scenario ? { scenario } : {}) },
+  };
 }
 
 const ALREADY_EXISTS = 6;
@@ -115,7 +197,30 @@ function newRun(run: NewRun, at: string): RunRecord {
 export function createFirestoreStore(db: Firestore, now: () => Date = () => new Date()): Store {
   const keys = db.collection('keys');
   const runs = db.collection('runs');
+  const locks = db.collection('locks');
   const iso = () => now().toISOString();
+
+  /**
+   * A write to a run in a transaction: `update` sees the run and returns the fields to merge, or undefined to leave
+   * it. A run that does not exist, or (unless `finished` allows it) has finished, is left as it is.
+   */
+  const writeRun = (
+    what: string,
+    runId: string,
+    update: (run: RunRecord) => Partial<RunRecord> | Record<string, unknown> | undefined,
+    finished = false,
+  ) =>
+    transient(what, () =>
+      db.runTransaction(async (tx) => {
+        const ref = runs.doc(runId);
+        const run = (await tx.get(ref)).data() as RunRecord | undefined;
+        if (!run || (run.status !== 'running' && !finished)) return false;
+        const fields = update(run);
+        if (!fields) return false;
+        tx.set(ref, { ...fields, updatedAt: iso() }, { merge: true });
+        return true;
+      }),
+    );
 
   return {
     async claim(key, data, run) {
@@ -165,28 +270,90 @@ export function createFirestoreStore(db: Firestore, now: () => Date = () => new 
         return snap.docs.map((d) => d.data() as RunRecord);
       }),
 
-    startStage: (runId, stage, details) =>
-      transient(`starting stage ${stage} of run ${runId}`, async () => {
-        const at = iso();
-        const record: StageRecord = { status: 'running', startedAt: at, ...(details ? { details } : {}) };
-        await runs.doc(runId).set({ stages: { [stage]: record }, updatedAt: at }, { merge: true });
+    runningRuns: (limit = 100) =>
+      transient('listing running runs', async () => {
+        const snap = await runs.where('status', '==', 'running').limit(limit).get();
+        return snap.docs.map((d) => d.data() as RunRecord);
+      }),
+
+    startStage: (runId, stage, details, deadline) =>
+      writeRun(`starting stage ${stage} of run ${runId}`, runId, () => {
+        const record: StageRecord = { status: 'running', startedAt: iso(), ...(details ? { details } : {}) };
+        return { stages: { [stage]: record }, ...(deadline ? { deadline } : {}) };
       }),
 
     finishStage: (runId, stage, outcome) =>
-      transient(`finishing stage ${stage} of run ${runId}`, async () => {
-        const ref = runs.doc(runId);
-        const at = now();
-        const started =
-          outcome.startedAt ?? ((await ref.get()).data() as RunRecord | undefined)?.stages?.[stage]?.startedAt;
-        const record: StageRecord = {
-          status: outcome.status,
-          endedAt: at.toISOString(),
-          startedAt: started ?? at.toISOString(),
-          durationMs: started ? at.getTime() - Date.parse(started) : 0,
-          ...(outcome.details ? { details: outcome.details } : {}),
-          ...(outcome.reason ? { reason: outcome.reason } : {}),
-        };
-        await ref.set({ stages: { [stage]: record }, updatedAt: at.toISOString() }, { merge: true });
+      writeRun(
+        `finishing stage ${stage} of run ${runId}`,
+        runId,
+        (run) => {
+          const at = now();
+          const started = outcome.startedAt ?? run.stages?.[stage]?.startedAt;
+          const record: StageRecord = {
+            status: outcome.status,
+            endedAt: at.toISOString(),
+            startedAt: started ?? at.toISOString(),
+            durationMs: started ? at.getTime() - Date.parse(started) : 0,
+            ...(outcome.details ? { details: outcome.details } : {}),
+            ...(outcome.reason ? { reason: outcome.reason } : {}),
+          };
+          return { stages: { [stage]: record }, ...(outcome.deadline ? { deadline: outcome.deadline } : {}) };
+        },
+        stage === 'report',
+      ),
+
+    expect: (runId, deadline) => writeRun(`setting the deadline of run ${runId}`, runId, () => ({ deadline })),
+
+    setScenarios: (runId, scenarios, deadline) =>
+      writeRun(`recording the scenarios of run ${runId}`, runId, () => ({
+        scenarios,
+        ...(deadline ? { deadline } : {}),
+      })),
+
+    endScenario: async (runId, scenario, outcome) => {
+      let runEnded = false;
+      const accepted = await writeRun(`ending scenario ${scenario} of run ${runId}`, runId, (run) => {
+        const failure = outcome.status === 'failed' ? { reason: outcome.reason, stage: outcome.stage } : {};
+        const mine: ScenarioRecord = { ...run.scenarios?.[scenario], status: outcome.status, ...failure };
+        const scenarios = { ...run.scenarios, [scenario]: mine };
+        const open = Object.values(scenarios).some((s) => s.status === 'pending' || s.status === 'running');
+        if (open) return { scenarios: { [scenario]: mine } };
+        runEnded = true;
+        // Failed if any scenario failed: with this outcome when it is a failure, else with the first other one.
+        const failed: [string, ScenarioRecord] | undefined =
+          outcome.status === 'failed'
+            ? [scenario, mine]
+            : Object.entries(scenarios).find(([, s]) => s.status === 'failed');
+        const end: ScenarioOutcome =
+          outcome.status === 'failed' || !failed
+            ? outcome
+            : { status: 'failed', stage: failed[1].stage ?? 'load-test', reason: failed[1].reason ?? 'failed' };
+        return { scenarios: { [scenario]: scenarios[scenario] }, ...ending(end, failed?.[0]) };
+      });
+      return { accepted, runEnded: accepted && runEnded };
+    },
+
+    acquireLock: (name, holder) =>
+      transient(`taking lock ${name}`, () =>
+        db.runTransaction(async (tx) => {
+          const ref = locks.doc(keyId(name));
+          const current = (await tx.get(ref)).data() as LockRecord | undefined;
+          const mine = current && current.runId === holder.runId && current.scenario === holder.scenario;
+          if (current && !mine && Date.parse(current.expiresAt) > now().getTime()) {
+            return { acquired: false as const, holder: current };
+          }
+          tx.set(ref, holder);
+          return { acquired: true as const };
+        }),
+      ),
+
+    releaseLock: (name, runId, scenario) =>
+      transient(`releasing lock ${name}`, async () => {
+        await db.runTransaction(async (tx) => {
+          const ref = locks.doc(keyId(name));
+          const current = (await tx.get(ref)).data() as LockRecord | undefined;
+          if (current?.runId === runId && current.scenario === scenario) tx.delete(ref);
+        });
       }),
 
     saveLoadTest: (runId, scenario, results) =>
@@ -215,20 +382,6 @@ export function createFirestoreStore(db: Firestore, now: () => Date = () => new 
         await db.collection('deployments').doc(namespace).set(record);
       }),
 
-    finishRun: (runId, outcome) =>
-      transient(`finishing run ${runId}`, async () => {
-        const update =
-          outcome.status === 'succeeded'
-            ? { status: outcome.status, ...(outcome.result ? { result: outcome.result } : {}) }
-            : {
-                status: outcome.status,
-                failure: {
-                  stage: outcome.stage,
-                  reason: outcome.reason,
-                  ...(outcome.detailsUrl ? { detailsUrl: outcome.detailsUrl } : {}),
-                },
-              };
-        await runs.doc(runId).set({ ...update, updatedAt: iso() }, { merge: true });
-      }),
+    finishRun: (runId, outcome) => writeRun(`finishing run ${runId}`, runId, () => ending(outcome)),
   };
 }

@@ -6,6 +6,8 @@ export const TOPICS = {
   loadTestFinished: 'load-test-finished',
   pipelineFailed: 'pipeline-failed',
   cloudBuilds: 'cloud-builds',
+  /** Cloud Scheduler's tick for watchRuns. */
+  watchRuns: 'watch-runs',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];

@@ -21,6 +21,7 @@ export const SERVICE_ACCOUNTS = {
   deployer: { id: 'modelship-deployer', runs: 'deployScenario' },
   launcher: { id: 'modelship-launcher', runs: 'launchLoadTest' },
   reporter: { id: 'modelship-reporter', runs: 'reportResults' },
+  runWatcher: { id: 'modelship-run-watcher', runs: 'watchRuns' },
   loadTester: { id: 'modelship-load-tester', runs: 'the load-test Cloud Run job' },
   invoker: { id: 'modelship-invoker', runs: 'the Eventarc triggers (push to the functions)' },
   builder: { id: 'modelship-builder', runs: "the functions' builds and the image builds apply starts (Cloud Build)" },
@@ -66,6 +67,14 @@ export interface Workload<T extends Trigger = Trigger> {
   secrets: Readonly<Record<string, SecretKey>>;
 }
 
+/**
+ * A Cloud Function: a workload with a timeout, after which Cloud Functions stops it. The timeout is also the lease of
+ * the function's idempotency claims (shared/idempotency.ts): a claim outlives no attempt that can still be running.
+ */
+export interface FunctionWorkload extends Workload<FunctionTrigger> {
+  timeoutS: number;
+}
+
 const STORE: ApiCall[] = [
   'datastore.entities.get',
   'datastore.entities.list',
@@ -75,6 +84,8 @@ const STORE: ApiCall[] = [
 
 const FUNCTIONS_TABLE = {
   githubWebhook: {
+    // GitHub gives up after 10 s; a longer timeout would only keep a stuck instance busy.
+    timeoutS: 60,
     account: 'webhook',
     trigger: 'http',
     publishes: [TOPICS.modelReleased],
@@ -82,6 +93,7 @@ const FUNCTIONS_TABLE = {
     secrets: { GITHUB_WEBHOOK_SECRET: 'webhookSecret' },
   },
   bakeModel: {
+    timeoutS: 120,
     account: 'bakeSubmitter',
     trigger: [TOPICS.modelReleased],
     // PipelineFailed when Cloud Build refuses the build: without it the refused build is submitted again and again.
@@ -100,13 +112,23 @@ const FUNCTIONS_TABLE = {
     secrets: {},
   },
   onBuildFinished: {
+    timeoutS: 60,
     account: 'buildWatcher',
     trigger: [TOPICS.cloudBuilds],
     publishes: [TOPICS.deployRequested, TOPICS.pipelineFailed],
-    calls: STORE,
+    calls: [
+      ...STORE,
+      {
+        permission: 'cloudbuild.builds.get',
+        on: { kind: 'project' },
+        why: 'onBuildFinished reads the build back from Cloud Build: a notification alone proves nothing',
+      },
+    ],
     secrets: {},
   },
   deployScenario: {
+    // The longest an event function may run; a rollout that needs more continues in a follow-up message.
+    timeoutS: 540,
     account: 'deployer',
     trigger: [TOPICS.deployRequested],
     // deploy-requested again: a rollout longer than one invocation continues in a follow-up message.
@@ -122,6 +144,7 @@ const FUNCTIONS_TABLE = {
     secrets: {},
   },
   launchLoadTest: {
+    timeoutS: 120,
     account: 'launcher',
     trigger: [TOPICS.loadTestRequested],
     publishes: [],
@@ -136,13 +159,31 @@ const FUNCTIONS_TABLE = {
     secrets: {},
   },
   reportResults: {
+    timeoutS: 120,
     account: 'reporter',
     trigger: [TOPICS.loadTestFinished, TOPICS.pipelineFailed],
     publishes: [],
     calls: STORE,
     secrets: { GITHUB_TOKEN: 'tokenSecret' },
   },
-} as const satisfies Record<string, Workload<FunctionTrigger>>;
+  watchRuns: {
+    account: 'runWatcher',
+    // Published every minute by Cloud Scheduler (the local stack's timer stands in for it).
+    trigger: [TOPICS.watchRuns],
+    timeoutS: 120,
+    // PipelineFailed for a run past its deadline, so that reportResults records and reports it.
+    publishes: [TOPICS.pipelineFailed],
+    calls: [
+      ...STORE,
+      {
+        permission: 'run.executions.get',
+        on: { kind: 'load-test-job' },
+        why: "watchRuns reads the load test's execution: a job that died reports nothing itself",
+      },
+    ],
+    secrets: {},
+  },
+} as const satisfies Record<string, FunctionWorkload>;
 
 /** The Cloud Functions of functions/index.ts, by entry point. */
 export const FUNCTIONS = FUNCTIONS_TABLE;

@@ -31,7 +31,6 @@ export interface FunctionSpec {
 interface Deployment {
   /** The function's name, or one per trigger topic for a function with several (one trigger each in 2nd gen). */
   name: string | Partial<Record<TopicName, string>>;
-  timeout: string;
   memory: string;
   maxInstances: number;
   env: Record<string, string>;
@@ -53,8 +52,6 @@ export function functionSpecs(config: GcpConfig, names: Names, modelshipImage: s
   const deployments: Record<EntryPoint, Deployment> = {
     githubWebhook: {
       name: names.webhookFunction,
-      // GitHub gives up after 10 s; a longer timeout would only keep a stuck instance busy.
-      timeout: '60s',
       memory: '256Mi',
       maxInstances: 10,
       env: {
@@ -65,7 +62,6 @@ export function functionSpecs(config: GcpConfig, names: Names, modelshipImage: s
     },
     bakeModel: {
       name: 'modelship-bake',
-      timeout: '120s',
       memory: '256Mi',
       maxInstances: 5,
       env: {
@@ -80,22 +76,22 @@ export function functionSpecs(config: GcpConfig, names: Names, modelshipImage: s
     },
     onBuildFinished: {
       name: 'modelship-build-finished',
-      timeout: '60s',
       memory: '256Mi',
       maxInstances: 5,
       env: { DEPLOY_SCENARIOS: config.scenarios.join(',') },
     },
     deployScenario: {
       name: 'modelship-deploy',
-      // The longest an event function may run; a rollout that needs more continues in a follow-up message.
-      timeout: '540s',
       memory: '512Mi',
       maxInstances: 1,
-      env: { GKE_CLUSTER: names.clusterPath, K8S_NAMESPACE: config.cluster.namespace },
+      env: {
+        GKE_CLUSTER: names.clusterPath,
+        K8S_NAMESPACE: config.cluster.namespace,
+        TARGET_IMAGE_REPOSITORY: names.modelImage,
+      },
     },
     launchLoadTest: {
       name: 'modelship-launch-load-test',
-      timeout: '120s',
       memory: '256Mi',
       maxInstances: 2,
       env: { LOAD_TEST_JOB: names.jobPath },
@@ -105,10 +101,16 @@ export function functionSpecs(config: GcpConfig, names: Names, modelshipImage: s
         [TOPICS.loadTestFinished]: 'modelship-report-finished',
         [TOPICS.pipelineFailed]: 'modelship-report-failed',
       },
-      timeout: '120s',
       memory: '256Mi',
       maxInstances: 5,
       env: apiUrl,
+    },
+    watchRuns: {
+      name: 'modelship-watch-runs',
+      memory: '256Mi',
+      // One sweep at a time: two would only race to fail the same overdue run.
+      maxInstances: 1,
+      env: {},
     },
   };
   return ENTRY_POINTS.flatMap((entryPoint) => {
@@ -120,6 +122,7 @@ export function functionSpecs(config: GcpConfig, names: Names, modelshipImage: s
       entryPoint,
       account: wiring.account,
       trigger,
+      timeout: `${wiring.timeoutS}s`,
       ...limits,
       // The config's extra variables come last: a person may override any plain value.
       env: { ...common, ...env, ...config.functions.env[entryPoint] },

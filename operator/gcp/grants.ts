@@ -4,6 +4,7 @@ import { functionSpecs, type FunctionSpec } from './function-specs.js';
 import { principalLabel, targetLabel, type Grant, type IamTarget } from './iam.js';
 import { DEAD_LETTER_TOPIC, resourceNames, type Names } from './names.js';
 import { NODE_ACCOUNT_LOOKUP } from './node-account.js';
+import { ROLE_PERMISSIONS } from './roles.js';
 import { SERVICE_ACCOUNTS } from '../../shared/wiring.js';
 
 /**
@@ -27,11 +28,12 @@ export const ROLE_FOR: Readonly<Record<string, string>> = {
   'datastore.entities.update': 'roles/datastore.user',
   // Builds cannot be granted per resource: the project is the narrowest scope.
   'cloudbuild.builds.create': 'roles/cloudbuild.builds.editor',
-  'cloudbuild.builds.get': 'roles/cloudbuild.builds.editor',
-  'cloudbuild.builds.list': 'roles/cloudbuild.builds.editor',
+  'cloudbuild.builds.get': 'roles/cloudbuild.builds.viewer',
+  'cloudbuild.builds.list': 'roles/cloudbuild.builds.viewer',
   'iam.serviceAccounts.actAs': 'roles/iam.serviceAccountUser',
   'container.clusters.get': 'roles/container.clusterViewer',
   'run.jobs.runWithOverrides': 'roles/run.jobsExecutorWithOverrides',
+  'run.executions.get': 'roles/run.viewer',
   'storage.objects.create': 'roles/storage.objectUser',
   'storage.objects.delete': 'roles/storage.objectUser',
   'artifactregistry.repositories.uploadArtifacts': 'roles/artifactregistry.writer',
@@ -93,11 +95,14 @@ function wiringGrants(scope: Scope): Grant[] {
   for (const w of Object.values(WORKLOADS)) {
     const member = scope.names.member(w.account);
     for (const call of workloadCalls(SERVICE_ACCOUNTS[w.account].runs, w)) {
-      const role = ROLE_FOR[call.permission];
-      if (!role) throw new Error(`no role is known for ${call.permission}: add it to ROLE_FOR`);
       const on = resolve(scope, call.on);
       if (!on) continue;
-      const same = out.find((g) => g.member === member && g.role === role && targetLabel(g.on) === targetLabel(on));
+      const mine = out.filter((g) => g.member === member && targetLabel(g.on) === targetLabel(on));
+      // A role already granted here that carries the permission (builds.editor carries builds.get) serves it too.
+      const role =
+        mine.find((g) => ROLE_PERMISSIONS[g.role]?.includes(call.permission))?.role ?? ROLE_FOR[call.permission];
+      if (!role) throw new Error(`no role is known for ${call.permission}: add it to ROLE_FOR`);
+      const same = mine.find((g) => g.role === role);
       if (!same) out.push(grant(member, role, on, call.why));
       else if (!same.why.includes(call.why)) same.why = `${same.why}; ${call.why}`;
     }

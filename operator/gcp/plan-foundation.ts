@@ -86,8 +86,19 @@ function storage(config: GcpConfig, names: Names): Action[] {
   ];
 }
 
+/** The run watcher's tick: Cloud Scheduler's finest schedule, once a minute. */
+export const WATCH_SCHEDULE = '* * * * *';
+export const WATCH_JOB = 'modelship-watch-runs';
+export const WATCH_MESSAGE = JSON.stringify({ type: 'WatchRuns', version: 1 });
+
 function messaging(config: GcpConfig): Action[] {
-  const { project, github } = config;
+  const { project, github, region } = config;
+  const tick = [
+    `--location=${region}`,
+    `--schedule=${WATCH_SCHEDULE}`,
+    `--topic=${TOPICS.watchRuns}`,
+    `--message-body=${WATCH_MESSAGE}`,
+  ];
   const topics = [...Object.values(TOPICS), DEAD_LETTER_TOPIC];
   const keep = ['--message-retention-duration=7d', '--expiration-period=never'];
   return [
@@ -120,6 +131,17 @@ function messaging(config: GcpConfig): Action[] {
         update: gcloudRun(project, 'pubsub', 'subscriptions', 'update', DEAD_LETTER_TOPIC, ...keep),
       },
     ),
+    resource(`scheduler ${WATCH_JOB}`, `Cloud Scheduler job ${WATCH_JOB}: a tick on ${TOPICS.watchRuns} every minute`, {
+      read: gcloudRead(project, 'scheduler', 'jobs', 'describe', WATCH_JOB, `--location=${region}`),
+      diff: (j) =>
+        compareFields([
+          ['schedule', WATCH_SCHEDULE, at(j, 'schedule')],
+          ['topic', `projects/${project}/topics/${TOPICS.watchRuns}`, at(j, 'pubsubTarget.topicName')],
+          ['message', Buffer.from(WATCH_MESSAGE).toString('base64'), at(j, 'pubsubTarget.data')],
+        ]),
+      create: gcloudRun(project, 'scheduler', 'jobs', 'create', 'pubsub', WATCH_JOB, ...tick),
+      update: gcloudRun(project, 'scheduler', 'jobs', 'update', 'pubsub', WATCH_JOB, ...tick),
+    }),
     resource(`secret ${github.webhookSecret}`, `Secret Manager secret ${github.webhookSecret} (the webhook secret)`, {
       read: gcloudRead(project, 'secrets', 'describe', github.webhookSecret),
       diff: exists,

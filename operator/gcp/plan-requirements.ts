@@ -14,6 +14,7 @@ export const APIS = [
   'cloudbuild.googleapis.com',
   'cloudfunctions.googleapis.com',
   'cloudresourcemanager.googleapis.com',
+  'cloudscheduler.googleapis.com',
   'compute.googleapis.com',
   'container.googleapis.com',
   'eventarc.googleapis.com',

@@ -33,6 +33,13 @@ export const ROLE_PERMISSIONS: Record<string, readonly string[]> = {
     'resourcemanager.projects.get',
     'resourcemanager.projects.list',
   ],
+  'roles/cloudbuild.builds.viewer': [
+    'cloudbuild.builds.get',
+    'cloudbuild.builds.list',
+    'remotebuildexecution.blobs.get',
+    'resourcemanager.projects.get',
+    'resourcemanager.projects.list',
+  ],
   'roles/cloudbuild.builds.editor': [
     'cloudbuild.builds.create',
     'cloudbuild.builds.get',
@@ -121,6 +128,21 @@ export const ROLE_PERMISSIONS: Record<string, readonly string[]> = {
   'roles/run.jobsExecutor': ['run.executions.cancel', 'run.jobs.run'],
   'roles/run.jobsExecutorWithOverrides': ['run.executions.cancel', 'run.jobs.run', 'run.jobs.runWithOverrides'],
   'roles/run.invoker': ['run.instances.invoke', 'run.jobs.run', 'run.routes.invoke'],
+  // Subset: jobs, their executions, tasks and operations.
+  'roles/run.viewer': [
+    'resourcemanager.projects.get',
+    'resourcemanager.projects.list',
+    'run.executions.get',
+    'run.executions.list',
+    'run.jobs.get',
+    'run.jobs.getIamPolicy',
+    'run.jobs.list',
+    'run.locations.list',
+    'run.operations.get',
+    'run.operations.list',
+    'run.tasks.get',
+    'run.tasks.list',
+  ],
   // Subset: jobs, their executions, tasks and operations, and services.
   'roles/run.developer': [
     'resourcemanager.projects.get',

@@ -1,9 +1,14 @@
 import type { Config } from '../config.js';
+import type { Deadlines } from '../deadline.js';
 import { MessageError } from '../errors.js';
+import type { CloudBuild } from '../gcp/cloud-build.js';
 import type { Publish } from '../gcp/publisher.js';
 import { runOnce } from '../idempotency.js';
 import type { Logger } from '../log.js';
+import { runningRun } from '../run-guard.js';
+import { reportFailure } from '../run-failure.js';
 import type { Store } from '../store.js';
+import { FUNCTIONS } from '../wiring.js';
 import { failureReason, imageOf, isFinal, isModelshipBuild, runIdOf, type BuildView } from './build-view.js';
 
 export interface BuildFinishedDeps {
@@ -11,33 +16,62 @@ export interface BuildFinishedDeps {
   store: Store;
   publish: Publish;
   log: Logger;
+  /** Where the notified build is read back from: what a notification says is not trusted. */
+  cloudBuild: Pick<CloudBuild, 'get'>;
+  deadlines: Deadlines;
 }
+
+const claim = { staleMs: FUNCTIONS.onBuildFinished.timeoutS * 1000 };
 
 /**
  * `cloud-builds` → the next stage. Cloud Build notifies every state of every build of the project: only the final
- * states of builds tagged `modelship` count. SUCCESS publishes DeployRequested for each configured scenario with the
- * image by digest; any failure fails the run with the reason and the build log, and publishes PipelineFailed. Every
- * effect is claimed by build id (and scenario), so a duplicate notification deploys nothing twice.
+ * states of builds tagged `modelship` count. Anyone who may publish to the topic can forge a notification, so the
+ * build is read back from Cloud Build and only its record counts (status, tags, image). SUCCESS publishes
+ * DeployRequested for each configured scenario with the image by digest; any failure fails the run with the reason
+ * and the build log, and publishes PipelineFailed. Every effect is claimed by build id (and scenario), so a duplicate
+ * notification deploys nothing twice.
  */
-export async function handleBuildFinished(build: BuildView, deps: BuildFinishedDeps): Promise<void> {
-  if (!isModelshipBuild(build) || !isFinal(build.status)) {
-    deps.log.debug('build notification ignored', { buildId: build.id, status: build.status, tags: build.tags });
+export async function handleBuildFinished(notified: BuildView, deps: BuildFinishedDeps): Promise<void> {
+  if (!isModelshipBuild(notified) || !isFinal(notified.status)) {
+    deps.log.debug('build notification ignored', {
+      buildId: notified.id,
+      status: notified.status,
+      tags: notified.tags,
+    });
     return;
+  }
+  const build = await deps.cloudBuild.get(notified.id);
+  if (!build) throw new MessageError(`build ${notified.id} is not known to Cloud Build: notification refused`);
+  if (!isModelshipBuild(build) || !isFinal(build.status)) {
+    throw new MessageError(
+      `build ${build.id} is ${build.status}${isModelshipBuild(build) ? '' : ' and not a modelship build'} according to Cloud Build, not ${notified.status} as notified: notification refused`,
+    );
   }
   const runId = runIdOf(build);
   if (!runId) throw new MessageError(`build ${build.id} is tagged modelship but carries no run-<runId> tag`);
   const log = deps.log.child({ runId });
-  const { store, publish } = deps;
+  const { store, publish, deadlines } = deps;
+  if (!(await runningRun(store, runId, `the notification of build ${build.id}`, log))) return;
   const image = build.status === 'SUCCESS' ? imageOf(build) : undefined;
   const logUrl = build.logUrl;
 
   if (image) {
-    await runOnce(store, `build/${build.id}`, {}, async () => {
+    const scenarios = deps.config.DEPLOY_SCENARIOS;
+    await runOnce(store, `build/${build.id}`, claim, async () => {
+      await store.setScenarios(
+        runId,
+        Object.fromEntries(scenarios.map((s) => [s, { status: 'pending' as const, image }])),
+        deadlines.after(
+          FUNCTIONS.deployScenario.timeoutS,
+          'deploy',
+          `deployScenario to roll out ${scenarios.join(', ')}`,
+        ),
+      );
       await store.finishStage(runId, 'bake', { status: 'succeeded', details: { buildId: build.id, image, logUrl } });
       return { image };
     });
-    for (const scenario of deps.config.DEPLOY_SCENARIOS) {
-      const outcome = await runOnce(store, `build/${build.id}/${scenario}`, {}, async () => {
+    for (const scenario of scenarios) {
+      const outcome = await runOnce(store, `build/${build.id}/${scenario}`, claim, async () => {
         await publish({ type: 'DeployRequested', version: 1, runId, scenario, image, requestedBy: 'pipeline' });
         return {};
       });
@@ -54,22 +88,9 @@ export async function handleBuildFinished(build: BuildView, deps: BuildFinishedD
     build.status === 'SUCCESS'
       ? `build ${build.id} succeeded but recorded no image by digest in results.buildStepOutputs (${JSON.stringify(build.stepOutputs)})`
       : failureReason(build);
-  const outcome = await runOnce(store, `build/${build.id}`, {}, async () => {
-    await store.finishStage(runId, 'bake', { status: 'failed', reason, details: { buildId: build.id, logUrl } });
-    await store.finishRun(runId, {
-      status: 'failed',
-      stage: 'bake',
-      reason,
-      ...(logUrl ? { detailsUrl: logUrl } : {}),
-    });
-    await publish({
-      type: 'PipelineFailed',
-      version: 1,
-      runId,
-      stage: 'bake',
-      reason,
-      ...(logUrl ? { detailsUrl: logUrl } : {}),
-    });
+  const outcome = await runOnce(store, `build/${build.id}`, claim, async () => {
+    const details = { buildId: build.id, logUrl };
+    await reportFailure({ runId, stage: 'bake', reason, details, ...(logUrl ? { detailsUrl: logUrl } : {}) }, deps);
     return {};
   });
   if (outcome.duplicate) log.info('duplicate build notification ignored', { buildId: build.id, status: build.status });

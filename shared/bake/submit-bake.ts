@@ -4,7 +4,11 @@ import type { Publish } from '../gcp/publisher.js';
 import { runOnce } from '../idempotency.js';
 import type { Logger } from '../log.js';
 import type { ModelReleased } from '../messages.js';
+import { runningRun } from '../run-guard.js';
+import { reportFailure } from '../run-failure.js';
 import type { Store } from '../store.js';
+import { FUNCTIONS } from '../wiring.js';
+import type { Deadlines } from '../deadline.js';
 import { bakeSubstitutions, type BakeConfig } from './bake-params.js';
 import { bakeBuild, runTag, type BakeTemplate } from './build-request.js';
 
@@ -15,6 +19,7 @@ export interface SubmitBakeDeps {
   store: Store;
   publish: Publish;
   log: Logger;
+  deadlines: Deadlines;
 }
 
 /**
@@ -27,7 +32,9 @@ export async function submitBake(m: ModelReleased, deps: SubmitBakeDeps): Promis
   const log = deps.log.child({ runId: m.runId });
   const substitutions = bakeSubstitutions(m, deps.config);
   const image = `${substitutions._TARGET_IMAGE}:${substitutions._TAG}`;
-  const outcome = await runOnce(deps.store, `bake/${m.runId}`, {}, async () => {
+  if (!(await runningRun(deps.store, m.runId, 'ModelReleased', log))) return;
+  const claim = { staleMs: FUNCTIONS.bakeModel.timeoutS * 1000 };
+  const outcome = await runOnce(deps.store, `bake/${m.runId}`, claim, async () => {
     const [earlier] = await deps.cloudBuild.findByTag(runTag(m.runId));
     let build = earlier;
     if (!build) {
@@ -38,15 +45,19 @@ export async function submitBake(m: ModelReleased, deps: SubmitBakeDeps): Promis
       } catch (err) {
         if (!(err instanceof BuildRejectedError)) throw err;
         const reason = `the bake build was refused: ${errorMessage(err)}`;
-        await deps.store.finishStage(m.runId, 'bake', { status: 'failed', reason });
-        await deps.store.finishRun(m.runId, { status: 'failed', stage: 'bake', reason });
-        await deps.publish({ type: 'PipelineFailed', version: 1, runId: m.runId, stage: 'bake', reason });
+        await reportFailure({ runId: m.runId, stage: 'bake', reason }, deps);
         log.error('bake refused by Cloud Build', { error: errorMessage(err) });
         return { refused: true };
       }
     }
     const details = { buildId: build.id, logUrl: build.logUrl, image, asset: m.asset.name };
-    await deps.store.startStage(m.runId, 'bake', details);
+    const timeoutS = deps.config.BUILD_TIMEOUT;
+    await deps.store.startStage(
+      m.runId,
+      'bake',
+      details,
+      deps.deadlines.after(timeoutS, 'bake', `build ${build.id} to finish (its timeout is ${timeoutS} s)`),
+    );
     log.info(earlier ? 'bake build adopted from an earlier attempt' : 'bake build submitted', details);
     return { buildId: build.id };
   });

@@ -91,9 +91,21 @@ async function pollUntil<T>(
   return value;
 }
 
-async function rolloutState(kube: KubeClient, namespace: string, since: Date): Promise<RolloutState> {
+/**
+ * The rollout of this run's image: `kubectl rollout status` judges whatever the Deployment holds now, so a Deployment
+ * whose template another rollout replaced meanwhile is this rollout's failure, not its success.
+ */
+async function rolloutState(kube: KubeClient, namespace: string, since: Date, image: string): Promise<RolloutState> {
   const deployment = await kube.readDeployment(namespace, NAMES.deployment);
   if (!deployment) return { phase: 'progressing', message: `deployment "${NAMES.deployment}" is not there yet` };
+  const running = deployment.spec?.template.spec?.containers.find((c) => c.name === NAMES.container)?.image;
+  if (running !== image) {
+    return {
+      phase: 'failed',
+      reason: 'Superseded',
+      message: `deployment "${NAMES.deployment}" now holds image ${running ?? '(none)'}, not this run's ${image}: another rollout replaced it`,
+    };
+  }
   const state = deploymentRollout(deployment);
   if (state.phase === 'done') return state;
   const selector = Object.entries(SELECTOR)
@@ -139,7 +151,7 @@ export async function deployScenario(input: DeployInput, deps: DeployDeps): Prom
     clock,
     deadline,
     pollMs,
-    () => rolloutState(kube, namespace, since),
+    () => rolloutState(kube, namespace, since, input.image),
     (s) => s.phase !== 'progressing',
   );
 
@@ -156,6 +168,11 @@ export async function deployScenario(input: DeployInput, deps: DeployDeps): Prom
     return result('in-progress', { reason: state.message });
   }
 
+  if (state.phase === 'failed' && state.reason === 'Superseded') {
+    // The Deployment is another rollout's now: rolling back would undo that one, not this one.
+    log.error('rollout superseded', { reason: state.message });
+    return result('failed', { reason: state.message });
+  }
   if (state.phase === 'failed') {
     // Nothing to roll back to: no deployment ever worked, or the one that failed now is that same deployment.
     const same = deps.lastGood?.scenario === input.scenario.name && deps.lastGood.image === input.image;

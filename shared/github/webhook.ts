@@ -4,6 +4,8 @@ import type { Logger } from '../log.js';
 import type { ModelReleased } from '../messages.js';
 import type { Publish } from '../gcp/publisher.js';
 import { runOnce } from '../idempotency.js';
+import { FUNCTIONS } from '../wiring.js';
+import type { Deadlines } from '../deadline.js';
 import type { Store } from '../store.js';
 import { globToRegExp } from './glob.js';
 import { ReleaseEvent, type ReleaseAsset } from './release-event.js';
@@ -51,6 +53,7 @@ export interface WebhookDeps {
   log: Logger;
   now: () => Date;
   newRunId: (now: Date) => string;
+  deadlines: Deadlines;
 }
 
 const header = (req: WebhookRequest, name: string): string | undefined => {
@@ -184,6 +187,7 @@ async function publishOnce(
     repository: event.repository.full_name,
     tag: event.release.tag_name,
     stages: { webhook: { status: 'running' as const, startedAt: now.toISOString() } },
+    deadline: deps.deadlines.after(FUNCTIONS.bakeModel.timeoutS, 'bake', 'bakeModel to submit the bake build'),
   };
   let runId = newRunId;
   try {
@@ -192,7 +196,7 @@ async function publishOnce(
     const outcome = await runOnce(
       store,
       `delivery/${deliveryId}`,
-      { data: { runId }, run, now: () => now },
+      { data: { runId }, run, now: () => now, staleMs: FUNCTIONS.githubWebhook.timeoutS * 1000, whenBusy: 'duplicate' },
       async (record) => {
         runId = String(record.runId);
         await deps.publish(message(runId));

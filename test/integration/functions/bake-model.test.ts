@@ -13,6 +13,8 @@ import { PipelineFailed, type ModelReleased } from '../../../shared/messages.js'
 import { createFirestoreStore, type Store } from '../../../shared/store.js';
 import { TOPICS } from '../../../shared/topics.js';
 import { subscribe, testProject, type Inbox, type TestProject } from '../../support/emulators.js';
+import { deadlines } from '../../../shared/deadline.js';
+import { ClaimBusyError } from '../../../shared/idempotency.js';
 import { FakeCloudBuild } from '../../support/fake-cloud-build.js';
 
 let project: TestProject;
@@ -78,10 +80,21 @@ function bakeModel(env: Record<string, string> = {}) {
     store,
     publish: createPublisher(project.pubsub),
     log,
+    deadlines: deadlines(600),
   };
   const handler = createBakeModel(() => deps) as unknown as (e: PubsubCloudEvent) => Promise<void>;
-  return { cloudBuild, handle: (message: unknown) => handler(event(message)) };
+  // The webhook opens the run before ModelReleased goes out.
+  const handle = async (message: unknown, open = true) => {
+    const runId = (message as { runId?: string }).runId;
+    if (open && runId && !opened.has(runId)) {
+      opened.add(runId);
+      await store.createRun({ runId });
+    }
+    return handler(event(message));
+  };
+  return { cloudBuild, handle };
 }
+const opened = new Set<string>();
 
 describe('bakeModel', () => {
   it('submits the build of cloudbuild/bake-model.yaml with the release, tags, timeout and machine type', async () => {
@@ -137,9 +150,13 @@ describe('bakeModel', () => {
   it('submits one build for a burst of the same message and for later redeliveries', async () => {
     const { cloudBuild, handle } = bakeModel();
     const message = released();
-    await Promise.all(Array.from({ length: 6 }, () => handle(message)));
+    opened.add(message.runId);
+    await store.createRun({ runId: message.runId });
+    const burst = await Promise.allSettled(Array.from({ length: 6 }, () => handle(message)));
     await handle(message);
     expect(cloudBuild.submitted).toHaveLength(1);
+    // A delivery that met the live claim is not acknowledged (it comes back), never a second build.
+    for (const r of burst) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ClaimBusyError);
   });
 
   it('throws on a transient failure so that Pub/Sub redelivers, and the redelivery submits', async () => {
@@ -175,8 +192,20 @@ describe('bakeModel', () => {
       stage: 'bake',
       reason: expect.stringMatching(/the bake build was refused: .*PERMISSION_DENIED/),
     });
-    expect(await store.getRun(message.runId)).toMatchObject({ status: 'failed', failure: { stage: 'bake' } });
+    expect(await store.getRun(message.runId)).toMatchObject({
+      stages: { bake: { status: 'failed' } },
+      deadline: { stage: 'report', failure: { stage: 'bake' } },
+    });
     expect(cloudBuild.submitted).toHaveLength(0);
+  });
+
+  it('refuses a ModelReleased for a run that does not exist, building nothing', async () => {
+    const { cloudBuild, handle } = bakeModel();
+    const message = released();
+    await handle(message, false);
+    expect(cloudBuild.submitted).toHaveLength(0);
+    expect(await store.getRun(message.runId)).toBeUndefined();
+    expect(log.lines.some((l) => String(l.error).includes(`run ${message.runId}, which does not exist`))).toBe(true);
   });
 
   it('drops a malformed message without submitting anything', async () => {

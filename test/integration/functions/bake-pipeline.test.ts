@@ -6,6 +6,7 @@ import { CloudBuildClient } from '@google-cloud/cloudbuild';
 import type { Message } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBakeModel } from '../../../functions/bake-model.js';
+import { deadlines } from '../../../shared/deadline.js';
 import { createOnBuildFinished } from '../../../functions/on-build-finished.js';
 import {
   startCloudBuildEmulator,
@@ -89,9 +90,17 @@ beforeAll(async () => {
     store,
     publish,
     log,
+    deadlines: deadlines(600),
   };
   // The default DEPLOY_SCENARIOS: the seed's recommended scenario only (several are covered in bake-build-finished).
-  const finishedDeps = { config: loadConfig(['DEPLOY_SCENARIOS'], {}), store, publish, log };
+  const finishedDeps = {
+    config: loadConfig(['DEPLOY_SCENARIOS'], {}),
+    store,
+    publish,
+    log,
+    cloudBuild,
+    deadlines: deadlines(600),
+  };
   const asHandler = (f: unknown) => f as (event: PubsubCloudEvent) => Promise<void>;
   deploys = await subscribe(project.pubsub, TOPICS.deployRequested);
   failures = await subscribe(project.pubsub, TOPICS.pipelineFailed);
@@ -138,6 +147,8 @@ async function release(tarball: Buffer, options: { token?: string } = {}): Promi
     ...options,
   });
   const message = modelReleasedFor(served, runId());
+  // The webhook opens the run before it publishes.
+  await store.createRun({ runId: message.runId });
   await publish(message);
   return message;
 }
@@ -217,7 +228,7 @@ describe('bakeModel → Cloud Build → onBuildFinished', () => {
       expect(buildLog).toMatch(new RegExp(`Step #\\d - "${c.fails.step}": modelship bake: `));
 
       const run = await store.getRun(message.runId);
-      expect(run).toMatchObject({ status: 'failed', failure: { stage: 'bake', reason: failure.reason } });
+      expect(run).toMatchObject({ deadline: { failure: { stage: 'bake', reason: failure.reason } } });
       expect(run?.stages.bake).toMatchObject({ status: 'failed', reason: failure.reason });
       expect(await allOf(deploys, TOPICS.deployRequested, message.runId)).toEqual([]);
       expect(await allOf(failures, TOPICS.pipelineFailed, message.runId)).toHaveLength(1);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as functions from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { deadlines } from '../../../shared/deadline.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGithubWebhook } from '../../../functions/github-webhook.js';
 import { loadConfig } from '../../../shared/config.js';
@@ -48,6 +49,7 @@ beforeAll(async () => {
     store: createFirestoreStore(project.firestore),
     publish,
     log,
+    deadlines: deadlines(600),
     now: () => new Date(),
     newRunId,
   };

@@ -1,3 +1,4 @@
+import { rolloutLock } from '../../../shared/deploy-requested.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseNotes } from '../../../shared/github/releases.js';
 import { createMemoryLogger } from '../../support/memory-logger.js';
@@ -69,7 +70,7 @@ describe('reportResults', () => {
     expect(written.at(-1)?.markdown).toContain('load test failed ❌ (errors<1%)');
   });
 
-  it('records a failed stage and writes why on the release; a redelivery writes the same section again', async () => {
+  it('records a failed stage and writes why on the release; a redelivery after the run ended changes nothing', async () => {
     await store.createRun({ runId: 'run-failed-bake', repository: 'o/r', tag: 'v3' });
     const failed: PipelineFailed = {
       type: 'PipelineFailed',
@@ -84,9 +85,52 @@ describe('reportResults', () => {
       status: 'failed',
       failure: { stage: 'bake', reason: 'archive holds ../etc/passwd' },
     });
-    const sections = written.filter((w) => w.key === 'run-failed-bake-run');
-    expect(sections).toHaveLength(2);
-    expect(sections[0]).toEqual(sections[1]);
+    expect(written.filter((w) => w.key === 'run-failed-bake-run')).toHaveLength(1);
+  });
+
+  it('refuses a message for a run that does not exist, creating nothing', async () => {
+    await expect(reportResults(finished('run-never-opened', true), { store, notes, log })).rejects.toThrow(
+      /run run-never-opened, which does not exist: refused/,
+    );
+    expect(await store.getRun('run-never-opened')).toBeUndefined();
+  });
+
+  it('ends a run with its last scenario, releases each rollout lock, and lets no late message overwrite it', async () => {
+    const lock = rolloutLock('ns');
+    await store.createRun({
+      runId: 'run-two',
+      scenarios: { '2n-8c-16r-interop4': { status: 'running', lock }, other: { status: 'running' } },
+    });
+    await store.acquireLock(lock, {
+      runId: 'run-two',
+      scenario: '2n-8c-16r-interop4',
+      expiresAt: '2999-01-01T00:00:00Z',
+    });
+    await reportResults(finished('run-two', true), { store, notes, log });
+    expect((await store.getRun('run-two'))?.status).toBe('running');
+    // The lock is free: another run may roll out now.
+    expect(await store.acquireLock(lock, { runId: 'next', scenario: 'x', expiresAt: '2999-01-01T00:00:00Z' })).toEqual({
+      acquired: true,
+    });
+    const failed: PipelineFailed = {
+      type: 'PipelineFailed',
+      version: 1,
+      runId: 'run-two',
+      stage: 'deploy',
+      scenario: 'other',
+      reason: 'rolled back',
+    };
+    await reportResults(failed, { store, notes, log });
+    const ended = await store.getRun('run-two');
+    expect(ended).toMatchObject({
+      status: 'failed',
+      failure: { stage: 'deploy', reason: 'rolled back', scenario: 'other' },
+      scenarios: { '2n-8c-16r-interop4': { status: 'succeeded' }, other: { status: 'failed' } },
+    });
+    // Late: a redelivered result, a second failure. Neither changes the finished run.
+    await reportResults(finished('run-two', true), { store, notes, log });
+    await reportResults({ ...failed, scenario: undefined, stage: 'load-test', reason: 'late' }, { store, notes, log });
+    expect(await store.getRun('run-two')).toEqual(ended);
   });
 
   it('completes the record of a run without a release (a redeploy) and writes nothing on GitHub', async () => {

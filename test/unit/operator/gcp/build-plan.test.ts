@@ -61,7 +61,7 @@ describe('buildPlan for the example config', () => {
   it('creates one service account per function, plus the builds, the job, the triggers and CI', () => {
     for (const { id } of Object.values(SERVICE_ACCOUNTS)) expect(apply(`service account ${id}`)[4]).toBe(id);
     const accounts = new Set(functionSpecs(config, resourceNames(config), 'img').map((f) => f.account));
-    expect(accounts.size).toBe(6); // reportResults' two deployments share one
+    expect(accounts.size).toBe(7); // reportResults' two deployments share one
   });
 
   it('deploys every function as 2nd gen with its runtime, trigger, timeout, retries and entry point', () => {
@@ -99,7 +99,7 @@ describe('buildPlan for the example config', () => {
 
   it('gives each trigger subscription a 600 s ack deadline, a backoff and the dead-letter topic', () => {
     const subscriptions = plan.actions.filter((a) => a.id.startsWith('subscription of '));
-    expect(subscriptions).toHaveLength(6);
+    expect(subscriptions).toHaveLength(7);
     for (const s of subscriptions) {
       expect(s.update?.argv).toEqual(
         expect.arrayContaining([
@@ -274,6 +274,7 @@ describe('least privilege', () => {
     expect([...projectWide].sort()).toEqual([
       'roles/cloudbuild.builds.builder',
       'roles/cloudbuild.builds.editor',
+      'roles/cloudbuild.builds.viewer',
       'roles/cloudfunctions.developer',
       'roles/container.clusterViewer',
       'roles/datastore.user',
@@ -335,7 +336,7 @@ describe('least privilege', () => {
     expect(invokers.filter((g) => g.member === 'allUsers').map((g) => targetLabel(g.on))).toEqual([
       'function modelship-webhook',
     ]);
-    expect(invokers).toHaveLength(7);
+    expect(invokers).toHaveLength(8);
   });
 });
 
@@ -349,7 +350,7 @@ describe('secrets in the plan', () => {
     const envFlags = plan.actions
       .flatMap((a) => a.create?.argv ?? [])
       .filter((arg) => arg.startsWith('--set-env-vars'));
-    expect(envFlags.length).toBe(8);
+    expect(envFlags.length).toBe(9);
     for (const flag of envFlags)
       expect(flag).not.toMatch(/[=,|](GITHUB_WEBHOOK_SECRET|GITHUB_WEBHOOK_SECRET_PREVIOUS|GITHUB_TOKEN)=/);
   });

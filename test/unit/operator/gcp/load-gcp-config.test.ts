@@ -105,7 +105,7 @@ describe('parseGcpConfig', () => {
     const found = problems(`${minimal}functions:\n  env:\n    bakeModle: {X: y}\n`);
     expect(found).toEqual([
       'deploy.yaml:11: functions.env: unknown field bakeModle; allowed: githubWebhook, bakeModel, onBuildFinished, ' +
-        'deployScenario, launchLoadTest, reportResults',
+        'deployScenario, launchLoadTest, reportResults, watchRuns',
     ]);
   });
 

@@ -5,6 +5,7 @@ import {
   loadScenario,
   systemClock,
   type DeployOptions,
+  type KubeClient,
   type LastGoodDeployment,
   type Scenario,
 } from '../../../../shared/deploy/index.js';
@@ -141,5 +142,36 @@ describe('deployScenario against the Kubernetes emulator', () => {
     const deployment = await kube.readDeployment('default', 'tfs-server');
     expect(deployment?.metadata?.generation).toBe(1);
     expect(fake.launches).toHaveLength(2);
+  });
+
+  it('judges a rollout on its own image: one another rollout replaced fails, and nothing is rolled back', async () => {
+    const { kube, fake, deploy } = await cluster({ [IMAGE_A]: { readyAfterMs: 0 }, [IMAGE_B]: { readyAfterMs: 0 } });
+    const scenario = await loadScenario('2n-8c-16r-interop4');
+    const other = await deploy(scenario, IMAGE_B);
+    expect(other.outcome).toBe('succeeded');
+    // Another release's rollout lands between this one's apply and its first look at the Deployment.
+    let replaced = false;
+    const racing: KubeClient = {
+      ...kube,
+      async readDeployment(namespace, name) {
+        if (!replaced) {
+          replaced = true;
+          await kube.apply(other.manifests);
+        }
+        return kube.readDeployment(namespace, name);
+      },
+    };
+    const lastGood = { scenario: scenario.name, image: IMAGE_B, manifests: other.manifests };
+    const result = await deployScenario(
+      { scenario, image: IMAGE_A, runId: 'run-000002' },
+      { kube: racing, clock: systemClock, log: createMemoryLogger(), options: OPTIONS, lastGood },
+    );
+    expect(result).toMatchObject({
+      outcome: 'failed',
+      reason: expect.stringMatching(/now holds image .*bbbb.*, not this run's .*aaaa.*: another rollout replaced it/),
+    });
+    const template = (await kube.readDeployment('default', 'tfs-server'))?.spec?.template.spec?.containers[0]?.image;
+    expect(template).toBe(IMAGE_B);
+    expect(fake.launches.at(-1)?.image).toBe(IMAGE_B);
   });
 });

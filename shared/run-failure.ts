@@ -1,0 +1,49 @@
+import type { Deadlines } from './deadline.js';
+import type { Publish } from './gcp/publisher.js';
+import type { PipelineStage } from './messages.js';
+import type { Store } from './store.js';
+import { FUNCTIONS } from './wiring.js';
+
+export interface RunFailureReport {
+  runId: string;
+  stage: PipelineStage;
+  reason: string;
+  scenario?: string;
+  detailsUrl?: string;
+  /** Facts kept on the failed stage (the build id, its log). */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * A stage failed: it is recorded on the stage, and PipelineFailed tells reportResults, the one step that ends runs
+ * (and writes the outcome on the release). Should the report never come, the run's deadline carries the failure,
+ * and watchRuns records it when the deadline passes.
+ */
+export async function reportFailure(
+  f: RunFailureReport,
+  deps: { store: Store; publish: Publish; deadlines: Deadlines },
+): Promise<void> {
+  const { runId, stage, reason, scenario, detailsUrl, details } = f;
+  const link = detailsUrl ? { detailsUrl } : {};
+  const deadline = deps.deadlines.after(
+    FUNCTIONS.reportResults.timeoutS,
+    'report',
+    `reportResults to record: ${reason}`,
+    scenario,
+  );
+  await deps.store.finishStage(runId, stage, {
+    status: 'failed',
+    reason,
+    ...(details ? { details } : {}),
+    deadline: { ...deadline, failure: { stage, reason, ...link, ...(scenario ? { scenario } : {}) } },
+  });
+  await deps.publish({
+    type: 'PipelineFailed',
+    version: 1,
+    runId,
+    stage,
+    reason,
+    ...(scenario ? { scenario } : {}),
+    ...link,
+  });
+}
