@@ -30,6 +30,8 @@ export interface LocalReleaseOptions extends Pick<
   timeoutMs?: number;
   /** Ctrl-C: stop following; everything the stack started is stopped on the way out. */
   signal?: AbortSignal;
+  /** Sees the stack as soon as it is up, before the release is sent (fault-injection tests). */
+  onStack?: (stack: LocalStack) => void;
 }
 
 export interface LocalReleaseResult {
@@ -76,6 +78,7 @@ export async function runLocalRelease(o: LocalReleaseOptions, keep = false): Pro
     onStep: (s) => print(`  … ${s}`),
   });
   let handedOver = false;
+  o.onStack?.(stack);
   try {
     const releases = stack.bake?.releases;
     if (!releases) throw new Error('the local stack has no release server');

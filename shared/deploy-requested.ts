@@ -121,7 +121,9 @@ export async function handleDeployRequested(m: DeployRequested, deps: DeployRequ
   const attemptS = config.DEPLOY_BUDGET_S + 60;
   const rolloutS = (config.DEPLOY_MAX_FOLLOW_UPS + 1) * attemptS;
   const profile = m.profile ?? loadProfile(config);
-  const claim = { staleMs: FUNCTIONS.deployScenario.timeoutS * 1000 };
+  // An attempt's claim lasts as long as the attempt can (its Kubernetes calls are bounded too), so that a
+  // redelivery takes over from a crashed deployer in about a minute more than the budget, not the function's 540 s.
+  const claim = { staleMs: Math.min(FUNCTIONS.deployScenario.timeoutS, attemptS) * 1000 };
   const outcome = await runOnce(store, `deploy/${m.runId}/${m.scenario}/${attempt}`, claim, async () => {
     // The lock covers the rollout and the load test after it, so that no other rollout changes what is measured.
     const holdS = rolloutS + FUNCTIONS.launchLoadTest.timeoutS + loadTestSeconds(profile) + JOB_MARGIN_S;

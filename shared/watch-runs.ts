@@ -70,7 +70,10 @@ async function watchRun(run: RunRecord, deps: WatchDeps): Promise<void> {
   }
   for (const [scenario, s] of Object.entries(run.scenarios ?? {})) {
     if (s.status !== 'running' || !s.execution || deadline?.failure?.scenario === scenario) continue;
-    const execution = await deps.executions.get(s.execution);
+    const execution = await deps.executions.get(s.execution).catch((err: unknown) => {
+      log.error('execution not read; next tick', { scenario, execution: s.execution, error: errorMessage(err) });
+      return undefined;
+    });
     if (!execution?.done) continue;
     const quietS = (now.getTime() - execution.completedAt.getTime()) / 1000;
     // The job reports as it exits, failures too: give that message time to arrive before speaking for the job.

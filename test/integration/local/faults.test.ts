@@ -1,0 +1,220 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { followRun } from '../../../operator/follow-run.js';
+import { redeploy } from '../../../operator/redeploy.js';
+import { podman } from '../../../local/containers/podman.js';
+import type { LocalStack } from '../../../local/stack.js';
+import { waitUntil } from '../../../local/wait-until.js';
+import { createKubeClient } from '../../../shared/deploy/index.js';
+import { createPublisher } from '../../../shared/gcp/publisher.js';
+import type { PipelineMessage } from '../../../shared/messages.js';
+import { createFirestoreStore, type RunRecord } from '../../../shared/store.js';
+import { TOPICS } from '../../../shared/topics.js';
+import { release, scenarios as testScenarios } from '../../support/local-release.js';
+
+/**
+ * Fault injection on the whole local stack (issue 13): a process killed mid-stage, a job killed mid-test, rollouts
+ * requested together, and forged messages on every topic. For each: the run's final state, and that the serving
+ * deployment never ran an image the pipeline did not build.
+ */
+
+// A release builds, pulls and starts a dozen containers on two shared cores; a crash is recovered after a lease.
+vi.setConfig({ testTimeout: 300_000 });
+
+/** The first run that `match`es, as soon as Firestore shows it (the stack's own project). */
+function runWhere(stack: LocalStack, match: (run: RunRecord) => boolean): Promise<RunRecord> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no run matched within 120 s')), 120_000);
+    const stop = stack.firestore.collection('runs').onSnapshot((snap) => {
+      const run = snap.docs.map((d) => d.data() as RunRecord).find(match);
+      if (!run) return;
+      clearTimeout(timer);
+      stop();
+      resolve(run);
+    }, reject);
+  });
+}
+
+/** The stack, as soon as it is up: the release goes on while the test injects its fault. */
+function withStack() {
+  let up: (stack: LocalStack) => void = () => undefined;
+  const stack = new Promise<LocalStack>((resolve) => (up = resolve));
+  return { stack, onStack: (s: LocalStack) => up(s) };
+}
+
+const servingImage = async (stack: LocalStack) => {
+  const kube = createKubeClient(stack.deploy!.kubernetes.kubeConfig());
+  return (await kube.readDeployment('default', 'tfs-server'))?.spec?.template.spec?.containers[0]?.image;
+};
+
+describe('faults injected into the local stack', () => {
+  it('a deployer killed mid-rollout: the redelivery takes over after the claim expires, and the run succeeds', async () => {
+    const { stack: up, onStack } = withStack();
+    // A short budget makes a short claim: the deployer's attempt lasts at most the budget plus a minute.
+    const releasing = release({ onStack, functionsEnv: { DEPLOY_BUDGET_S: '5' } });
+    const stack = await up;
+    const deploying = await runWhere(stack, (r) => r.stages.deploy?.status === 'running');
+    const t0 = Date.now();
+    await stack.functions.kill('deployScenario');
+    await stack.functions.restart('deployScenario');
+    const { code, run, out } = await releasing;
+    try {
+      expect(code, out).toBe(0);
+      expect(run).toMatchObject({ runId: deploying.runId, status: 'succeeded' });
+      const recoveredS = (Date.now() - t0) / 1000;
+      // The claim's lease (5 s budget + 60 s) plus the redelivery's backoff and the rest of the run.
+      expect(recoveredS).toBeLessThan(150);
+      expect(await servingImage(stack)).toBe(run?.stages.deploy?.details?.image);
+      expect(stack.iam.denials).toEqual([]);
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('a load-test job killed mid-test: the watcher fails the run with Cloud Run’s reason', async () => {
+    const { stack: up, onStack } = withStack();
+    const releasing = release({ onStack, durationS: 120, timeoutMs: 240_000 });
+    const stack = await up;
+    const testing = await runWhere(stack, (r) => Boolean(r.scenarios?.small?.execution));
+    const execution = testing.scenarios?.small?.execution ?? '';
+    // The task's container, by Cloud Run's task name, as the kernel's OOM killer would end it.
+    await podman(['kill', '--signal', 'KILL', `${execution.split('/').at(-1)}-task0`]);
+    const t0 = Date.now();
+    const { code, run, out } = await releasing;
+    try {
+      expect(code, out).toBe(1);
+      expect(run).toMatchObject({
+        runId: testing.runId,
+        status: 'failed',
+        failure: {
+          stage: 'load-test',
+          reason: expect.stringMatching(
+            new RegExp(`execution ${execution} failed: Task .*-task0 failed with message: The container exited`),
+          ),
+        },
+      });
+      // The job's report window (30 s locally) and a tick of the watcher.
+      expect((Date.now() - t0) / 1000).toBeLessThan(60);
+      expect(stack.iam.denials).toEqual([]);
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('rollouts asked for together go one at a time, each measuring its own; forged messages change nothing', async () => {
+    const scenarios = testScenarios(['small-two', 'resnet', 300]);
+    const { code, stack, out } = await release({ functionsEnv: { SCENARIOS_DIR: scenarios } });
+    try {
+      expect(code, out).toBe(0);
+      process.env.SCENARIOS_DIR = scenarios;
+      const store = createFirestoreStore(stack.firestore);
+      const publish = createPublisher(stack.pubsub);
+      const image = (await store.lastGoodDeployment('default'))?.image ?? '';
+      const a = await redeploy({ scenario: 'small', namespace: 'default', image }, { store, publish });
+      const b = await redeploy({ scenario: 'small-two', namespace: 'default', image }, { store, publish });
+      const follow = (runId: string) =>
+        followRun(stack.firestore, runId, { print: () => undefined, timeoutMs: 180_000 });
+      const [runA, runB] = await Promise.all([follow(a.runId), follow(b.runId)]);
+      expect([runA.status, runB.status]).toEqual(['succeeded', 'succeeded']);
+      // Whichever went first, the other's rollout began only after the first's load test had ended.
+      const [first, second] = [runA, runB].sort((x, y) =>
+        (x.stages.deploy?.startedAt ?? '').localeCompare(y.stages.deploy?.startedAt ?? ''),
+      );
+      expect(second?.stages.deploy?.startedAt?.localeCompare(first?.stages['load-test']?.endedAt ?? '')).toBe(1);
+      expect([runA.result?.scenario, runB.result?.scenario]).toEqual(['small', 'small-two']);
+
+      // Forged: an image from elsewhere, a build Cloud Build never ran, results and failures for runs never opened,
+      // a load test aimed at the metadata server.
+      const kube = createKubeClient(stack.deploy!.kubernetes.kubeConfig());
+      const generation = (await kube.readDeployment('default', 'tfs-server'))?.metadata?.generation;
+      const runsBefore = (await store.listRuns(100)).length;
+      const executionsBefore = stack.loadTests?.run.executions.size;
+      const evil = `evil.example.com/x@sha256:${'e'.repeat(64)}`;
+      const forged: PipelineMessage[] = [
+        {
+          type: 'DeployRequested',
+          version: 1,
+          runId: 'forged-deploy-1',
+          scenario: 'small',
+          image: evil,
+          requestedBy: 'pipeline',
+        },
+        {
+          type: 'DeployRequested',
+          version: 1,
+          runId: 'forged-deploy-2',
+          scenario: 'small',
+          image: evil,
+          requestedBy: 'redeploy',
+        },
+        { type: 'DeployRequested', version: 1, runId: a.runId, scenario: 'small', image, requestedBy: 'pipeline' },
+        {
+          type: 'LoadTestRequested',
+          version: 1,
+          runId: 'forged-load-1',
+          scenario: 'small',
+          image,
+          target: '169.254.169.254:80',
+          modelName: 'resnet',
+          profile: { durationS: 60, users: 1, thresholds: [] },
+        },
+        {
+          type: 'LoadTestFinished',
+          version: 1,
+          runId: 'forged-finished-1',
+          scenario: 'small',
+          image,
+          reportUrl: 'https://example.com',
+          summary: {
+            requests: 1,
+            failures: 0,
+            rps: 1,
+            p50Ms: 1,
+            p95Ms: 1,
+            p99Ms: 1,
+            thresholdsPassed: true,
+            failedThresholds: [],
+          },
+        },
+        { type: 'PipelineFailed', version: 1, runId: 'forged-failed-1', stage: 'deploy', reason: 'forged' },
+      ];
+      for (const m of forged) await publish(m);
+      const build = {
+        id: '00000000-0000-4000-8000-00000000f0f0',
+        status: 'SUCCESS',
+        tags: ['modelship', 'run-forged-build-1'],
+      };
+      await stack.pubsub.topic(TOPICS.cloudBuilds).publishMessage({ json: build });
+
+      // Every one of them is logged as refused or ignored by the function it reached.
+      const log = join(stack.logDir, 'functions.log');
+      const refused = () =>
+        readFileSync(log, 'utf8')
+          .split('\n')
+          .filter((l) => /message dropped|message for a finished run ignored/.test(l));
+      const expected = [
+        'forged-deploy-1',
+        'forged-deploy-2',
+        a.runId,
+        'forged-load-1',
+        'forged-finished-1',
+        'forged-failed-1',
+        build.id,
+      ];
+      await waitUntil(
+        'every forged message to be refused',
+        async () => (expected.every((id) => refused().some((l) => l.includes(id))) ? true : undefined),
+        { timeoutMs: 60_000 },
+      );
+      expect((await kube.readDeployment('default', 'tfs-server'))?.metadata?.generation).toBe(generation);
+      expect(await servingImage(stack)).toBe(image);
+      expect((await store.listRuns(100)).length).toBe(runsBefore);
+      expect(stack.loadTests?.run.executions.size).toBe(executionsBefore);
+      expect(await store.getRun(a.runId)).toEqual(runA);
+    } finally {
+      delete process.env.SCENARIOS_DIR;
+      await stack.stop();
+    }
+  });
+});
