@@ -120,6 +120,8 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
   const restReply = options.reply ?? new TextEncoder().encode('{"predictions": [[0.5, 0.5]]}');
   const rest = http.createServer({ keepAlive: true }, (req, res) => {
     req.resume();
+    // Only predict (POST) has the latency: anything else is answered at once, as TF Serving answers GET / (404).
+    if (req.method !== 'POST') return void res.writeHead(404).end();
     req.on('end', () =>
       later((fail) => {
         if (fail)
