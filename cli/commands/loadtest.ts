@@ -1,6 +1,7 @@
 import { runLoadTestJob } from '../../loadtest/job.js';
 import { optionsHelp, parseArgsOptions } from '../../loadtest/options.js';
 import { parseOptions } from '../../shared/command-line.js';
+import { ConfigError, ModelshipError } from '../../shared/errors.js';
 import { type Command } from '../command.js';
 
 export const loadtestCommand: Command = {
@@ -41,6 +42,9 @@ Examples:
       });
     } catch (err) {
       if (sink && pipeline) await sink.reportCannotRun(pipeline.run, err, pipeline.deps);
+      // Options already say what is wrong with them; anything else kept the load test from running at all.
+      if (err instanceof ModelshipError && !(err instanceof ConfigError))
+        throw new ModelshipError(`could not run: ${err.message}`, { cause: err });
       throw err;
     } finally {
       process.off('SIGINT', onSigint);

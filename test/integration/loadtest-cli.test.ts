@@ -7,6 +7,7 @@ import { encodePredictResponse } from '../../shared/tfserving/codec.js';
 import type { SignatureSpec } from '../../shared/tfserving/messages.js';
 import { FAILURES_COLUMNS, HISTORY_COLUMNS, STATS_COLUMNS } from '../../loadtest/outputs/csv.js';
 import { startEchoServer, type EchoServer } from '../../loadtest/testing/echo-server.js';
+import { silentServers } from '../support/silent-servers.js';
 import { TS_NODE_FLAGS } from '../unit/loadtest/support.js';
 
 const signatures: Record<string, SignatureSpec> = {
@@ -21,6 +22,7 @@ const goodReply = encodePredictResponse({
   outputs: { y: { dtype: 'DT_FLOAT', shape: [1, 2], floatVal: [0.25, 0.75] } },
 });
 
+const silent = silentServers();
 let server: EchoServer;
 let wrongShape: EchoServer;
 let dir: string;
@@ -99,7 +101,7 @@ describe('modelship loadtest', () => {
     expect(unreachable.code).toBe(2);
     expect(unreachable.stderr).toMatch(/^waiting for 127\.0\.0\.1:1: attempt 1 failed .*ECONNREFUSED/m);
     expect(unreachable.stderr).toMatch(
-      /modelship loadtest: target 127\.0\.0\.1:1 could not be reached within 1\.0 s \(2 attempts\); last error: .*could not connect.*ECONNREFUSED/,
+      /modelship loadtest: could not run: target 127\.0\.0\.1:1 did not answer within --connect-timeout 1\.0 s \(2 attempts, each connection and call within --timeout 30\.0 s\); last error: .*could not connect.*ECONNREFUSED/,
     );
     const model = await cli([...target(server).slice(0, 2), '--model', 'resnet', ...quick]);
     expect(model.code).toBe(2);
@@ -107,6 +109,38 @@ describe('modelship loadtest', () => {
     const signature = await cli([...target(server), '--signature', 'nope', ...quick]);
     expect(signature.code).toBe(2);
     expect(signature.stderr).toContain("has no signature 'nope' (found: serving_default)");
+  });
+
+  it.each([
+    ['accepts TCP connections and never speaks HTTP/2', 'tcp', 'no HTTP/2 SETTINGS from the server within 2000 ms'],
+    [
+      'accepts HTTP/2 streams and never answers',
+      'http2',
+      'GetModelMetadata .* failed: timeout: no reply within 2000 ms',
+    ],
+  ] as const)('exits 2, saying what it tried, when the server %s', async (_what, kind, lastError) => {
+    const server = await silent[kind]();
+    // cli() kills a process still running after 30 s: a wait that never ends fails here with another exit code.
+    const run = await cli([
+      '--target',
+      `127.0.0.1:${server.port}`,
+      '--rate',
+      '5',
+      '--timeout',
+      '2s',
+      '--duration',
+      '5s',
+      '--connect-timeout',
+      '6s',
+    ]);
+    expect(run.code).toBe(2);
+    const said = new RegExp(
+      `modelship loadtest: could not run: target 127\\.0\\.0\\.1:${server.port} did not answer within --connect-timeout 6\\.0 s \\((\\d) attempts, each connection and call within --timeout 2\\.0 s\\); last error: .*${lastError}.*\\(check that TF Serving is up at that address`,
+    ).exec(run.stderr);
+    expect(said, run.stderr).not.toBeNull();
+    // Attempts end at about 2, 4.5 and 7.5 s; a slow machine may fit only two in the 6 s. Each was a connection.
+    expect(Number(said![1])).toBeGreaterThanOrEqual(2);
+    expect(server.taken()).toBe(Number(said![1]));
   });
 
   it('exits 2 when the pre-flight Predict returns the wrong output shape', async () => {
