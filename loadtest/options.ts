@@ -1,4 +1,6 @@
 import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { parseOptions, UsageError } from '../shared/command-line.js';
 import { ConfigError } from '../shared/errors.js';
 import { parseDuration } from './duration.js';
 import { validateClosed, type ClosedConfig } from './models/closed.js';
@@ -6,7 +8,7 @@ import { constantRate, validateOpen, type OpenConfig } from './models/open.js';
 import type { CapacityConfig } from './capacity-search.js';
 import type { Stage } from './models/schedule.js';
 import { H2_CLIENTS, type H2Client } from './senders/create-sender.js';
-import { parseTarget, type Target } from './senders/target.js';
+import { notATarget, parseTarget, type Target } from './senders/target.js';
 import { parseRatio, parseThreshold, type Threshold } from './thresholds.js';
 
 /** One option: its flag, the environment variable the Cloud Run job reads it from, its default and its help. */
@@ -20,7 +22,11 @@ export interface OptionRow {
 
 /** The table behind `modelship loadtest`, the job entry and docs/loadtest.md. Env: MODELSHIP_ + FLAG_IN_CAPS. */
 export const OPTION_ROWS: readonly OptionRow[] = [
-  { flag: 'target', type: 'string', help: 'host:port, or dns:///name:port to spread channels over every address' },
+  {
+    flag: 'target',
+    type: 'string',
+    help: 'host:port or [ipv6]:port; dns:///host:port spreads channels over every address',
+  },
   { flag: 'protocol', type: 'string', fallback: 'grpc', help: 'grpc (port 8500) or rest (port 8501)' },
   { flag: 'model', type: 'string', fallback: 'resnet', help: 'model name' },
   { flag: 'signature', type: 'string', fallback: 'serving_default', help: 'signature name' },
@@ -263,6 +269,25 @@ function parseStages(text: string, problems: string[]): Stage[] {
     }
     return { durationMs, rate };
   });
+}
+
+/**
+ * The values of `modelship loadtest ARGS`. A value that starts with '-' (`--target --help`) is refused, never read
+ * as the next option; such a value is written --flag=-value.
+ */
+export function parseLoadTestArgs(argv: readonly string[]): Values {
+  const options = parseArgsOptions();
+  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.inlineValue !== false || !token.value?.startsWith('-')) continue;
+    const { name, value } = token;
+    throw new UsageError(
+      name === 'target'
+        ? notATarget(value)
+        : `--${name} needs a value, got the option '${value}' (a value that starts with - is written --${name}=${value})`,
+    );
+  }
+  return parseOptions(argv, options).values;
 }
 
 /** node:util parseArgs options built from the table. */

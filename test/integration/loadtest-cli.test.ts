@@ -166,7 +166,7 @@ describe('modelship loadtest', () => {
     ]);
     expect(run.code).toBe(2);
     for (const problem of [
-      '--target: expected host:port',
+      "--target must be host:port, [ipv6]:port or dns:///host:port with a port 1-65535 (for example 127.0.0.1:8500), got 'nowhere'",
       "--protocol: expected grpc or rest, found 'udp'",
       "--duration: expected a duration such as 30s, 5m or 250ms, found 'soon'",
       "--threshold 'p99<fast'",
@@ -177,8 +177,32 @@ describe('modelship loadtest', () => {
     expect(both.stderr).toContain(
       'load: expected one of --users (closed), --rate or --stages (open), found --users and --rate',
     );
+    const noPort = await cli(['--target', '10.0.0.1', '--rate', '1', '--duration', '1s']);
+    expect(noPort.code).toBe(2);
+    expect(noPort.stderr).toContain(
+      "--target must be host:port, [ipv6]:port or dns:///host:port with a port 1-65535 (for example 127.0.0.1:8500), got '10.0.0.1'",
+    );
     const unknown = await cli(['--target', '127.0.0.1:1', '--bogus']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("Unknown option '--bogus'");
+  });
+
+  it('refuses an option where a value belongs, and gives help only for --help as an option', async () => {
+    for (const flag of ['--help', '-h']) {
+      const run = await cli(['--target', flag, '--rate', '1', '--duration', '1s']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(
+        new RegExp(
+          `^modelship loadtest: --target must be host:port, \\[ipv6\\]:port or dns:///host:port with a port 1-65535 \\(for example 127\\.0\\.0\\.1:8500\\), got '${flag}'\n\nUsage: modelship loadtest`,
+        ),
+      );
+      expect(run.stdout).toBe('');
+    }
+    const rate = await cli(['--target', '127.0.0.1:1', '--rate', '--duration', '1s']);
+    expect(rate.code).toBe(2);
+    expect(rate.stderr).toContain("--rate needs a value, got the option '--duration'");
+    const help = await cli(['--target', '127.0.0.1:1', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: modelship loadtest --target HOST:PORT/);
   });
 });
