@@ -49,7 +49,12 @@ export const OPTION_ROWS: readonly OptionRow[] = [
     fallback: '120s',
     help: 'retry the first call this long while the target cannot be reached (0: once)',
   },
-  { flag: 'stop-on-failure-ratio', type: 'string', help: 'stop when failures/requests passes this (0.2)' },
+  {
+    flag: 'stop-on-failure-ratio',
+    type: 'string',
+    fallback: '0.2',
+    help: 'stop and fail when failures/requests passes this (a capacity search: only when given)',
+  },
   { flag: 'channels', type: 'string', fallback: '1', help: 'HTTP/2 connections (grpc), spread over workers' },
   {
     flag: 'h2',
@@ -186,7 +191,6 @@ export function loadTestOptions(values: Values, env: NodeJS.ProcessEnv = {}): Lo
   const timeoutMs = duration('timeout') ?? 0;
   if (timeoutMs <= 0) problems.push('--timeout: expected a duration > 0');
   const connectTimeoutMs = duration('connect-timeout') ?? 0;
-  const ratio = number('stop-on-failure-ratio', (n) => n > 0 && n <= 1, 'a ratio in (0, 1]');
 
   const given = values['threshold'];
   const thresholdTexts = Array.isArray(given) ? given.map(String) : (env[envName('threshold')]?.split(',') ?? []);
@@ -208,6 +212,12 @@ export function loadTestOptions(values: Values, env: NodeJS.ProcessEnv = {}): Lo
   const capacity = capacityConfig(values, raw, duration, number, problems);
   if (capacity && rate === undefined)
     problems.push('--find-capacity: expected --rate (the first probe) and --duration');
+  // A capacity search judges each probe's errors against --errors-bound: the default would end the search at the
+  // first probe past the capacity, the one it needs to find it.
+  const ratioGiven =
+    values['stop-on-failure-ratio'] !== undefined || env[envName('stop-on-failure-ratio')] !== undefined;
+  const ratio =
+    capacity && !ratioGiven ? undefined : number('stop-on-failure-ratio', (n) => n > 0 && n <= 1, 'a ratio in (0, 1]');
 
   if (problems.length > 0 || !load || typeof target === 'string') throw new ConfigError(problems);
   return {

@@ -8,7 +8,7 @@ import type { SignatureSpec } from '../../shared/tfserving/messages.js';
 import { FAILURES_COLUMNS, HISTORY_COLUMNS, STATS_COLUMNS } from '../../loadtest/outputs/csv.js';
 import { startEchoServer, type EchoServer } from '../../loadtest/testing/echo-server.js';
 import { silentServers } from '../support/silent-servers.js';
-import { TS_NODE_FLAGS } from '../unit/loadtest/support.js';
+import { echoServers, TS_NODE_FLAGS } from '../unit/loadtest/support.js';
 
 const signatures: Record<string, SignatureSpec> = {
   serving_default: {
@@ -23,6 +23,7 @@ const goodReply = encodePredictResponse({
 });
 
 const silent = silentServers();
+const echoServer = echoServers();
 let server: EchoServer;
 let wrongShape: EchoServer;
 let dir: string;
@@ -94,6 +95,21 @@ describe('modelship loadtest', () => {
     const run = await cli([...target(server), ...quick, '--threshold', 'p50<1us', '--progress', 'line']);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('FAIL     p50<1us');
+  });
+
+  it.each([
+    ['stops a run at the first second', '3s', 'the failure ratio 0\\.\\d+ passed --stop-on-failure-ratio 0\\.2\n'],
+    [
+      'fails a run shorter than a second',
+      '500ms',
+      'the failure ratio 0\\.500 passed --stop-on-failure-ratio 0\\.2 at the end of the run\n',
+    ],
+  ])('exits 1 when half the requests fail, by default: %s', async (_what, duration, stopped) => {
+    // Its own server: the pre-flight Predict is the first request received, which never fails.
+    const halfFailing = await echoServer({ failEvery: 2, reply: goodReply, tfServing: { model: 'tiny', signatures } });
+    const run = await cli([...target(halfFailing), '--rate', '20', '--duration', duration, '--progress', 'line']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(new RegExp(`^stopped early: ${stopped}FAILED\n$`, 'm'));
   });
 
   it('exits 2 with a clear message for an unreachable target, a wrong model or a wrong signature', async () => {
