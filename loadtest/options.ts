@@ -42,7 +42,7 @@ export const OPTION_ROWS: readonly OptionRow[] = [
   { flag: 'users', type: 'string', max: '10000', help: 'closed model: number of users (Locust-compatible)' },
   { flag: 'spawn-rate', type: 'string', fallback: '1', help: 'closed model: users started per second' },
   { flag: 'think-time', type: 'string', fallback: '0s', help: 'closed model: wait after each reply' },
-  { flag: 'rate', type: 'string', max: '100000', help: 'open model: requests per second, sent on schedule' },
+  { flag: 'rate', type: 'string', max: '1000000', help: 'open model: requests per second, sent on schedule' },
   {
     flag: 'stages',
     type: 'string',
