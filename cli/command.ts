@@ -1,4 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
+
 /** One `modelship` sub-command. `run` returns the exit code; only cli/main.ts sets it. */
 export interface Command {
   /** Full help text, printed by `modelship NAME --help`. */
