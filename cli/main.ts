@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import type { Command } from './command.js';
 import { commands } from './commands/index.js';
 import { UsageError } from '../shared/command-line.js';
 import { ConfigError, ModelshipError } from '../shared/errors.js';
@@ -15,6 +17,14 @@ function help(): string {
   ].join('\n');
 }
 
+/** --help or -h given as an option, not as the value of one (`--target --help`, which the command refuses). */
+function asksForHelp(argv: readonly string[], command: Command): boolean {
+  if (!command.options) return argv.includes('--help') || argv.includes('-h');
+  const options = { ...command.options, help: { type: 'boolean', short: 'h' } } as const;
+  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
+  return tokens.some((t) => t.kind === 'option' && t.name === 'help');
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -27,7 +37,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const command = await entry.load();
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if (asksForHelp(rest, command)) {
     console.log(command.usage);
     return 0;
   }

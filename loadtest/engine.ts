@@ -119,6 +119,12 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadTestDeps =
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, FLUSH_WAIT_MS).unref());
     return Promise.race([Promise.all(waits), timeout]);
   };
+  const failureRatioPassed = (): string | undefined => {
+    const { requests, failures } = aggregate.total;
+    const ratio = requests ? failures / requests : 0;
+    if (options.stopOnFailureRatio === undefined || ratio <= options.stopOnFailureRatio) return undefined;
+    return `the failure ratio ${ratio.toFixed(3)} passed --stop-on-failure-ratio ${options.stopOnFailureRatio}`;
+  };
   const ticker = new AbortController();
   const ticks = (async () => {
     for (let second = 1; !ticker.signal.aborted; second += 1) {
@@ -134,9 +140,8 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadTestDeps =
         cpuPercent: monitor.tick(),
       };
       for (const output of outputs) output.add(tick);
-      const ratio = aggregate.total.requests ? aggregate.total.failures / aggregate.total.requests : 0;
-      if (options.stopOnFailureRatio !== undefined && ratio > options.stopOnFailureRatio)
-        stop(`the failure ratio ${ratio.toFixed(3)} passed --stop-on-failure-ratio ${options.stopOnFailureRatio}`);
+      const passed = failureRatioPassed();
+      if (passed) stop(passed);
     }
   })();
 
@@ -147,6 +152,9 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadTestDeps =
     await ticks;
     await stopAll();
   }
+  // A run shorter than a second, or whose failures came in its last second, was never checked by a tick.
+  const passedAtEnd = failureRatioPassed();
+  stopped ??= passedAtEnd === undefined ? null : `${passedAtEnd} at the end of the run`;
   const endMs = clock.now();
   const summary = buildSummary({
     options,

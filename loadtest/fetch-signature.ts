@@ -1,4 +1,3 @@
-import http from 'node:http';
 import { ModelshipError } from '../shared/errors.js';
 import { decodeGetModelMetadataResponse, encodeGetModelMetadataRequest } from '../shared/tfserving/codec.js';
 import { isDType } from '../shared/tfserving/dtype.js';
@@ -7,6 +6,7 @@ import { GET_MODEL_METADATA_METHOD } from '../shared/tfserving/methods.js';
 import { TfServingError } from '../shared/tfserving/tfserving-error.js';
 import type { LoadTestOptions } from './options.js';
 import { createGrpcSender } from './senders/grpc-h2.js';
+import { httpGet } from './senders/rest.js';
 
 export function modelSpec(options: LoadTestOptions): ModelSpec {
   return {
@@ -42,7 +42,14 @@ export async function fetchSignatures(options: LoadTestOptions): Promise<Record<
     }
   }
   const version = options.version !== undefined ? `/versions/${options.version}` : '';
-  const { status, body } = await httpGet(options, `/v1/models/${encodeURIComponent(options.model)}${version}/metadata`);
+  const path = `/v1/models/${encodeURIComponent(options.model)}${version}/metadata`;
+  const { host, port } = options.target;
+  const { status, body } = await httpGet({ host, port, path }, options.timeoutMs).catch((err: Error) => {
+    throw new ModelshipError(`target ${options.target.authority}: GET ${path} failed: ${err.message}`, {
+      cause: err,
+      hint: 'check --target (TF Serving REST listens on 8501) and that the server is up',
+    });
+  });
   if (status !== 200)
     throw new TfServingError(call, status === 404 ? 'NOT_FOUND' : `HTTP ${status}`, body.slice(0, 300));
   return signaturesFromRestJson(JSON.parse(body) as RestMetadata);
@@ -82,31 +89,4 @@ export function signaturesFromRestJson(json: RestMetadata): Record<string, Signa
       { name, methodName: def.method_name ?? '', inputs: tensorSpecs(def.inputs), outputs: tensorSpecs(def.outputs) },
     ]),
   );
-}
-
-function httpGet(options: LoadTestOptions, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(
-      { host: options.target.host, port: options.target.port, path, timeout: options.timeoutMs },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      },
-    );
-    req.on('timeout', () => {
-      // Still connecting: the connection was never made (ETIMEDOUT), which the first call retries.
-      const connecting = req.socket?.connecting === true;
-      const err = new Error(`${connecting ? 'no connection' : 'no reply'} within ${options.timeoutMs} ms`);
-      req.destroy(connecting ? Object.assign(err, { code: 'ETIMEDOUT' }) : err);
-    });
-    req.on('error', (err) =>
-      reject(
-        new ModelshipError(`target ${options.target.authority}: GET ${path} failed: ${err.message}`, {
-          cause: err,
-          hint: 'check --target (TF Serving REST listens on 8501) and that the server is up',
-        }),
-      ),
-    );
-  });
 }

@@ -1,12 +1,14 @@
 import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { parseOptions, UsageError } from '../shared/command-line.js';
 import { ConfigError } from '../shared/errors.js';
-import { parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from './duration.js';
 import { validateClosed, type ClosedConfig } from './models/closed.js';
 import { constantRate, validateOpen, type OpenConfig } from './models/open.js';
 import type { CapacityConfig } from './capacity-search.js';
 import type { Stage } from './models/schedule.js';
 import { H2_CLIENTS, type H2Client } from './senders/create-sender.js';
-import { parseTarget, type Target } from './senders/target.js';
+import { notATarget, parseTarget, type Target } from './senders/target.js';
 import { parseRatio, parseThreshold, type Threshold } from './thresholds.js';
 
 /** One option: its flag, the environment variable the Cloud Run job reads it from, its default and its help. */
@@ -15,36 +17,67 @@ export interface OptionRow {
   readonly type: 'string' | 'boolean';
   readonly multiple?: boolean;
   readonly fallback?: string;
+  /**
+   * The most it accepts, as written (a count, a rate or a duration): every run must end, and a slip of the keyboard
+   * (--users 1500000, --duration 50h) must not hold the target or the machine for days.
+   */
+  readonly max?: string;
   readonly help: string;
 }
 
 /** The table behind `modelship loadtest`, the job entry and docs/loadtest.md. Env: MODELSHIP_ + FLAG_IN_CAPS. */
 export const OPTION_ROWS: readonly OptionRow[] = [
-  { flag: 'target', type: 'string', help: 'host:port, or dns:///name:port to spread channels over every address' },
+  {
+    flag: 'target',
+    type: 'string',
+    help: 'host:port or [ipv6]:port; dns:///host:port spreads channels over every address',
+  },
   { flag: 'protocol', type: 'string', fallback: 'grpc', help: 'grpc (port 8500) or rest (port 8501)' },
   { flag: 'model', type: 'string', fallback: 'resnet', help: 'model name' },
   { flag: 'signature', type: 'string', fallback: 'serving_default', help: 'signature name' },
   { flag: 'version', type: 'string', help: 'model version (default: the latest)' },
   { flag: 'image', type: 'string', help: 'build the input tensor from this image file' },
   { flag: 'request', type: 'string', help: 'send this file: a serialized PredictRequest (grpc) or JSON body (rest)' },
-  { flag: 'batch', type: 'string', fallback: '1', help: 'batch size of a random or image input' },
-  { flag: 'users', type: 'string', help: 'closed model: number of users (Locust-compatible)' },
+  { flag: 'batch', type: 'string', max: '1024', fallback: '1', help: 'batch size of a random or image input' },
+  { flag: 'users', type: 'string', max: '10000', help: 'closed model: number of users (Locust-compatible)' },
   { flag: 'spawn-rate', type: 'string', fallback: '1', help: 'closed model: users started per second' },
   { flag: 'think-time', type: 'string', fallback: '0s', help: 'closed model: wait after each reply' },
-  { flag: 'rate', type: 'string', help: 'open model: requests per second, sent on schedule' },
-  { flag: 'stages', type: 'string', help: 'open model: DURATION:RATE,... ramps (30s:50,1m:200,30s:0)' },
-  { flag: 'max-in-flight', type: 'string', fallback: '1000', help: 'open model: cap on requests in flight' },
-  { flag: 'duration', type: 'string', help: 'how long to run (with --users or --rate), e.g. 5m' },
+  { flag: 'rate', type: 'string', max: '1000000', help: 'open model: requests per second, sent on schedule' },
+  {
+    flag: 'stages',
+    type: 'string',
+    help: 'open model: DURATION:RATE,... ramps (30s:50,1m:200,30s:0), within the limits of --duration and --rate',
+  },
+  {
+    flag: 'max-in-flight',
+    type: 'string',
+    max: '100000',
+    fallback: '1000',
+    help: 'open model: cap on requests in flight',
+  },
+  { flag: 'duration', type: 'string', max: '24h', help: 'how long to run (with --users or --rate), e.g. 5m' },
   { flag: 'warmup', type: 'string', fallback: '0s', help: 'first part of the run, excluded from statistics' },
-  { flag: 'timeout', type: 'string', fallback: '30s', help: 'deadline of each request' },
+  { flag: 'timeout', type: 'string', max: '10m', fallback: '30s', help: 'deadline of each request' },
   {
     flag: 'connect-timeout',
     type: 'string',
+    max: '1h',
     fallback: '120s',
     help: 'retry the first call this long while the target cannot be reached (0: once)',
   },
-  { flag: 'stop-on-failure-ratio', type: 'string', help: 'stop when failures/requests passes this (0.2)' },
-  { flag: 'channels', type: 'string', fallback: '1', help: 'HTTP/2 connections (grpc), spread over workers' },
+  {
+    flag: 'stop-on-failure-ratio',
+    type: 'string',
+    fallback: '0.2',
+    help: 'stop and fail when failures/requests passes this (a capacity search: only when given)',
+  },
+  {
+    flag: 'channels',
+    type: 'string',
+    max: '1000',
+    fallback: '1',
+    help: 'HTTP/2 connections (grpc), spread over workers',
+  },
   {
     flag: 'h2',
     type: 'string',
@@ -58,14 +91,24 @@ export const OPTION_ROWS: readonly OptionRow[] = [
   },
   { flag: 'p99-bound', type: 'string', help: 'with --find-capacity: the p99 a probe must hold, e.g. 200ms' },
   { flag: 'errors-bound', type: 'string', fallback: '1%', help: 'with --find-capacity: the errors a probe may have' },
-  { flag: 'max-probes', type: 'string', fallback: '8', help: 'with --find-capacity: the most probes to run' },
-  { flag: 'workers', type: 'string', help: 'worker threads (default: one per core; 0 = main thread)' },
+  {
+    flag: 'max-probes',
+    type: 'string',
+    max: '20',
+    fallback: '8',
+    help: 'with --find-capacity: the most probes to run; times --duration, within the --duration limit',
+  },
+  { flag: 'workers', type: 'string', max: '256', help: 'worker threads (default: one per core; 0 = main thread)' },
   { flag: 'threshold', type: 'string', multiple: true, help: "pass/fail: 'p99<500ms', 'errors<1%', 'rps>100'" },
   { flag: 'out', type: 'string', help: 'write summary.json, CSVs and report.html here' },
   { flag: 'csv-prefix', type: 'string', fallback: 'loadtest', help: 'CSV names: PREFIX_stats.csv, ...' },
   { flag: 'scenario', type: 'string', help: 'label of this run (the serving scenario)' },
   { flag: 'progress', type: 'string', fallback: 'auto', help: 'auto, line (terminal), log (JSON every 10s), off' },
 ];
+
+const maxOf = (flag: string): string | undefined => OPTION_ROWS.find((r) => r.flag === flag)?.max;
+const MAX_DURATION_MS = parseDuration(maxOf('duration')!)!;
+const MAX_RATE = Number(maxOf('rate'));
 
 export const envName = (flag: string): string => `MODELSHIP_${flag.replace(/-/g, '_').toUpperCase()}`;
 
@@ -114,14 +157,19 @@ export function loadTestOptions(values: Values, env: NodeJS.ProcessEnv = {}): Lo
     const text = raw(flag);
     if (text === undefined) return undefined;
     const n = Number(text);
+    const max = maxOf(flag);
     if (text.trim() === '' || !check(n)) problems.push(`--${flag}: expected ${expected}, found '${text}'`);
+    else if (max !== undefined && n > Number(max)) problems.push(`--${flag}: expected at most ${max}, found '${text}'`);
     return n;
   };
   const duration = (flag: string): number | undefined => {
     const text = raw(flag);
     if (text === undefined) return undefined;
     const ms = parseDuration(text);
+    const max = maxOf(flag);
     if (ms === undefined) problems.push(`--${flag}: expected a duration such as 30s, 5m or 250ms, found '${text}'`);
+    else if (max !== undefined && ms > parseDuration(max)!)
+      problems.push(`--${flag}: expected at most ${max}, found '${text}'`);
     return ms;
   };
   const isCount = (n: number): boolean => Number.isInteger(n) && n >= 1;
@@ -174,13 +222,18 @@ export function loadTestOptions(values: Values, env: NodeJS.ProcessEnv = {}): Lo
   }
   if (load) problems.push(...(load.kind === 'open' ? validateOpen(load) : validateClosed(load)));
   const totalMs = load?.kind === 'open' ? load.stages.reduce((sum, s) => sum + s.durationMs, 0) : (durationMs ?? 0);
+  if (stagesText !== undefined && load?.kind === 'open') {
+    if (totalMs > MAX_DURATION_MS)
+      problems.push(`--stages: expected at most ${maxOf('duration')} in all, found ${formatDuration(totalMs)}`);
+    if (load.stages.some((stage) => stage.rate > MAX_RATE))
+      problems.push(`--stages: expected rates of at most ${maxOf('rate')} req/s, found '${stagesText}'`);
+  }
   const warmupMs = duration('warmup') ?? 0;
   if (load && warmupMs >= totalMs)
     problems.push(`--warmup: expected less than the run's ${totalMs / 1000}s, found ${warmupMs / 1000}s`);
   const timeoutMs = duration('timeout') ?? 0;
   if (timeoutMs <= 0) problems.push('--timeout: expected a duration > 0');
   const connectTimeoutMs = duration('connect-timeout') ?? 0;
-  const ratio = number('stop-on-failure-ratio', (n) => n > 0 && n <= 1, 'a ratio in (0, 1]');
 
   const given = values['threshold'];
   const thresholdTexts = Array.isArray(given) ? given.map(String) : (env[envName('threshold')]?.split(',') ?? []);
@@ -202,6 +255,16 @@ export function loadTestOptions(values: Values, env: NodeJS.ProcessEnv = {}): Lo
   const capacity = capacityConfig(values, raw, duration, number, problems);
   if (capacity && rate === undefined)
     problems.push('--find-capacity: expected --rate (the first probe) and --duration');
+  if (capacity && capacity.maxProbes * totalMs > MAX_DURATION_MS)
+    problems.push(
+      `--max-probes: expected probes of --duration lasting at most ${maxOf('duration')} in all, found ${capacity.maxProbes} x ${formatDuration(totalMs)}`,
+    );
+  // A capacity search judges each probe's errors against --errors-bound: the default would end the search at the
+  // first probe past the capacity, the one it needs to find it.
+  const ratioGiven =
+    values['stop-on-failure-ratio'] !== undefined || env[envName('stop-on-failure-ratio')] !== undefined;
+  const ratio =
+    capacity && !ratioGiven ? undefined : number('stop-on-failure-ratio', (n) => n > 0 && n <= 1, 'a ratio in (0, 1]');
 
   if (problems.length > 0 || !load || typeof target === 'string') throw new ConfigError(problems);
   return {
@@ -265,6 +328,25 @@ function parseStages(text: string, problems: string[]): Stage[] {
   });
 }
 
+/**
+ * The values of `modelship loadtest ARGS`. A value that starts with '-' (`--target --help`) is refused, never read
+ * as the next option; such a value is written --flag=-value.
+ */
+export function parseLoadTestArgs(argv: readonly string[]): Values {
+  const options = parseArgsOptions();
+  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.inlineValue !== false || !token.value?.startsWith('-')) continue;
+    const { name, value } = token;
+    throw new UsageError(
+      name === 'target'
+        ? notATarget(value)
+        : `--${name} needs a value, got the option '${value}' (a value that starts with - is written --${name}=${value})`,
+    );
+  }
+  return parseOptions(argv, options).values;
+}
+
 /** node:util parseArgs options built from the table. */
 export function parseArgsOptions(): Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> {
   return Object.fromEntries(
@@ -276,6 +358,7 @@ export function optionsHelp(): string {
   const width = Math.max(...OPTION_ROWS.map((r) => r.flag.length)) + 8;
   return OPTION_ROWS.map((r) => {
     const flag = `  --${r.flag} ${r.type === 'string' ? 'V' : ''}`.padEnd(width);
-    return `${flag} ${r.help}${r.fallback !== undefined ? ` [${r.fallback}]` : ''}`;
+    const max = r.max !== undefined ? ` (at most ${r.max})` : '';
+    return `${flag} ${r.help}${max}${r.fallback !== undefined ? ` [${r.fallback}]` : ''}`;
   }).join('\n');
 }

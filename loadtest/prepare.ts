@@ -31,6 +31,7 @@ export async function prepareRequest(
   const signatures = await untilConnected(() => fetchSignatures(options), {
     target: options.target,
     deadlineMs: options.connectTimeoutMs,
+    attemptMs: options.timeoutMs,
     log,
   });
   const signature = signatures[options.signature];

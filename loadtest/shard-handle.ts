@@ -17,10 +17,18 @@ export function workerShard(init: ShardInit, execArgv?: string[]): ShardHandle {
   return {
     send: (message) => worker.postMessage(message),
     onMessage(handler) {
-      worker.on('message', handler);
-      worker.on('error', (err) =>
-        handler({ type: 'failed', message: `load thread ${init.shard.index}: ${err.message}` }),
-      );
+      let ended = false;
+      const pass = (message: FromShard): void => {
+        ended ||= message.type === 'done' || message.type === 'failed';
+        handler(message);
+      };
+      worker.on('message', pass);
+      worker.on('error', (err) => pass({ type: 'failed', message: `load thread ${init.shard.index}: ${err.message}` }));
+      // A thread that exits without a word (process.exit in it) would leave the engine waiting for it forever.
+      worker.on('exit', (code) => {
+        if (!ended)
+          pass({ type: 'failed', message: `load thread ${init.shard.index} exited (code ${code}) before it finished` });
+      });
     },
     terminate: async () => void (await worker.terminate()),
   };

@@ -1,18 +1,23 @@
 import { ModelshipError, errorMessage } from '../shared/errors.js';
 import { TfServingError } from '../shared/tfserving/tfserving-error.js';
+import { TIMEOUT_CODE } from './senders/deadlines.js';
 import type { Target } from './senders/target.js';
 
 /**
  * The first call to the target, retried while the target cannot be reached yet. A Cloud Run job with Direct VPC
  * egress may wait a minute or more after its container starts before it can open connections into the VPC
  * (https://cloud.google.com/run/docs/configuring/vpc-direct-vpc, Limitations): a load test that gave up at the
- * first refused connection would fail every cold start. Only connection failures are retried, with a doubling
- * wait, until `deadlineMs` has passed: a wrong model or signature still fails at once. It runs before the load
- * test's clock starts, so the waiting is never measured.
+ * first refused connection would fail every cold start. Only failures that may pass on their own are retried (a
+ * connection not made, no answer within --timeout, UNAVAILABLE), with a doubling wait, while the next attempt
+ * still starts within `deadlineMs`: a wrong model or signature still fails at once. Each attempt is bounded by the
+ * senders' own deadlines (its connection and its call within --timeout). It runs before the load test's clock
+ * starts, so the waiting is never measured.
  */
 
 /** Errors of a connection that was never made; node's codes, found anywhere in the error's causes. */
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** TF Serving's answers that may change on their own, and our sender's deadline passing. */
+const PASSING_CODES = new Set(['UNAVAILABLE', TIMEOUT_CODE]);
 const FIRST_WAIT_MS = 500;
 const MAX_WAIT_MS = 8000;
 /** A bound on the attempts besides the deadline, should a clock misbehave. */
@@ -23,17 +28,19 @@ export interface ConnectWait {
   readonly target: Target;
   /** How long to keep trying, from the first attempt; 0: one attempt. */
   readonly deadlineMs: number;
+  /** The bound of each attempt's connection and call (--timeout), for the message. */
+  readonly attemptMs: number;
   /** One line per wait: what failed and when the next attempt is. */
   readonly log: (line: string) => void;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** A connection that could not be made, or TF Serving saying UNAVAILABLE: both may pass on their own. */
-export function isConnectFailure(err: unknown): boolean {
+/** A connection not made, no answer in time, or TF Serving saying UNAVAILABLE: each may pass on its own. */
+export function mayPassOnItsOwn(err: unknown): boolean {
   let current: unknown = err;
   for (let depth = 0; depth < CAUSE_DEPTH && current instanceof Error; depth += 1) {
-    if (current instanceof TfServingError && current.code === 'UNAVAILABLE') return true;
+    if (current instanceof TfServingError && PASSING_CODES.has(current.code)) return true;
     const code = (current as NodeJS.ErrnoException).code;
     if (code !== undefined && CONNECT_CODES.has(code)) return true;
     current = current.cause;
@@ -55,7 +62,7 @@ export async function untilConnected<T>(attempt: () => Promise<T>, wait: Connect
     try {
       return await attempt();
     } catch (err) {
-      if (!isConnectFailure(err)) throw err;
+      if (!mayPassOnItsOwn(err)) throw err;
       last = err;
     }
     const elapsed = now() - started;
@@ -66,11 +73,12 @@ export async function untilConnected<T>(attempt: () => Promise<T>, wait: Connect
     await sleep(waitMs);
     waitMs = Math.min(waitMs * 2, MAX_WAIT_MS);
   }
+  const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}, each connection and call within --timeout ${seconds(wait.attemptMs)}`;
   throw new ModelshipError(
-    `target ${wait.target.authority} could not be reached within ${seconds(wait.deadlineMs)} (${attempts} attempt${attempts === 1 ? '' : 's'}); last error: ${errorMessage(last)}`,
+    `target ${wait.target.authority} did not answer within --connect-timeout ${seconds(wait.deadlineMs)} (${tries}); last error: ${errorMessage(last)}`,
     {
       cause: last,
-      hint: "check that the server is up at that address; from Cloud Run, that the job is in the internal load balancer's region and a firewall rule lets its subnet in; --connect-timeout sets the wait",
+      hint: "check that TF Serving is up at that address, on the port of --protocol (gRPC 8500, REST 8501); from Cloud Run, that the job is in the internal load balancer's region and a firewall rule lets its subnet in",
     },
   );
 }

@@ -1,9 +1,10 @@
 import { runLoadTestJob } from '../../loadtest/job.js';
-import { optionsHelp, parseArgsOptions } from '../../loadtest/options.js';
-import { parseOptions } from '../../shared/command-line.js';
+import { optionsHelp, parseArgsOptions, parseLoadTestArgs } from '../../loadtest/options.js';
+import { ConfigError, ModelshipError } from '../../shared/errors.js';
 import { type Command } from '../command.js';
 
 export const loadtestCommand: Command = {
+  options: parseArgsOptions(),
   usage: `Usage: modelship loadtest --target HOST:PORT (--users N | --rate R | --stages S) [options]
        modelship loadtest --target HOST:PORT --find-capacity --p99-bound D --rate R --duration D [options]
 
@@ -23,7 +24,7 @@ Examples:
   modelship loadtest --target 127.0.0.1:8500 --stages 30s:50,1m:200,30s:0 --threshold 'p99<500ms' --out results/
   modelship loadtest --target 127.0.0.1:8500 --find-capacity --p99-bound 200ms --rate 10 --duration 60s --warmup 10s`,
   async run(argv) {
-    const { values } = parseOptions(argv, parseArgsOptions());
+    const values = parseLoadTestArgs(argv);
     const interrupt = new AbortController();
     const onSigint = (): void => interrupt.abort();
     process.once('SIGINT', onSigint);
@@ -41,6 +42,9 @@ Examples:
       });
     } catch (err) {
       if (sink && pipeline) await sink.reportCannotRun(pipeline.run, err, pipeline.deps);
+      // Options already say what is wrong with them; anything else kept the load test from running at all.
+      if (err instanceof ModelshipError && !(err instanceof ConfigError))
+        throw new ModelshipError(`could not run: ${err.message}`, { cause: err });
       throw err;
     } finally {
       process.off('SIGINT', onSigint);

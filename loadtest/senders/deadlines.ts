@@ -33,7 +33,10 @@ export class Deadlines {
   }
 }
 
+/** The code of a request whose deadline passed. */
+export const TIMEOUT_CODE = 'timeout';
+
 /** The failure of a request whose deadline passed. */
 export function timeoutFailure(timeoutMs: number): { code: string; message: string } {
-  return { code: 'timeout', message: `no reply within ${timeoutMs} ms` };
+  return { code: TIMEOUT_CODE, message: `no reply within ${timeoutMs} ms` };
 }

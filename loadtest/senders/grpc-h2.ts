@@ -1,4 +1,5 @@
 import http2, { type ClientHttp2Session, type OutgoingHttpHeaders } from 'node:http2';
+import net from 'node:net';
 import { Deadlines, timeoutFailure } from './deadlines.js';
 import { grpcConnectError, grpcResult } from './grpc-outcome.js';
 import { frame, grpcHeaders } from './grpc-wire.js';
@@ -19,41 +20,63 @@ export interface GrpcSenderOptions {
   readonly replyCheck?: ReplyCheck;
 }
 
-const CONNECT_TIMEOUT_MS = 10_000;
 // Large windows and session memory: a 602 KB Predict times hundreds in flight must not stall on flow control.
 const WINDOW = 64 * 1024 * 1024;
+/** How long close() lets the server take the GOAWAY before the sessions are destroyed. */
+const CLOSE_GRACE_MS = 1000;
+
+/** Each session's own socket: closing a session waits for the server's FIN, which a stuck server never sends. */
+const sockets = new WeakMap<ClientHttp2Session, net.Socket>();
 
 function openSession(address: string, port: number): ClientHttp2Session {
   const host = address.includes(':') ? `[${address}]` : address;
-  return http2.connect(`http://${host}:${port}`, {
+  const socket = net.connect({ host: address, port });
+  const session = http2.connect(`http://${host}:${port}`, {
+    createConnection: () => socket,
     settings: { initialWindowSize: WINDOW, enablePush: false },
     maxSessionMemory: 4096,
   });
+  sockets.set(session, socket);
+  return session;
 }
 
-/** Opens an HTTP/2 session and waits until it is connected, or fails with a message naming the target. */
-function connect(address: string, target: Target): Promise<ClientHttp2Session> {
+/**
+ * Opens an HTTP/2 session and waits for the server's first SETTINGS, within `timeoutMs`, or fails with a message
+ * naming the target. node:http2's 'connect' comes with the TCP connection: a server that accepts and never speaks
+ * HTTP/2 would pass it, and every call on the session would then wait for nothing.
+ */
+function connect(address: string, target: Target, timeoutMs: number): Promise<ClientHttp2Session> {
   return new Promise((resolve, reject) => {
     const session = openSession(address, target.port);
-    const timer = setTimeout(
-      // ETIMEDOUT, as the kernel's own connect timeout: a connection never made, which the first call retries.
-      () =>
-        session.destroy(
-          Object.assign(new Error(`no connection after ${CONNECT_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' }),
-        ),
-      CONNECT_TIMEOUT_MS,
-    );
-    session.once('connect', () => {
+    // ETIMEDOUT, as the kernel's own connect timeout: a connection never made, which the first call retries.
+    const noSettings = `no HTTP/2 SETTINGS from the server within ${timeoutMs} ms`;
+    const timer = setTimeout(() => settle(Object.assign(new Error(noSettings), { code: 'ETIMEDOUT' })), timeoutMs);
+    const onSettings = (): void => settle();
+    const onClose = (): void => settle(new Error('the server closed the connection'));
+    function settle(err?: Error): void {
       clearTimeout(timer);
-      session.setLocalWindowSize(WINDOW);
-      session.removeAllListeners('error');
+      session.off('remoteSettings', onSettings).off('error', settle).off('close', onClose);
+      if (err) {
+        session.destroy();
+        reject(grpcConnectError(target, address, err));
+        return;
+      }
       session.on('error', () => undefined); // a broken session is replaced on the next send
+      session.setLocalWindowSize(WINDOW);
       resolve(session);
-    });
-    session.once('error', (err) => {
-      clearTimeout(timer);
-      reject(grpcConnectError(target, address, err));
-    });
+    }
+    session.once('remoteSettings', onSettings).once('error', settle).once('close', onClose);
+  });
+}
+
+/** Closes a session with a GOAWAY, and its socket if the server has not let it go within CLOSE_GRACE_MS. */
+function closeSession(session: ClientHttp2Session): Promise<void> {
+  const socket = sockets.get(session)!;
+  return new Promise((resolve) => {
+    if (socket.destroyed) return resolve();
+    socket.once('close', () => resolve());
+    session.close();
+    setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
   });
 }
 
@@ -61,7 +84,14 @@ function connect(address: string, target: Target): Promise<ClientHttp2Session> {
 export async function createGrpcSender(options: GrpcSenderOptions): Promise<Sender> {
   const { target, timeoutMs, replyCheck } = options;
   const addresses = await channelAddresses(target, options.channels);
-  const sessions = await Promise.all(addresses.map((address) => connect(address, target)));
+  const settled = await Promise.allSettled(addresses.map((address) => connect(address, target, timeoutMs)));
+  const sessions = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) {
+    // The channels that did connect would keep the process alive: close them before failing.
+    await Promise.all(sessions.map(closeSession));
+    throw failed.reason;
+  }
   const body = frame(options.message);
   const headers: OutgoingHttpHeaders = Object.fromEntries(grpcHeaders(options.path, target.authority, timeoutMs));
   const deadlines = new Deadlines(timeoutMs);
@@ -143,7 +173,7 @@ export async function createGrpcSender(options: GrpcSenderOptions): Promise<Send
     send,
     async close() {
       deadlines.close();
-      await Promise.all(sessions.map((s) => new Promise<void>((resolve) => (s.closed ? resolve() : s.close(resolve)))));
+      await Promise.all(sessions.map(closeSession));
     },
   };
 }

@@ -18,7 +18,7 @@ export async function createRawGrpcSender(options: GrpcSenderOptions): Promise<S
   const { target, timeoutMs, replyCheck } = options;
   const addresses = await channelAddresses(target, options.channels);
   const connect = (host: string): H2Connection =>
-    new H2Connection({ host, port: target.port, authority: target.authority });
+    new H2Connection({ host, port: target.port, authority: target.authority, connectTimeoutMs: timeoutMs });
   const connections = addresses.map(connect);
   const settled = await Promise.allSettled(connections.map((c) => c.ready));
   const failed = settled.findIndex((s) => s.status === 'rejected');

@@ -13,7 +13,8 @@ export interface H2ConnectionOptions {
   readonly authority: string;
   /** Our receive window, per stream and for the connection: large, so replies do not wait for WINDOW_UPDATEs. */
   readonly windowSize?: number;
-  readonly connectTimeoutMs?: number;
+  /** How long the TCP connection and the server's first SETTINGS may take: the sender's --timeout. */
+  readonly connectTimeoutMs: number;
 }
 
 const WINDOW = 64 * 1024 * 1024;
@@ -62,9 +63,8 @@ export class H2Connection {
     this.reader = new FrameReader(h2.MAX_FRAME_SIZE, (type, flags, id, buf, start, end) =>
       this.onFrame(type, flags, id, buf, start, end),
     );
-    const timeoutMs = options.connectTimeoutMs ?? 10_000;
-    const noSettings = `no HTTP/2 SETTINGS from the server within ${timeoutMs} ms`;
-    this.connectTimer = setTimeout(() => this.fail(noSettings), timeoutMs).unref();
+    const noSettings = `no HTTP/2 SETTINGS from the server within ${options.connectTimeoutMs} ms`;
+    this.connectTimer = setTimeout(() => this.fail(noSettings), options.connectTimeoutMs).unref();
     this.socket.on('data', (chunk: Buffer) => this.read(chunk));
     this.socket.on('error', (err: NodeJS.ErrnoException) => this.fail(`${err.code ?? 'error'}: ${err.message}`));
     this.socket.on('close', () => this.fail('the server closed the connection'));

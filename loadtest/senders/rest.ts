@@ -81,21 +81,12 @@ export async function createRestSender(options: RestSenderOptions): Promise<Send
     });
 
   // Fail fast on a wrong address: one connection up front.
-  await new Promise<void>((resolve, reject) => {
-    const req = http.request({ host: addresses[0], port: target.port, method: 'GET', path: '/', agent });
-    req.on('response', (res) => {
-      res.resume();
-      res.on('end', resolve);
+  await httpGet({ host: addresses[0]!, port: target.port, path: '/', agent }, timeoutMs).catch((err: Error) => {
+    agent.destroy();
+    throw new ModelshipError(`target ${target.authority}: could not connect over HTTP: ${err.message}`, {
+      cause: err,
+      hint: 'check --target (TF Serving REST listens on 8501) and that the server is up',
     });
-    req.on('error', (err) =>
-      reject(
-        new ModelshipError(`target ${target.authority}: could not connect over HTTP: ${err.message}`, {
-          cause: err,
-          hint: 'check --target (TF Serving REST listens on 8501) and that the server is up',
-        }),
-      ),
-    );
-    req.end();
   });
 
   return {
@@ -105,4 +96,34 @@ export async function createRestSender(options: RestSenderOptions): Promise<Send
       agent.destroy();
     },
   };
+}
+
+/**
+ * One GET, connection and whole answer within `timeoutMs`: its status and body. A server that accepts and never
+ * answers, or never ends its answer, fails with ETIMEDOUT, as a connection never made (the first call retries it).
+ */
+export function httpGet(
+  request: { host: string; port: number; path: string; agent?: http.Agent },
+  timeoutMs: number,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(request, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() });
+      });
+    });
+    const timer = setTimeout(() => {
+      const connecting = req.socket?.connecting !== false;
+      const err = new Error(`${connecting ? 'no connection' : 'no answer'} within ${timeoutMs} ms`);
+      req.destroy(Object.assign(err, { code: 'ETIMEDOUT' }));
+      reject(err);
+    }, timeoutMs);
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
 }

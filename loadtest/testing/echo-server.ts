@@ -16,7 +16,7 @@ export interface EchoServerOptions {
   readonly stall?: { readonly everyMs: number; readonly forMs: number };
   /** The reply message (gRPC) or JSON body (REST); 4 bytes / a small JSON by default. */
   readonly reply?: Uint8Array;
-  /** Every n-th request fails: gRPC status 14 UNAVAILABLE, or HTTP 503. */
+  /** Every n-th request received fails: gRPC status 14 UNAVAILABLE, or HTTP 503. */
   readonly failEvery?: number;
   /**
    * A server of known capacity instead of a fixed latency: `count` workers each serve one request in `serviceMs`,
@@ -34,7 +34,7 @@ export interface EchoServer {
   readonly restPort: number;
   /** performance.now() when the stall schedule started. */
   readonly startedAt: number;
-  /** Requests received so far. */
+  /** Requests received so far (with `tfServing`, GetModelMetadata is not one). */
   readonly received: () => number;
   /** The most requests that were ever in progress at once. */
   readonly maxConcurrent: () => number;
@@ -97,29 +97,32 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
   });
   grpc.on('stream', (stream, headers) => {
     const chunks: Buffer[] = [];
+    // The model's metadata is the load tester's first call, not load: answered at once, never failed nor counted.
+    const metadata = options.tfServing !== undefined && headers[':path'] === GET_MODEL_METADATA_METHOD;
     stream.on('error', () => undefined);
-    stream.on('data', (chunk: Buffer) => headers[':path'] === GET_MODEL_METADATA_METHOD && chunks.push(chunk));
-    stream.on('end', () =>
-      later((fail) => {
-        if (stream.destroyed) return;
-        const answer = fail
-          ? { status: 14, message: 'echo server unavailable' }
-          : tfServingAnswer(String(headers[':path']), chunks);
-        if ('status' in answer) {
-          const trailers = { 'grpc-status': String(answer.status), 'grpc-message': encodeURIComponent(answer.message) };
-          stream.respond({ ':status': 200, 'content-type': 'application/grpc', ...trailers }, { endStream: true });
-          return;
-        }
-        stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
-        stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
-        stream.end(answer.reply);
-      }),
-    );
+    stream.on('data', (chunk: Buffer) => metadata && chunks.push(chunk));
+    const respond = (fail: boolean): void => {
+      if (stream.destroyed) return;
+      const answer = fail
+        ? { status: 14, message: 'echo server unavailable' }
+        : tfServingAnswer(String(headers[':path']), chunks);
+      if ('status' in answer) {
+        const trailers = { 'grpc-status': String(answer.status), 'grpc-message': encodeURIComponent(answer.message) };
+        stream.respond({ ':status': 200, 'content-type': 'application/grpc', ...trailers }, { endStream: true });
+        return;
+      }
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      stream.end(answer.reply);
+    };
+    stream.on('end', () => (metadata ? respond(false) : later(respond)));
   });
 
   const restReply = options.reply ?? new TextEncoder().encode('{"predictions": [[0.5, 0.5]]}');
   const rest = http.createServer({ keepAlive: true }, (req, res) => {
     req.resume();
+    // Only predict (POST) has the latency: anything else is answered at once, as TF Serving answers GET / (404).
+    if (req.method !== 'POST') return void res.writeHead(404).end();
     req.on('end', () =>
       later((fail) => {
         if (fail)

@@ -83,7 +83,7 @@ describe('a load test whose target is not reachable yet', () => {
     );
     await expect(run).rejects.toThrow(
       new RegExp(
-        `^target 127\\.0\\.0\\.1:${port} could not be reached within 1\\.0 s \\(2 attempts\\); last error: .*ECONNREFUSED`,
+        `^target 127\\.0\\.0\\.1:${port} did not answer within --connect-timeout 1\\.0 s \\(2 attempts, each connection and call within --timeout 30\\.0 s\\); last error: .*ECONNREFUSED`,
       ),
     );
     expect(lines).toHaveLength(1);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ModelshipError } from '../../../shared/errors.js';
 import { TfServingError } from '../../../shared/tfserving/tfserving-error.js';
 import { parseTarget, type Target } from '../../../loadtest/senders/target.js';
-import { isConnectFailure, untilConnected } from '../../../loadtest/until-connected.js';
+import { mayPassOnItsOwn, untilConnected } from '../../../loadtest/until-connected.js';
 
 const target = parseTarget('10.0.0.7:8500') as Target;
 const refused = (): Error =>
@@ -26,14 +26,15 @@ function fakeTime() {
 }
 
 describe('the first call, until the target can be reached', () => {
-  it('tells connection failures and UNAVAILABLE from answers that will not change', () => {
-    expect(isConnectFailure(refused())).toBe(true);
+  it('tells connection failures, no answer in time and UNAVAILABLE from answers that will not change', () => {
+    expect(mayPassOnItsOwn(refused())).toBe(true);
     for (const code of ['ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET'])
-      expect(isConnectFailure(Object.assign(new Error(code), { code }))).toBe(true);
-    expect(isConnectFailure(new TfServingError(call, 'UNAVAILABLE', 'connections refused'))).toBe(true);
-    expect(isConnectFailure(new TfServingError(call, 'NOT_FOUND', 'no model resnet'))).toBe(false);
-    expect(isConnectFailure(Object.assign(new Error('x'), { code: 'ENOTFOUND' }))).toBe(false);
-    expect(isConnectFailure('ECONNREFUSED')).toBe(false);
+      expect(mayPassOnItsOwn(Object.assign(new Error(code), { code }))).toBe(true);
+    expect(mayPassOnItsOwn(new TfServingError(call, 'UNAVAILABLE', 'connections refused'))).toBe(true);
+    expect(mayPassOnItsOwn(new TfServingError(call, 'timeout', 'no reply within 2000 ms'))).toBe(true);
+    expect(mayPassOnItsOwn(new TfServingError(call, 'NOT_FOUND', 'no model resnet'))).toBe(false);
+    expect(mayPassOnItsOwn(Object.assign(new Error('x'), { code: 'ENOTFOUND' }))).toBe(false);
+    expect(mayPassOnItsOwn('ECONNREFUSED')).toBe(false);
   });
 
   it('retries with a doubling wait, logging each, and returns the first answer', async () => {
@@ -46,7 +47,7 @@ describe('the first call, until the target can be reached', () => {
         if (calls < 5) throw refused();
         return 'signatures';
       },
-      { target, deadlineMs: 120_000, log: (l) => lines.push(l), ...time },
+      { target, deadlineMs: 120_000, attemptMs: 30_000, log: (l) => lines.push(l), ...time },
     );
     expect(answer).toBe('signatures');
     expect(time.slept).toEqual([500, 1000, 2000, 4000]);
@@ -62,10 +63,10 @@ describe('the first call, until the target can be reached', () => {
       async () => {
         throw refused();
       },
-      { target, deadlineMs: 120_000, log: () => undefined, ...time },
+      { target, deadlineMs: 120_000, attemptMs: 30_000, log: () => undefined, ...time },
     );
     await expect(failing).rejects.toThrow(
-      /^target 10\.0\.0\.7:8500 could not be reached within 120\.0 s \(19 attempts\); last error: .*ECONNREFUSED/,
+      /^target 10\.0\.0\.7:8500 did not answer within --connect-timeout 120\.0 s \(19 attempts, each connection and call within --timeout 30\.0 s\); last error: .*ECONNREFUSED.*\(check that TF Serving is up at that address/,
     );
     // 0.5 + 1 + 2 + 4 + 8 × 14 s: the waits stay within the deadline, at most 8 s apart.
     expect(time.slept.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(120_000);
@@ -79,9 +80,9 @@ describe('the first call, until the target can be reached', () => {
         async () => {
           throw refused();
         },
-        { target, deadlineMs: 0, log: () => undefined, ...time },
+        { target, deadlineMs: 0, attemptMs: 30_000, log: () => undefined, ...time },
       ),
-    ).rejects.toThrow(/within 0\.0 s \(1 attempt\)/);
+    ).rejects.toThrow(/within --connect-timeout 0\.0 s \(1 attempt, each/);
     let calls = 0;
     await expect(
       untilConnected(
@@ -89,7 +90,7 @@ describe('the first call, until the target can be reached', () => {
           calls += 1;
           throw new TfServingError(call, 'NOT_FOUND', 'no model');
         },
-        { target, deadlineMs: 120_000, log: () => undefined, ...time },
+        { target, deadlineMs: 120_000, attemptMs: 30_000, log: () => undefined, ...time },
       ),
     ).rejects.toBeInstanceOf(TfServingError);
     expect(calls).toBe(1);

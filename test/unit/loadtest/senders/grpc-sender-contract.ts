@@ -7,6 +7,7 @@ import type { Sender } from '../../../../loadtest/senders/sender.js';
 import { parseTarget, type Target } from '../../../../loadtest/senders/target.js';
 import { echoServers } from '../support.js';
 import { ECHO, FAIL, grpcJsCall, grpcJsServer, http2Servers, reply } from './grpc-reference-servers.js';
+import { scriptedServers } from './scripted-h2-peer.js';
 
 export type CreateGrpcSender = (options: GrpcSenderOptions) => Promise<Sender>;
 
@@ -18,6 +19,7 @@ export function grpcSenderContract(name: string, create: CreateGrpcSender): void
   const grpcJs = grpcJsServer();
   const http2Server = http2Servers();
   const echoServer = echoServers();
+  const scripted = scriptedServers();
   const sender = (target: Target, path: string, message: Buffer, extra: Partial<GrpcSenderOptions> = {}) =>
     create({ target, path, message, channels: 1, timeoutMs: 5000, keepReply: true, ...extra });
   /** Sends `count` requests at once and closes the sender. */
@@ -135,6 +137,29 @@ export function grpcSenderContract(name: string, create: CreateGrpcSender): void
       expect(sessions.size).toBe(3);
       await s.close();
       expect(results.every((r) => r.ok)).toBe(true);
+    });
+
+    it('fails within --timeout, naming the target, when the server accepts and never speaks HTTP/2', async () => {
+      const server = await scripted();
+      const target = parseTarget(`127.0.0.1:${server.port}`) as Target;
+      const connecting = sender(target, ECHO, Buffer.alloc(1), { timeoutMs: 200 });
+      await server.accept();
+      await expect(connecting).rejects.toThrow(
+        `target 127.0.0.1:${server.port} (127.0.0.1): could not connect over HTTP/2: no HTTP/2 SETTINGS from the server within 200 ms`,
+      );
+    });
+
+    it('times out a call the server never answers, and closes though the server stops reading', async () => {
+      const server = await scripted();
+      const target = parseTarget(`127.0.0.1:${server.port}`) as Target;
+      const connecting = sender(target, ECHO, Buffer.alloc(1), { timeoutMs: 200 });
+      const peer = await server.accept();
+      peer.settings();
+      const s = await connecting;
+      peer.socket.pause();
+      expect(await s.send()).toMatchObject({ ok: false, code: 'timeout' });
+      // Resolves: a GOAWAY the server never reads does not hold the close.
+      await s.close();
     });
 
     it('fails at once, naming the target and address, when nothing listens', async () => {

@@ -13,7 +13,13 @@ afterEach(async () => {
 });
 
 function connect(port: number, options: Partial<H2ConnectionOptions> = {}): H2Connection {
-  const connection = new H2Connection({ host: '127.0.0.1', port, authority: `test:${port}`, ...options });
+  const connection = new H2Connection({
+    host: '127.0.0.1',
+    port,
+    authority: `test:${port}`,
+    connectTimeoutMs: 10_000,
+    ...options,
+  });
   connections.push(connection);
   return connection;
 }

@@ -5,9 +5,11 @@ import { restOutputCheck } from '../../../../loadtest/senders/output-check.js';
 import { createRestSender, type RestSenderOptions } from '../../../../loadtest/senders/rest.js';
 import type { Sender } from '../../../../loadtest/senders/sender.js';
 import { parseTarget, type Target } from '../../../../loadtest/senders/target.js';
+import { silentServers } from '../../../support/silent-servers.js';
 import { echoServers } from '../support.js';
 
 const echoServer = echoServers();
+const silent = silentServers();
 const senders: Sender[] = [];
 afterEach(async () => {
   await Promise.all(senders.splice(0).map((s) => s.close()));
@@ -97,6 +99,14 @@ describe('the REST sender', () => {
     const results = await Promise.all([s.send(), s.send()]);
     expect(results.every((r) => r.ok)).toBe(true);
     expect(server.received()).toBeGreaterThanOrEqual(2);
+  });
+
+  it('fails within --timeout, naming the target, when the server accepts and never answers', async () => {
+    const { port, taken } = await silent.tcp();
+    await expect(sender(port, { timeoutMs: 200 })).rejects.toThrow(
+      `target 127.0.0.1:${port}: could not connect over HTTP: no answer within 200 ms`,
+    );
+    expect(taken()).toBe(1);
   });
 
   it('fails at once, naming the target, when nothing listens', async () => {

@@ -5,6 +5,10 @@ describe('--target', () => {
   it.each([
     ['127.0.0.1:8500', { host: '127.0.0.1', port: 8500, spread: false, authority: '127.0.0.1:8500' }],
     ['[::1]:8500', { host: '::1', port: 8500, spread: false, authority: '[::1]:8500' }],
+    [
+      'tfs.ns.svc.cluster.local:65535',
+      { host: 'tfs.ns.svc.cluster.local', port: 65535, spread: false, authority: 'tfs.ns.svc.cluster.local:65535' },
+    ],
     ['dns:///tfs-headless:8500', { host: 'tfs-headless', port: 8500, spread: true, authority: 'tfs-headless:8500' }],
     ['dns://10.0.0.10/tfs:8500', { host: 'tfs', port: 8500, spread: true, authority: 'tfs:8500' }],
     ['dns:tfs:8500', { host: 'tfs', port: 8500, spread: true, authority: 'tfs:8500' }],
@@ -12,14 +16,25 @@ describe('--target', () => {
     expect(parseTarget(text)).toEqual(target);
   });
 
-  it.each(['tfs', 'tfs:0', 'tfs:70000', 'http://tfs:8500', 'dns:///tfs'])(
-    'rejects %s with the expected form',
-    (text) => {
-      expect(parseTarget(text)).toBe(
-        `--target: expected host:port or dns:///name:port (for example 127.0.0.1:8500), found '${text}'`,
-      );
-    },
-  );
+  it.each([
+    'tfs',
+    '10.0.0.1',
+    'tfs:0',
+    'tfs:70000',
+    'tfs:08500',
+    'http://tfs:8500',
+    'dns:///tfs',
+    '--help',
+    '-tfs:8500',
+    '[::1',
+    '[fe80::1::2]:8500',
+    '[tfs]:8500',
+    '',
+  ])('rejects %j with the forms it accepts', (text) => {
+    expect(parseTarget(text)).toBe(
+      `--target must be host:port, [ipv6]:port or dns:///host:port with a port 1-65535 (for example 127.0.0.1:8500), got '${text}'`,
+    );
+  });
 
   it('connects to a plain target as given, and to every address of a dns:/// one, round-robin', async () => {
     expect(await resolveAddresses(parseTarget('tfs.example:8500') as Target)).toEqual(['tfs.example']);
