@@ -6,6 +6,7 @@ import { Readable, Transform } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
+import { assetUrlProblem } from '../shared/github/asset-url.js';
 import { BakeError } from './bake-error.js';
 
 /**
@@ -16,7 +17,12 @@ import { BakeError } from './bake-error.js';
  */
 
 export interface FetchAssetOptions {
+  /** The asset's API URL: it must be `apiUrl/repos/REPOSITORY/releases/assets/ID`. */
   url: string;
+  /** The releasing repository, OWNER/NAME. */
+  repository: string;
+  /** GitHub's REST API, the only host the token goes to. */
+  apiUrl: string;
   out: string;
   maxBytes: number;
   /** A GitHub token, for private repositories. */
@@ -112,8 +118,17 @@ async function fetchOnce(o: FetchAssetOptions): Promise<FetchedAsset> {
   return { bytes, sha256: hash.digest('hex'), finalUrl };
 }
 
-/** Downloads the asset to `out`, retrying network errors and 5xx answers twice. */
+/**
+ * Downloads the asset to `out`, retrying network errors and 5xx answers twice. The URL is checked first: the build's
+ * substitutions are the function's, but this step is what sends the token.
+ */
 export async function fetchAsset(o: FetchAssetOptions): Promise<FetchedAsset> {
+  const forged = assetUrlProblem(o.url, { apiUrl: o.apiUrl, repository: o.repository });
+  if (forged) {
+    throw new BakeError('not-a-release-asset', `refused to download ${forged}`, {
+      hint: `the build's _ASSET_URL must be ${o.apiUrl}/repos/OWNER/NAME/releases/assets/ID of _GITHUB_REPOSITORY`,
+    });
+  }
   const delays = o.retryDelaysMs ?? [1000, 4000];
   for (let attempt = 0; ; attempt++) {
     try {

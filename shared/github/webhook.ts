@@ -7,6 +7,7 @@ import { runOnce } from '../idempotency.js';
 import { FUNCTIONS } from '../wiring.js';
 import type { Deadlines } from '../deadline.js';
 import type { Store } from '../store.js';
+import { assetUrlProblem } from './asset-url.js';
 import { globToRegExp } from './glob.js';
 import { ReleaseEvent, type ReleaseAsset } from './release-event.js';
 import { verifySignature } from './signature.js';
@@ -79,11 +80,10 @@ function pickAsset(event: ReleaseEvent, config: WebhookConfig): ReleaseAsset | W
       hint: 'attach the SavedModel tarball to the release, or set MODEL_ASSET_NAME to its name',
     });
   }
-  const repo = event.repository.full_name.toLowerCase();
-  const apiUrl = `${config.GITHUB_API_URL}/repos/${repo}/releases/assets/${asset.id}`;
-  const downloadPrefix = `${config.GITHUB_SERVER_URL}/${repo}/releases/download/`;
+  const repository = event.repository.full_name;
+  const downloadPrefix = `${config.GITHUB_SERVER_URL}/${repository}/releases/download/`.toLowerCase();
   if (
-    asset.url.toLowerCase() !== apiUrl.toLowerCase() ||
+    assetUrlProblem(asset.url, { apiUrl: config.GITHUB_API_URL, repository, id: asset.id }) ||
     !asset.browser_download_url.toLowerCase().startsWith(downloadPrefix)
   ) {
     return reply(422, {

@@ -32,6 +32,9 @@ function recordingFetch() {
   return { calls, fetch: wrapped };
 }
 
+/** The releasing repository and the API the asset URL must belong to. */
+const of = (repository: string) => ({ repository, apiUrl: server.apiUrl });
+
 const failure = async (p: Promise<unknown>) => {
   const err = await p.catch((e: unknown) => e);
   expect(err).toBeInstanceOf(BakeError);
@@ -46,7 +49,7 @@ describe('fetchAsset', () => {
       assets: [{ name: 'm.tar.gz', content }],
     });
     const out = join(work, 'public.tar.gz');
-    const got = await fetchAsset({ url: assets[0]!.url, out, maxBytes: 1e6 });
+    const got = await fetchAsset({ url: assets[0]!.url, ...of('o/public'), out, maxBytes: 1e6 });
     expect(got.bytes).toBe(content.length);
     expect(got.sha256).toBe(createHash('sha256').update(content).digest('hex'));
     expect(got.finalUrl).not.toContain(server.apiUrl);
@@ -63,6 +66,7 @@ describe('fetchAsset', () => {
     const rec = recordingFetch();
     await fetchAsset({
       url: assets[0]!.url,
+      ...of('o/private'),
       out: join(work, 'private.tar.gz'),
       maxBytes: 1e6,
       token: 't0ken',
@@ -73,9 +77,41 @@ describe('fetchAsset', () => {
     expect(rec.calls[1]?.origin).not.toBe(rec.calls[0]?.origin);
     expect(rec.calls[1]?.authorization).toBeUndefined();
 
-    const denied = await failure(fetchAsset({ url: assets[0]!.url, out: join(work, 'denied'), maxBytes: 1e6 }));
+    const denied = await failure(
+      fetchAsset({ url: assets[0]!.url, ...of('o/private'), out: join(work, 'denied'), maxBytes: 1e6 }),
+    );
     expect(denied.failure).toBe('download');
     expect(denied.message).toMatch(/answered 404 Not Found.*set GITHUB_TOKEN_SECRET/);
+  });
+
+  it('refuses a URL that is not a release asset of the repository before any request, the token unsent', async () => {
+    const { assets } = server.addRelease({
+      repository: 'o/mine',
+      tag: 'v1',
+      assets: [{ name: 'm.tar.gz', content }],
+      token: 't0ken',
+    });
+    const url = assets[0]!.url;
+    const forged = [
+      { url, repository: 'o/other' },
+      { url: url.replace(server.apiUrl, 'http://127.0.0.1:9'), repository: 'o/mine' },
+      { url: `${url}?redirect=http://attacker.example`, repository: 'o/mine' },
+      { url: url.replace(/\/assets\/\d+$/, '/assets/../../other/releases/assets/1'), repository: 'o/mine' },
+      { url: url.replace('/o/mine/', '/o/../o/mine/'), repository: 'o/../o/mine' },
+    ];
+    for (const { url: u, repository } of forged) {
+      const rec = recordingFetch();
+      const out = join(work, 'forged');
+      const err = await failure(
+        fetchAsset({ url: u, ...of(repository), out, maxBytes: 1e6, token: 't0ken', fetch: rec.fetch }),
+      );
+      expect(err.failure).toBe('not-a-release-asset');
+      expect(err.message).toContain(
+        `refused to download ${u} is not ${server.apiUrl}/repos/${repository}/releases/assets/ID, a release asset of ${repository}`,
+      );
+      expect(rec.calls).toEqual([]);
+      expect(existsSync(out)).toBe(false);
+    }
   });
 
   it('refuses an asset over the cap from its Content-Length, and cuts one without a length at the cap', async () => {
@@ -89,7 +125,7 @@ describe('fetchAsset', () => {
     });
     for (const asset of assets) {
       const out = join(work, asset.name);
-      const err = await failure(fetchAsset({ url: asset.url, out, maxBytes: 1000 }));
+      const err = await failure(fetchAsset({ url: asset.url, ...of('o/big'), out, maxBytes: 1000 }));
       expect(err.failure).toBe('too-large');
       expect(err.message).toMatch(/over the cap of 1000 bytes/);
       expect(existsSync(out)).toBe(false);
@@ -103,6 +139,7 @@ describe('fetchAsset', () => {
       failures-- > 0 ? Promise.resolve(new Response('busy', { status: 503 })) : fetch(input, init);
     const got = await fetchAsset({
       url: assets[0]!.url,
+      ...of('o/flaky'),
       out: join(work, 'flaky'),
       maxBytes: 1e6,
       fetch: flaky,
@@ -113,6 +150,7 @@ describe('fetchAsset', () => {
     const err = await failure(
       fetchAsset({
         url: assets[0]!.url,
+        ...of('o/flaky'),
         out: join(work, 'flaky2'),
         maxBytes: 1e6,
         fetch: flaky,
