@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createServer, type ServerResponse } from 'node:http';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BakeError } from '../../../bake-steps/bake-error.js';
 import { fetchAsset } from '../../../bake-steps/fetch-asset.js';
 import { startReleaseServer, type ReleaseServer } from '../../../local/release-server.js';
+import { listen } from '../../support/http-server.js';
+import { startSilentServer } from '../../support/silent-server.js';
 
 let server: ReleaseServer;
 let work: string;
@@ -158,5 +161,72 @@ describe('fetchAsset', () => {
       }),
     );
     expect(err.message).toMatch(/could not be downloaded: GET .* answered 503/);
+  });
+
+  describe('bounded in time', () => {
+    const asset = 'repos/o/slow/releases/assets/1';
+    const opts = (apiUrl: string, timeoutMs: number) => ({
+      url: `${apiUrl}/${asset}`,
+      repository: 'o/slow',
+      apiUrl,
+      out: join(work, `slow-${timeoutMs}`),
+      maxBytes: 1e6,
+      timeoutMs,
+      retryDelaysMs: [0, 0],
+    });
+
+    /** Answers with `chunks` pieces of a 100-byte body, the next one each time `next` says so. */
+    async function trickle(chunks: number, next: (res: ServerResponse, write: () => void) => void) {
+      const server = createServer((_req, res) => {
+        res.writeHead(200, { 'content-length': String(chunks * 100) });
+        let sent = 0;
+        const write = () => {
+          if (++sent > chunks) return;
+          res.write(Buffer.alloc(100, 'x'));
+          if (sent === chunks) res.end();
+          else next(res, write);
+        };
+        write();
+      });
+      return listen(server);
+    }
+
+    it('fails a host that never answers after the timeout, each attempt, naming the call', async () => {
+      const silent = await startSilentServer();
+      try {
+        const err = await failure(fetchAsset(opts(silent.url, 200)));
+        expect(err.failure).toBe('download');
+        expect(err.message).toBe(
+          `the release asset could not be downloaded: GET ${silent.url}/${asset} did not answer within 0.2 s`,
+        );
+        expect(silent.connections()).toBeGreaterThanOrEqual(3);
+      } finally {
+        await silent.stop();
+      }
+    });
+
+    it('fails a download that stops sending, naming it and what had come', async () => {
+      const stalled = await trickle(3, () => undefined);
+      try {
+        const err = await failure(fetchAsset(opts(stalled.url, 200)));
+        expect(err.message).toBe(
+          `the release asset could not be downloaded: downloading ${stalled.url}/${asset} failed after 100 bytes: ` +
+            `GET ${stalled.url}/${asset} sent nothing for 0.2 s`,
+        );
+      } finally {
+        await stalled.close();
+      }
+    });
+
+    it('lets a download take longer than the timeout as long as it keeps sending', async () => {
+      // Six pauses of 150 ms (the slow host under test, not a wait of the test's): 0.9 s in all, under 0.5 s each.
+      const slow = await trickle(7, (_res, write) => setTimeout(write, 150));
+      try {
+        const got = await fetchAsset(opts(slow.url, 500));
+        expect(got.bytes).toBe(700);
+      } finally {
+        await slow.close();
+      }
+    });
   });
 });
