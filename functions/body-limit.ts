@@ -14,19 +14,28 @@ export type TooLarge = (size: string) => { status: number; body: unknown };
  * channel, published before the server emits 'request': on a server's first request, the guard takes the place of
  * the server's listener (the framework's app in Cloud Functions, the router of the local functions host). It reads
  * the body into req.rawBody, where the framework puts it, and hands the request on already read, which the
- * framework's parsers then leave alone.
+ * framework's parsers then leave alone. A client that asks first (`Expect: 100-continue`, as curl does for a large
+ * body) gets the 413 instead of the go-ahead, and sends nothing; one that sends at once may see the connection
+ * reset rather than the answer, the price of not reading the rest.
  */
 export function limitRequestBodies(maxBytes: number, tooLarge: TooLarge): void {
-  const guarded = new WeakSet<Server>();
+  const servers = new WeakSet<Server>();
   subscribe('http.server.request.start', (message) => {
     const { server } = message as { server: Server };
-    if (guarded.has(server)) return;
-    guarded.add(server);
+    if (servers.has(server)) return;
+    servers.add(server);
     const listeners = server.listeners('request') as RequestListener[];
     server.removeAllListeners('request');
-    for (const listener of listeners) server.on('request', guard(listener, maxBytes, tooLarge));
+    const onRequest = guard((req, res) => listeners.forEach((l) => l(req, res)), maxBytes, tooLarge);
+    server.on('request', onRequest);
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      if (!(declaredLength(req) > maxBytes)) res.writeContinue();
+      onRequest(req, res);
+    });
   });
 }
+
+const declaredLength = (req: IncomingMessage) => Number(req.headers['content-length']);
 
 function guard(listener: RequestListener, maxBytes: number, tooLarge: TooLarge): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
@@ -41,7 +50,7 @@ function guard(listener: RequestListener, maxBytes: number, tooLarge: TooLarge):
         })
         .end(json);
     };
-    const declared = Number(req.headers['content-length']);
+    const declared = declaredLength(req);
     if (declared > maxBytes) {
       refuse(String(declared));
       return;

@@ -78,25 +78,40 @@ async function localHost(): Promise<Served> {
   return { url: `${host.ready}/githubWebhook`, stop: host.stop };
 }
 
-/** Sends the head, then `body` (without ending the request), and resolves with the answer, whenever it comes. */
-function answerBeforeTheEnd(url: string, headers: Record<string, string>, body?: Buffer) {
-  return new Promise<{ status: number; headers: IncomingMessage['headers']; json: Record<string, unknown> }>(
-    (resolve, reject) => {
-      const req = request(url, { method: 'POST', headers });
-      req.on('error', reject);
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          req.destroy();
-          const json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, json });
-        });
+interface Answer {
+  status: number;
+  headers: IncomingMessage['headers'];
+  json: Record<string, unknown>;
+  /** Whether the server said 100 Continue first. */
+  continued: boolean;
+}
+
+/**
+ * Sends the head, then `body` without ending the request (or, asked to wait for 100 Continue, the whole of `body`
+ * once it comes), and resolves with the answer, whenever it comes.
+ */
+function answerBeforeTheEnd(url: string, headers: Record<string, string>, body?: Buffer): Promise<Answer> {
+  const waits = headers.expect === '100-continue';
+  return new Promise((resolve, reject) => {
+    let continued = false;
+    const req = request(url, { method: 'POST', headers });
+    req.on('error', reject);
+    req.on('continue', () => {
+      continued = true;
+      req.end(body);
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        req.destroy();
+        const json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, json, continued });
       });
-      req.flushHeaders();
-      if (body) req.write(body);
-    },
-  );
+    });
+    req.flushHeaders();
+    if (body && !waits) req.write(body);
+  });
 }
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -129,6 +144,27 @@ describe.each([
     expect(res.headers.connection).toBe('close');
     expect(res.json.error).toBe(`body of more than ${LIMIT} bytes exceeds the ${LIMIT}-byte limit`);
   }, 15_000);
+
+  it('tells a client that asks first (Expect: 100-continue) 413 instead of the go-ahead', async () => {
+    const headers = {
+      'content-type': 'application/json',
+      'content-length': String(40 * 1024 * 1024),
+      expect: '100-continue',
+    };
+    const res = await answerBeforeTheEnd(served.url, headers);
+    expect(res).toMatchObject({ status: 413, continued: false });
+  }, 15_000);
+
+  it('gives the go-ahead to a client that asks first with a body within the limit', async () => {
+    const body = JSON.stringify({ zen: 'Design for failure.' });
+    const headers = {
+      ...signedHeaders(body, SECRET, 'ping', randomUUID()),
+      'content-length': String(Buffer.byteLength(body)),
+      expect: '100-continue',
+    };
+    const res = await answerBeforeTheEnd(served.url, headers, Buffer.from(body));
+    expect(res).toMatchObject({ status: 200, continued: true, json: { pong: true } });
+  });
 
   it.each([
     ['with a Content-Length', (b: string) => b],
