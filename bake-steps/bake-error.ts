@@ -2,6 +2,7 @@ import { ModelshipError } from '../shared/errors.js';
 
 /** What went wrong in a bake, so that a test, a log filter or a person can tell the cases apart. */
 export type BakeFailure =
+  | 'not-a-release-asset'
   | 'download'
   | 'too-large'
   | 'not-a-tarball'

@@ -1,5 +1,5 @@
 import { copyFile, lstat, mkdir, readdir, realpath, stat } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { SavedModelError, validateModelDir, type SignatureSpec } from '../shared/tfserving/index.js';
 import { BakeError } from './bake-error.js';
 
@@ -7,6 +7,7 @@ import { BakeError } from './bake-error.js';
  * Finds the SavedModel in an extracted release and lays it out as TF Serving loads it: `models/NAME/VERSION/`.
  * A release may hold the version directory (the seed's `1/saved_model.pb`) or the SavedModel itself
  * (`saved_model.pb` at the top, or under any directory whose name is not a number): that one gets a version directory.
+ * A directory named like a number that is not a version (`01`, `-1`, `1e3`) is refused rather than renamed.
  * The result is then checked the way TF Serving checks it (numeric version, saved_model.pb, variables/), plus at least
  * one signature a client can call.
  */
@@ -32,6 +33,17 @@ export interface LaidOutModel {
 }
 
 const MAX_DEPTH = 8;
+/**
+ * A version directory: a positive base-10 integer without sign, leading zero or exponent, that a JS number holds.
+ * TF Serving parses the name as an int64 (safe_strto64): `01` and ` 1` load as version 1, `-1` as version -1, and
+ * `1e3` is no version at all; only the canonical form reads the same to TF Serving, the load test and a person.
+ */
+const VERSION = /^[1-9]\d*$/;
+const VERSION_RULE =
+  'a TF Serving version directory is a positive whole number in base 10, without sign, leading zeros, exponent, ' +
+  `decimal point or spaces, at most ${Number.MAX_SAFE_INTEGER}`;
+/** A name meant as a number: one TF Serving parses as one, or that starts like a number. */
+const NUMBER_LIKE = /^\s*[-+]?\.?\d/;
 /** Keras adds this signature to every export; it serves nothing. */
 const INIT_SIGNATURE = '__saved_model_init_op';
 
@@ -73,6 +85,25 @@ async function copyDereferenced(from: string, to: string, count: { files: number
   }
 }
 
+/**
+ * The version a directory name gives, or false for a name that is not meant as one (the SavedModel then gets a
+ * version directory); a name meant as a number that is not a version is refused, not renamed.
+ */
+function versionOf(foundAt: string, added: number): number | false {
+  const name = basename(foundAt);
+  if (VERSION.test(name) && Number.isSafeInteger(Number(name))) return Number(name);
+  if (!NUMBER_LIKE.test(name)) return false;
+  const meant = Number(name.trim());
+  const renamed = join(dirname(foundAt), String(Number.isSafeInteger(meant) && meant > 0 ? meant : 1));
+  throw new BakeError(
+    'invalid-model',
+    `the SavedModel is in ${foundAt}/, and ${JSON.stringify(name)} is not a version directory: ${VERSION_RULE}`,
+    {
+      hint: `rename ${foundAt}/ to ${renamed}/ in the release, or put the SavedModel under a directory whose name is not a number to get version ${added}`,
+    },
+  );
+}
+
 export async function layOutModel(source: string, dest: string, options: LayoutOptions): Promise<LaidOutModel> {
   const found = await findSavedModels(source);
   if (found.length === 0) {
@@ -95,8 +126,8 @@ export async function layOutModel(source: string, dest: string, options: LayoutO
   }
   const dir = found[0] as string;
   const foundAt = relative(source, dir);
-  const numbered = foundAt !== '' && /^\d+$/.test(basename(dir)) && Number.isSafeInteger(Number(basename(dir)));
-  const version = numbered ? Number(basename(dir)) : options.version;
+  const named = foundAt === '' ? false : versionOf(foundAt, options.version);
+  const version = named === false ? options.version : named;
   const basePath = join(dest, 'models', options.modelName);
   const count = { files: 0, bytes: 0 };
   await copyDereferenced(dir, join(basePath, String(version)), count);
@@ -127,7 +158,7 @@ export async function layOutModel(source: string, dest: string, options: LayoutO
     version,
     basePath,
     foundAt,
-    versionAdded: !numbered,
+    versionAdded: named === false,
     signatures,
     files: count.files,
     bytes: count.bytes,

@@ -14,8 +14,9 @@ The steps of cloudbuild/bake-model.yaml, one action each, run in Cloud Build fro
 by the local Cloud Build emulator). Relative paths are under the current directory (/workspace in Cloud Build).
 
 Actions:
-  fetch    --url URL --out FILE [--max-bytes N]
-           download a release asset; GITHUB_TOKEN from the environment is sent to the asset's host (private repos)
+  fetch    --url URL --repository OWNER/NAME --out FILE [--api-url URL] [--max-bytes N]
+           download a release asset, only from API-URL/repos/OWNER/NAME/releases/assets/ID (default API URL:
+           https://api.github.com); GITHUB_TOKEN from the environment is sent to that host only (private repos)
   extract  --archive FILE --dest DIR [--max-files N] [--max-bytes N]
            extract a .tar.gz or .tar safely: no absolute paths, no "..", no links leaving the tree, no devices
   layout   --source DIR --dest DIR --layer FILE [--model-name NAME] [--version N]
@@ -51,7 +52,14 @@ const seconds = (since: number) => `${((performance.now() - since) / 1000).toFix
 export async function runBake(argv: readonly string[], ctx: BakeContext): Promise<void> {
   const [action, ...rest] = argv;
   const defaults = loadConfig(
-    ['BAKE_MAX_ASSET_BYTES', 'BAKE_MAX_FILES', 'BAKE_MAX_EXTRACTED_BYTES', 'BAKE_MODEL_NAME', 'BAKE_MODEL_VERSION'],
+    [
+      'BAKE_MAX_ASSET_BYTES',
+      'BAKE_MAX_FILES',
+      'BAKE_MAX_EXTRACTED_BYTES',
+      'BAKE_MODEL_NAME',
+      'BAKE_MODEL_VERSION',
+      'GITHUB_API_URL',
+    ],
     {},
   );
   const path = (p: string) => resolve(ctx.cwd, p);
@@ -60,10 +68,18 @@ export async function runBake(argv: readonly string[], ctx: BakeContext): Promis
   const str = { type: 'string' } as const;
   switch (action) {
     case 'fetch': {
-      const { values } = parseOptions(rest, { url: str, out: str, 'max-bytes': str });
-      required(values, 'url', 'out');
+      const { values } = parseOptions(rest, {
+        url: str,
+        repository: str,
+        'api-url': str,
+        out: str,
+        'max-bytes': str,
+      });
+      required(values, 'url', 'repository', 'out');
       const got = await fetchAsset({
         url: values.url as string,
+        repository: values.repository as string,
+        apiUrl: (values['api-url'] ?? defaults.GITHUB_API_URL).replace(/\/+$/, ''),
         out: path(values.out as string),
         maxBytes: count(values['max-bytes'] ?? String(defaults.BAKE_MAX_ASSET_BYTES), 'max-bytes'),
         ...(ctx.env.GITHUB_TOKEN ? { token: ctx.env.GITHUB_TOKEN } : {}),

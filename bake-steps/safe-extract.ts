@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
-import { copyFile, mkdir, readdir, realpath, stat, symlink } from 'node:fs/promises';
-import { basename, isAbsolute, join, posix, relative } from 'node:path';
+import { copyFile, mkdir, mkdtemp, readdir, realpath, rename, rm, stat, symlink } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, posix, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { openArchive } from './archive-stream.js';
@@ -11,7 +11,8 @@ import { readTar, type TarEntry } from './tar-reader.js';
  * Extracts a release tarball without trusting it: no absolute paths, no `..`, no link that leads out of the tree,
  * no devices or FIFOs, and caps on the number of entries and the bytes written. Symbolic links are created last,
  * after every file, so that no file is ever written through a link; each is then resolved by the kernel and must
- * land inside the tree (which catches chains of links that look harmless one by one).
+ * land inside the tree (which catches chains of links that look harmless one by one). A refusal leaves nothing
+ * behind: the archive is extracted beside the destination and moved there only once all of it passed.
  */
 
 export interface ExtractLimits {
@@ -55,12 +56,32 @@ export async function extractArchive(
   limits: ExtractLimits,
   signal?: AbortSignal,
 ): Promise<ExtractSummary> {
-  const what = basename(archive);
   const present = await readdir(dest).catch(() => []);
   if (present.length > 0) throw new Error(`${dest} is not empty; extraction needs an empty directory`);
   const source = await openArchive(archive);
-  await mkdir(dest, { recursive: true });
-  const root = await realpath(dest);
+  // Most refusals come after entries were written (the entry over the cap is the last one): extracting into a
+  // sibling that is removed on any failure, and renamed to `dest` (an empty directory is replaced) on success, keeps
+  // `dest` free of half a release. Counting entries first would read and gunzip every accepted release twice to save
+  // work on refused ones, whose waste the caps already bound.
+  await mkdir(dirname(dest), { recursive: true });
+  const staging = await mkdtemp(join(dirname(dest), `.${basename(dest)}.extracting-`));
+  try {
+    const summary = await extractInto(source, await realpath(staging), basename(archive), limits, signal);
+    await rename(staging, dest);
+    return summary;
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function extractInto(
+  source: AsyncIterable<Uint8Array>,
+  root: string,
+  what: string,
+  limits: ExtractLimits,
+  signal: AbortSignal | undefined,
+): Promise<ExtractSummary> {
   const kinds = new Map<string, Kind>();
   const links: Array<{ name: string; path: string; target: string }> = [];
   const summary: ExtractSummary = { entries: 0, files: 0, directories: 0, links: 0, bytes: 0 };

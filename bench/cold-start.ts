@@ -148,8 +148,8 @@ const cases: Case[] = [
         asset: {
           id: 1,
           name: 'saved_model.tar.gz',
-          url: 'https://api.github.com/a/1',
-          browserDownloadUrl: 'https://github.com/a/1',
+          url: `https://api.github.com/repos/${REPO}/releases/assets/1`,
+          browserDownloadUrl: `https://github.com/${REPO}/releases/download/v1/saved_model.tar.gz`,
           size: 1,
         },
         deliveryId: randomUUID(),

@@ -1,9 +1,10 @@
 import type { HttpFunction } from '@google-cloud/functions-framework';
 import { loadConfig } from '../shared/config.js';
 import { errorMessage } from '../shared/errors.js';
-import { handleGithubWebhook, WEBHOOK_SETTINGS, type WebhookDeps } from '../shared/github/webhook.js';
+import { bodyTooLarge, handleGithubWebhook, WEBHOOK_SETTINGS, type WebhookDeps } from '../shared/github/webhook.js';
 import type { Logger } from '../shared/log.js';
 import { newRunId } from '../shared/run-id.js';
+import { limitRequestBodies } from './body-limit.js';
 import { baseDeps, firestoreStore, pubsubPublisher, started } from './deps.js';
 
 export async function githubWebhookDeps(env: NodeJS.ProcessEnv = process.env): Promise<WebhookDeps> {
@@ -13,9 +14,16 @@ export async function githubWebhookDeps(env: NodeJS.ProcessEnv = process.env): P
   return { config, log, now, newRunId, store, publish: pubsubPublisher(project), deadlines };
 }
 
-/** The deployed function: its deps built from the environment (functions/index.ts). */
+/**
+ * The deployed function: its deps built from the environment (functions/index.ts). Its instance refuses a body over
+ * MAX_WEBHOOK_BYTES while reading it, before the Functions Framework would buffer it whole (body-limit.ts).
+ */
 export const start = (): Promise<HttpFunction> =>
-  started(githubWebhookDeps(), (deps) => createGithubWebhook(deps, deps().log));
+  started(githubWebhookDeps(), (deps) => {
+    const { config, log } = deps();
+    limitRequestBodies(config.MAX_WEBHOOK_BYTES, (size) => bodyTooLarge(size, config));
+    return createGithubWebhook(deps, log);
+  });
 
 /**
  * The HTTP function GitHub calls. Only the translation between Express and the step lives here; `deps` is built

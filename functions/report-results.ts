@@ -1,6 +1,7 @@
 import type { CloudEventFunction } from '@google-cloud/functions-framework';
 import { loadConfig } from '../shared/config.js';
-import { createReleaseNotes, type ReleaseNotes } from '../shared/github/releases.js';
+import { fetchWithin } from '../shared/call-timeout.js';
+import { createReleaseNotes, GITHUB_CALL_TIMEOUT_MS, type ReleaseNotes } from '../shared/github/releases.js';
 import { RunOutcome } from '../shared/messages.js';
 import { reportResults, type ReportDeps } from '../shared/report-results.js';
 import { baseDeps, firestoreStore, started } from './deps.js';
@@ -14,7 +15,10 @@ export async function reportResultsDeps(env: NodeJS.ProcessEnv = process.env): P
   let notes: ReleaseNotes | undefined;
   if (GITHUB_TOKEN) {
     const { Octokit } = await import('@octokit/rest');
-    notes = createReleaseNotes(new Octokit({ auth: GITHUB_TOKEN, baseUrl: GITHUB_API_URL, userAgent: 'modelship' }));
+    const request = { fetch: fetchWithin(GITHUB_CALL_TIMEOUT_MS) };
+    notes = createReleaseNotes(
+      new Octokit({ auth: GITHUB_TOKEN, baseUrl: GITHUB_API_URL, userAgent: 'modelship', request }),
+    );
   }
   return { store: await firestoreStore(project), log, notes };
 }

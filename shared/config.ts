@@ -197,7 +197,11 @@ export const SETTINGS = {
     schema: z.string(),
     default: '',
   }),
-  MAX_WEBHOOK_BYTES: setting({ doc: 'Largest webhook body accepted.', schema: positiveInt, default: '1048576' }),
+  MAX_WEBHOOK_BYTES: setting({
+    doc: 'Largest webhook body accepted; a larger one is refused while it is read.',
+    schema: positiveInt,
+    default: '1048576',
+  }),
   MODELSHIP_IMAGE: setting({
     doc: 'The modelship tool image (the root Dockerfile, target `modelship`, run as root; built by cloudbuild/load-tester.yaml): the bake steps run its `modelship bake` command.',
     schema: nonEmpty,

@@ -65,6 +65,7 @@ export function functionSpecs(config: GcpConfig, names: Names, modelshipImage: s
       memory: '256Mi',
       maxInstances: 5,
       env: {
+        ...apiUrl,
         MODELSHIP_IMAGE: modelshipImage,
         TARGET_IMAGE_REPOSITORY: names.modelImage,
         BASE_IMAGE: baseImage(config),

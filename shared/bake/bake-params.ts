@@ -17,6 +17,7 @@ export const BAKE_SETTINGS = [
   'BUILD_MACHINE_TYPE',
   'BAKE_SERVICE_ACCOUNT',
   'GITHUB_TOKEN_SECRET',
+  'GITHUB_API_URL',
 ] as const;
 
 export type BakeConfig = Config<(typeof BAKE_SETTINGS)[number]>;
@@ -37,6 +38,8 @@ export function dockerTag(releaseTag: string, releaseId: number): string {
 export function bakeSubstitutions(message: ModelReleased, config: BakeConfig): Record<string, string> {
   return {
     _ASSET_URL: message.asset.url,
+    _GITHUB_REPOSITORY: message.repository,
+    _GITHUB_API_URL: config.GITHUB_API_URL,
     _TAG: dockerTag(message.release.tag, message.release.id),
     _TARGET_IMAGE: config.TARGET_IMAGE_REPOSITORY,
     _MODELSHIP_IMAGE: config.MODELSHIP_IMAGE,

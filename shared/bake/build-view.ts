@@ -92,7 +92,7 @@ export function imageOf(build: BuildView): string | undefined {
 
 /** What a failed step of bake-model.yaml means, for a person reading the reason. */
 const STEP_MEANING: Record<string, string> = {
-  fetch: 'the release asset could not be downloaded, or is over the size cap',
+  fetch: 'the release asset could not be downloaded, is over the size cap, or is not a release asset of the repository',
   extract: 'the release tarball is unsafe, corrupt, not a tarball, or over the caps',
   layout: 'the release holds no servable SavedModel',
   push: 'the image could not be pushed to the registry',

@@ -1,4 +1,5 @@
-import { errorMessage } from '../errors.js';
+import { errorMessage, MessageError } from '../errors.js';
+import { assetUrlProblem } from '../github/asset-url.js';
 import { BuildRejectedError, type CloudBuild } from '../gcp/cloud-build.js';
 import type { Publish } from '../gcp/publisher.js';
 import { runOnce } from '../idempotency.js';
@@ -26,9 +27,17 @@ export interface SubmitBakeDeps {
  * `model-released` → one bake build per run, submitted without waiting for it (onBuildFinished takes over from its
  * notification). The run's bake is claimed first (`bake/{runId}`), so a redelivered ModelReleased submits nothing new.
  * An attempt that died after Cloud Build accepted its build is retried by the redelivery, which finds that build by
- * its run tag and adopts it rather than baking twice. A build Cloud Build refuses fails the run at once.
+ * its run tag and adopts it rather than baking twice. A build Cloud Build refuses fails the run at once. A message
+ * whose asset URL is not a release asset of its repository is refused before anything is claimed or submitted.
  */
 export async function submitBake(m: ModelReleased, deps: SubmitBakeDeps): Promise<void> {
+  const apiUrl = deps.config.GITHUB_API_URL;
+  const forged = assetUrlProblem(m.asset.url, { apiUrl, repository: m.repository, id: m.asset.id });
+  if (forged) {
+    throw new MessageError(`ModelReleased refused, nothing baked: its asset URL ${forged}`, {
+      hint: `modelship downloads only ${apiUrl}/repos/OWNER/NAME/releases/assets/ID of the releasing repository, as the webhook checks`,
+    });
+  }
   const log = deps.log.child({ runId: m.runId });
   const substitutions = bakeSubstitutions(m, deps.config);
   const image = `${substitutions._TARGET_IMAGE}:${substitutions._TAG}`;

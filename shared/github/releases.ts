@@ -1,5 +1,5 @@
 import type { Octokit } from '@octokit/rest';
-import { TransientError } from '../errors.js';
+import { errorMessage, TransientError } from '../errors.js';
 import { hasSection, upsertSection } from './release-notes.js';
 
 export interface ReleaseNotes {
@@ -8,6 +8,11 @@ export interface ReleaseNotes {
 }
 
 const ATTEMPTS = 3;
+/**
+ * How long each GitHub API call may take, its answer included (Octokit's `request.fetch`: fetchWithin). A hung call
+ * fails the attempt, which Pub/Sub retries, rather than the function's whole time.
+ */
+export const GITHUB_CALL_TIMEOUT_MS = 10_000;
 
 /**
  * Release notes through GitHub's REST API. Two scenarios of one run may finish together and both rewrite the body,
@@ -28,10 +33,16 @@ export function createReleaseNotes(octokit: Octokit): ReleaseNotes {
           if (hasSection(after.body, key, markdown) || attempt >= ATTEMPTS) return { url: after.html_url };
         }
       } catch (err) {
-        throw new TransientError(`GitHub: updating the notes of release ${tag} of ${repository} failed`, {
-          cause: err,
-          hint: 'check that GITHUB_TOKEN may write releases of this repository (contents: write)',
-        });
+        const refused = [401, 403, 404].includes((err as { status?: number }).status ?? 0);
+        throw new TransientError(
+          `GitHub: updating the notes of release ${tag} of ${repository} failed: ${errorMessage(err)}`,
+          {
+            cause: err,
+            ...(refused
+              ? { hint: 'check that GITHUB_TOKEN may write releases of this repository (contents: write)' }
+              : {}),
+          },
+        );
       }
     },
   };

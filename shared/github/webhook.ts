@@ -7,6 +7,7 @@ import { runOnce } from '../idempotency.js';
 import { FUNCTIONS } from '../wiring.js';
 import type { Deadlines } from '../deadline.js';
 import type { Store } from '../store.js';
+import { assetUrlProblem } from './asset-url.js';
 import { globToRegExp } from './glob.js';
 import { ReleaseEvent, type ReleaseAsset } from './release-event.js';
 import { verifySignature } from './signature.js';
@@ -63,6 +64,10 @@ const header = (req: WebhookRequest, name: string): string | undefined => {
 
 const reply = (status: number, body: Record<string, unknown>): WebhookResponse => ({ status, body });
 
+/** The answer to a body over MAX_WEBHOOK_BYTES; `size` is its length in bytes, or "more than N" when cut off. */
+export const bodyTooLarge = (size: string, config: Pick<WebhookConfig, 'MAX_WEBHOOK_BYTES'>): WebhookResponse =>
+  reply(413, { error: `body of ${size} bytes exceeds the ${config.MAX_WEBHOOK_BYTES}-byte limit` });
+
 /** Picks the model asset by its configured name or glob, and checks it really belongs to this repository. */
 function pickAsset(event: ReleaseEvent, config: WebhookConfig): ReleaseAsset | WebhookResponse {
   const pattern = globToRegExp(config.MODEL_ASSET_NAME);
@@ -75,11 +80,10 @@ function pickAsset(event: ReleaseEvent, config: WebhookConfig): ReleaseAsset | W
       hint: 'attach the SavedModel tarball to the release, or set MODEL_ASSET_NAME to its name',
     });
   }
-  const repo = event.repository.full_name.toLowerCase();
-  const apiUrl = `${config.GITHUB_API_URL}/repos/${repo}/releases/assets/${asset.id}`;
-  const downloadPrefix = `${config.GITHUB_SERVER_URL}/${repo}/releases/download/`;
+  const repository = event.repository.full_name;
+  const downloadPrefix = `${config.GITHUB_SERVER_URL}/${repository}/releases/download/`.toLowerCase();
   if (
-    asset.url.toLowerCase() !== apiUrl.toLowerCase() ||
+    assetUrlProblem(asset.url, { apiUrl: config.GITHUB_API_URL, repository, id: asset.id }) ||
     !asset.browser_download_url.toLowerCase().startsWith(downloadPrefix)
   ) {
     return reply(422, {
@@ -97,9 +101,7 @@ function pickAsset(event: ReleaseEvent, config: WebhookConfig): ReleaseAsset | W
 export async function handleGithubWebhook(req: WebhookRequest, deps: WebhookDeps): Promise<WebhookResponse> {
   const { config, log } = deps;
   const raw = req.rawBody ?? new Uint8Array();
-  if (raw.byteLength > config.MAX_WEBHOOK_BYTES) {
-    return reply(413, { error: `body of ${raw.byteLength} bytes exceeds the ${config.MAX_WEBHOOK_BYTES}-byte limit` });
-  }
+  if (raw.byteLength > config.MAX_WEBHOOK_BYTES) return bodyTooLarge(String(raw.byteLength), config);
   const secrets = [config.GITHUB_WEBHOOK_SECRET, config.GITHUB_WEBHOOK_SECRET_PREVIOUS];
   const signature = header(req, 'x-hub-signature-256');
   if (!verifySignature(raw, signature, secrets)) {

@@ -108,6 +108,8 @@ describe('bakeModel', () => {
     expect(request.substitutions).toStrictEqual({
       ...declared,
       _ASSET_URL: message.asset.url,
+      _GITHUB_REPOSITORY: 'modelship/sample-model',
+      _GITHUB_API_URL: 'https://api.github.com',
       _TAG: 'release-2026.1-b7',
       _TARGET_IMAGE: ENV.TARGET_IMAGE_REPOSITORY,
       _MODELSHIP_IMAGE: ENV.MODELSHIP_IMAGE,
@@ -206,6 +208,30 @@ describe('bakeModel', () => {
     expect(cloudBuild.submitted).toHaveLength(0);
     expect(await store.getRun(message.runId)).toBeUndefined();
     expect(log.lines.some((l) => String(l.error).includes(`run ${message.runId}, which does not exist`))).toBe(true);
+  });
+
+  it.each([
+    ['another repository', 'https://api.github.com/repos/someone/else/releases/assets/42'],
+    ['another asset', 'https://api.github.com/repos/modelship/sample-model/releases/assets/43'],
+    ['another host', 'https://attacker.example/repos/modelship/sample-model/releases/assets/42'],
+  ])('drops a ModelReleased whose asset URL points at %s, claiming and submitting nothing', async (_, url) => {
+    const { cloudBuild, handle } = bakeModel();
+    const message = released();
+    message.asset.url = url;
+    await handle(message);
+    expect(cloudBuild.submitted).toHaveLength(0);
+    expect((await store.getRun(message.runId))?.stages.bake).toBeUndefined();
+    const dropped = log.lines.find((l) => l.message === 'message dropped' && l.runId === message.runId);
+    expect(dropped?.error).toBe(
+      `ModelReleased refused, nothing baked: its asset URL ${url} is not ` +
+        'https://api.github.com/repos/modelship/sample-model/releases/assets/42, a release asset of ' +
+        'modelship/sample-model (modelship downloads only https://api.github.com/repos/OWNER/NAME/releases/assets/ID ' +
+        'of the releasing repository, as the webhook checks)',
+    );
+    // Acknowledged, not redelivered: the bake of the same run with the real URL is still claimable.
+    message.asset.url = released().asset.url;
+    await handle(message);
+    expect(cloudBuild.submitted).toHaveLength(1);
   });
 
   it('drops a malformed message without submitting anything', async () => {

@@ -82,6 +82,7 @@ beforeAll(async () => {
     TARGET_IMAGE_REPOSITORY: TARGET,
     BAKE_MAX_ASSET_BYTES: String(SMALL_ASSET_CAP),
     GITHUB_TOKEN_SECRET: TOKEN_SECRET,
+    GITHUB_API_URL: releases.apiUrl,
   };
   const bakeDeps = {
     config: loadConfig(BAKE_SETTINGS, env),

@@ -80,7 +80,7 @@ describe('IAM enforced in the local stack', () => {
       revoke: (g) => actAsBakeBuild(g) || grantOf('bakeSubmitter', 'roles/pubsub.publisher', 'pipeline-failed')(g),
     });
     try {
-      const url = 'https://api.github.com/repos/local/models/releases/assets/1';
+      const url = `${stack.bake!.releases.apiUrl}/repos/local/models/releases/assets/1`;
       await createPublisher(stack.pubsub)({
         type: 'ModelReleased',
         version: 1,

@@ -77,6 +77,43 @@ describe('layOutModel', () => {
     expect((await lstat(laid)).isFile()).toBe(true);
   });
 
+  it.each([
+    ['01', '1'],
+    ['-1', '1'],
+    ['1e3', '1000'],
+    ['0', '1'],
+    ['+2', '2'],
+    [' 1', '1'],
+    ['1.0', '1'],
+    ['9007199254740993', '1'],
+    ['export/007', 'export/7'],
+  ])('refuses the version directory %j instead of renaming it, saying the rule and the fix', async (at, fix) => {
+    const tree = await release(async (dir) => {
+      const { versionPath } = await writeFixtureSavedModel(join(dir, 'tmp'), { version: 1 });
+      await mkdir(join(dir, at, '..'), { recursive: true });
+      await rename(versionPath, join(dir, at));
+    });
+    const err = await layOutModel(tree.source, tree.dest, OPTIONS).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BakeError);
+    expect((err as BakeError).failure).toBe('invalid-model');
+    const name = at.split('/').at(-1);
+    expect((err as BakeError).message).toBe(
+      `the SavedModel is in ${at}/, and ${JSON.stringify(name)} is not a version directory: a TF Serving version ` +
+        'directory is a positive whole number in base 10, without sign, leading zeros, exponent, decimal point or ' +
+        `spaces, at most 9007199254740991 (rename ${at}/ to ${fix}/ in the release, or put the SavedModel under a ` +
+        'directory whose name is not a number to get version 3)',
+    );
+    expect(await readdir(tree.dest).catch(() => [])).toEqual([]);
+  });
+
+  it('keeps a large version directory as it is', async () => {
+    const tree = await release((dir) => writeFixtureSavedModel(dir, { version: 1700000000 }));
+    expect(await layOutModel(tree.source, tree.dest, OPTIONS)).toMatchObject({
+      version: 1700000000,
+      versionAdded: false,
+    });
+  });
+
   it('refuses a release without saved_model.pb, naming what it holds', async () => {
     const tree = await release(async (dir) => {
       await mkdir(join(dir, '1', 'variables'), { recursive: true });

@@ -37,8 +37,11 @@ function workspace(name: string, env: Record<string, string> = {}): BakeContext 
   return { cwd: join(work, name), env, print: (line) => lines.push(line), lines };
 }
 
+/** The fetch step's flags naming the asset, as cloudbuild/bake-model.yaml passes them. */
+const asset = () => ['--url', assetUrl, '--repository', 'o/private-model', '--api-url', server.apiUrl];
+
 async function bakeSteps(ctx: BakeContext) {
-  await runBake(['fetch', '--url', assetUrl, '--out', 'release.tar.gz', '--max-bytes', '100000'], ctx);
+  await runBake(['fetch', ...asset(), '--out', 'release.tar.gz', '--max-bytes', '100000'], ctx);
   await runBake(['extract', '--archive', 'release.tar.gz', '--dest', 'release'], ctx);
   await runBake(['layout', '--source', 'release', '--dest', 'image-root', '--layer', 'model-layer.tar'], ctx);
 }
@@ -81,7 +84,7 @@ describe('modelship bake', () => {
   });
 
   it('without the token, the private release is not found, and the hint says what to set', async () => {
-    const err = await runBake(['fetch', '--url', assetUrl, '--out', 'x'], workspace('ws4')).catch((e: unknown) => e);
+    const err = await runBake(['fetch', ...asset(), '--out', 'x'], workspace('ws4')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BakeError);
     expect((err as BakeError).message).toMatch(/404 Not Found.*GITHUB_TOKEN_SECRET/);
   });
@@ -111,8 +114,16 @@ describe('modelship bake', () => {
     await expect(runBake([], ctx)).rejects.toThrow(UsageError);
     await expect(runBake(['bake-it'], ctx)).rejects.toThrow(/unknown action 'bake-it'/);
     await expect(runBake(['extract', '--archive', 'a'], ctx)).rejects.toThrow(/--dest required/);
-    await expect(runBake(['fetch', '--url', 'u', '--out', 'o', '--max-bytes', '0'], ctx)).rejects.toThrow(
+    await expect(runBake(['fetch', '--url', assetUrl, '--out', 'o'], ctx)).rejects.toThrow(/--repository required/);
+    await expect(runBake(['fetch', ...asset(), '--out', 'o', '--max-bytes', '0'], ctx)).rejects.toThrow(
       /positive whole number/,
+    );
+    const github = await runBake(
+      ['fetch', '--url', assetUrl, '--repository', 'o/private-model', '--out', 'o'],
+      ctx,
+    ).catch((e: unknown) => e);
+    expect((github as BakeError).message).toMatch(
+      /is not https:\/\/api\.github\.com\/repos\/o\/private-model\/releases\/assets\/ID/,
     );
   });
 });

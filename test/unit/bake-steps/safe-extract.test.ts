@@ -39,9 +39,9 @@ async function refused(bytes: Buffer, failure: string, says: RegExp, limits = LI
   expect(error).toBeInstanceOf(BakeError);
   expect((error as BakeError).failure).toBe(failure);
   expect((error as BakeError).message).toMatch(says);
-  // Nothing was written beside the extraction directory.
+  // Nothing was left behind: not the entries before the refusal, not the directory they went to.
   expect((await readdir(base)).sort()).toEqual(['release.tar.gz', 'ws']);
-  expect((await readdir(join(base, 'ws'))).filter((name) => name !== 'release')).toEqual([]);
+  expect(await readdir(join(base, 'ws'))).toEqual([]);
   return error as BakeError;
 }
 
@@ -128,6 +128,40 @@ describe('extractArchive', () => {
     const bomb = gzipSync(await tarBytes([file('zeros', '\0'.repeat(4 * 1024 * 1024))]));
     expect(bomb.length).toBeLessThan(10_000);
     await refused(bomb, 'too-large', /past the cap of 1048576 bytes/, { maxFiles: 10, maxBytes: 1024 * 1024 });
+  });
+
+  it('refuses a tarball of twice the entries of the cap leaving nothing, and keeps an empty destination empty', async () => {
+    const many = await tarGz(Array.from({ length: 2000 }, (_, i) => file(`1/variables/shard-${i}`)));
+    await refused(many, 'too-many-files', /holds more than 1000 entries/, { maxFiles: 1000, maxBytes: 1e6 });
+
+    const base = join(work, 'kept-empty');
+    await mkdir(join(base, 'release'), { recursive: true });
+    await writeFile(join(base, 'many.tar.gz'), many);
+    const limits = { maxFiles: 100, maxBytes: 1e6 };
+    await expect(extractArchive(join(base, 'many.tar.gz'), join(base, 'release'), limits)).rejects.toThrow(
+      /more than 100 entries/,
+    );
+    expect((await readdir(base)).sort()).toEqual(['many.tar.gz', 'release']);
+    expect(await readdir(join(base, 'release'))).toEqual([]);
+    const summary = await extractArchive(join(base, 'many.tar.gz'), join(base, 'release'), {
+      maxFiles: 2000,
+      maxBytes: 1e6,
+    });
+    expect(summary.files).toBe(2000);
+    expect((await readdir(join(base, 'release', '1', 'variables'))).length).toBe(2000);
+    expect((await readdir(base)).sort()).toEqual(['many.tar.gz', 'release']);
+  });
+
+  it('leaves nothing behind when the extraction is aborted', async () => {
+    const abort = new AbortController();
+    const base = join(work, 'aborted');
+    await mkdir(base, { recursive: true });
+    await writeFile(join(base, 'r.tar.gz'), await tarGz([file('1/a'), file('1/b')]));
+    abort.abort(new Error('build cancelled'));
+    await expect(extractArchive(join(base, 'r.tar.gz'), join(base, 'release'), LIMITS, abort.signal)).rejects.toThrow(
+      'build cancelled',
+    );
+    expect(await readdir(base)).toEqual(['r.tar.gz']);
   });
 
   it('reads a plain (uncompressed) tar too, and refuses an empty file', async () => {

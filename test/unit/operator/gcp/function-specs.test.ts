@@ -57,6 +57,16 @@ describe('function environments', () => {
     expect(bake?.env.TARGET_IMAGE_REPOSITORY).toBe('us-central1-docker.pkg.dev/my-project/modelship-models/resnet');
   });
 
+  it("gives GitHub Enterprise's API URL to each function that checks asset URLs against it or calls it", () => {
+    const ghe = parseGcpConfig(text.replace('# apiUrl:', 'apiUrl:'), 'example.yaml', {
+      scenarios: ['2n-8c-16r-interop4'],
+    });
+    const withUrl = functionSpecs(ghe, resourceNames(ghe), imageByDigest(images, 'tool'))
+      .filter((s) => s.env.GITHUB_API_URL === 'https://github.example.com/api/v3')
+      .map((s) => s.entryPoint);
+    expect(withUrl).toEqual(['githubWebhook', 'bakeModel', 'reportResults', 'reportResults']);
+  });
+
   it('gives the load-test job a report bucket it accepts', () => {
     expect(loadConfig(['GOOGLE_CLOUD_PROJECT', 'REPORT_BUCKET'], jobEnv(config)).REPORT_BUCKET).toBe(
       'gs://my-project-modelship-reports',
