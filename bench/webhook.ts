@@ -27,34 +27,53 @@ const stack = await startLocalStack({
 const pinned = pin(process.pid, 0);
 for (const pid of stack.pids) pin(pid, 1);
 
-const release = JSON.stringify(
-  releasePayload({
-    repository: REPO,
-    tag: 'v1',
-    releaseId: 1,
-    asset: { id: 1, name: 'saved_model.tar.gz', size: 1 },
-    apiUrl: 'https://api.github.com',
-    serverUrl: 'https://github.com',
-  }),
-);
+// A release with one asset runs once: each "new release" is a release with an asset of its own.
+let assets = 0;
+const releaseBody = (assetId: number) =>
+  JSON.stringify(
+    releasePayload({
+      repository: REPO,
+      tag: 'v1',
+      releaseId: 1,
+      asset: { id: assetId, name: 'saved_model.tar.gz', size: 1 },
+      apiUrl: 'https://api.github.com',
+      serverUrl: 'https://github.com',
+    }),
+  );
+const release = releaseBody(++assets);
 const duplicateId = randomUUID();
 
-type Case = { name: string; event: string; body: string; delivery: () => string; secret: string; expect: number };
+type Case = { name: string; event: string; body: () => string; delivery: () => string; secret: string; expect: number };
 const cases: Case[] = [
-  { name: 'ping (verify only)', event: 'ping', body: '{"zen":"x"}', delivery: randomUUID, secret, expect: 200 },
+  { name: 'ping (verify only)', event: 'ping', body: () => '{"zen":"x"}', delivery: randomUUID, secret, expect: 200 },
   {
     name: 'bad signature (401)',
     event: 'release',
-    body: release,
+    body: () => release,
     delivery: randomUUID,
     secret: 'wrong-secret-123456',
     expect: 401,
   },
-  { name: 'duplicate delivery', event: 'release', body: release, delivery: () => duplicateId, secret, expect: 200 },
-  { name: 'new release (publish)', event: 'release', body: release, delivery: randomUUID, secret, expect: 202 },
+  {
+    name: 'duplicate delivery',
+    event: 'release',
+    body: () => release,
+    delivery: () => duplicateId,
+    secret,
+    expect: 200,
+  },
+  {
+    name: 'new release (publish)',
+    event: 'release',
+    body: () => releaseBody(++assets),
+    delivery: randomUUID,
+    secret,
+    expect: 202,
+  },
 ];
 
 async function send(c: Case): Promise<number> {
+  const body = c.body();
   const t = performance.now();
   const res = await fetch(`${stack.functionsUrl}/githubWebhook`, {
     method: 'POST',
@@ -62,9 +81,9 @@ async function send(c: Case): Promise<number> {
       'content-type': 'application/json',
       'x-github-event': c.event,
       'x-github-delivery': c.delivery(),
-      'x-hub-signature-256': signBody(c.body, c.secret),
+      'x-hub-signature-256': signBody(body, c.secret),
     },
-    body: c.body,
+    body,
   });
   await res.arrayBuffer();
   const ms = performance.now() - t;

@@ -8,6 +8,12 @@ export const ReleaseAsset = z.object({
   browser_download_url: z.string(),
   size: z.number().int().nonnegative(),
   state: z.string().optional(),
+  /** `sha256:…` of the content; GitHub gives it for assets uploaded since mid-2025, null for older ones. */
+  digest: z
+    .string()
+    .regex(/^sha256:[a-f0-9]{64}$/)
+    .nullish()
+    .transform((d) => d ?? undefined),
 });
 
 export const ReleaseEvent = z.object({

@@ -152,6 +152,41 @@ export async function handleGithubWebhook(req: WebhookRequest, deps: WebhookDeps
   return publishOnce(release, asset, deliveryId, deps);
 }
 
+/**
+ * The release itself is claimed before its delivery: the same release (repository, tag and asset: its digest, or its
+ * id and size where GitHub gives no digest) re-sent under a new delivery id is not run twice. A person asks for a run
+ * again by uploading a new asset, or with `modelship redeploy`; a release whose run failed runs again on its next
+ * delivery. A redelivery of the same delivery goes on under the run id it was given.
+ */
+async function claimRelease(
+  event: ReleaseEvent,
+  asset: ReleaseAsset,
+  deliveryId: string,
+  newRunId: string,
+  deps: WebhookDeps,
+): Promise<{ runId: string } | WebhookResponse> {
+  const identity = asset.digest ?? `asset-${asset.id}-${asset.size}`;
+  const key = `release/${event.repository.full_name.toLowerCase()}/${event.release.tag_name}/${identity}`;
+  const mine = { runId: newRunId, deliveryId };
+  const claim = await deps.store.claim(key, mine);
+  if (claim.created) return mine;
+  const first = claim.data;
+  if (first.deliveryId === deliveryId) return first;
+  const run = await deps.store.getRun(first.runId);
+  if (run?.status === 'failed' && (await deps.store.reclaim(key, first, mine))) return mine;
+  deps.log.info('release already run under another delivery', {
+    deliveryId,
+    runId: first.runId,
+    first: first.deliveryId,
+  });
+  return reply(200, {
+    duplicate: true,
+    runId: first.runId,
+    reason: `release ${event.release.tag_name} of ${event.repository.full_name} with this asset was already run (delivery ${first.deliveryId}, run ${first.runId}, ${run?.status ?? 'unknown'})`,
+    hint: 'upload a new asset to run it again, or redeploy a scenario with modelship redeploy',
+  });
+}
+
 async function publishOnce(
   event: ReleaseEvent,
   asset: ReleaseAsset,
@@ -160,7 +195,9 @@ async function publishOnce(
 ): Promise<WebhookResponse> {
   const { store, log } = deps;
   const now = deps.now();
-  const newRunId = deps.newRunId(now);
+  const claimed = await claimRelease(event, asset, deliveryId, deps.newRunId(now), deps);
+  if ('status' in claimed) return claimed;
+  const newRunId = claimed.runId;
   const message = (runId: string): ModelReleased => ({
     type: 'ModelReleased',
     version: 1,

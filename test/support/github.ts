@@ -43,9 +43,11 @@ export interface ReleasePayload {
 }
 
 /** The published-release example with a model asset attached. */
+let assets = 42;
+/** A newly published release: each call a release asset of its own (modelship runs a release with one asset once). */
 export function publishedRelease(assetName = 'saved_model.tar.gz'): ReleasePayload {
   const payload = githubExample('release', 'published') as unknown as ReleasePayload;
-  payload.release.assets = [releaseAsset('Codertocat/Hello-World', payload.release.tag_name, assetName)];
+  payload.release.assets = [releaseAsset('Codertocat/Hello-World', payload.release.tag_name, assetName, assets++)];
   return payload;
 }
 

@@ -91,7 +91,9 @@ describe('githubWebhook', () => {
   it('queues a published release: 202 with the run id, and ModelReleased on model-released', async () => {
     const before = inbox.messages.length;
     const delivery = randomUUID();
-    const res = await send(publishedRelease(), { delivery });
+    const payload = publishedRelease();
+    const id = (payload.release.assets[0] as { id: number }).id;
+    const res = await send(payload, { delivery });
     expect(res.status).toBe(202);
     expect(res.body.runId).toMatch(/^\d{8}-\d{6}-[0-9a-f]{6}$/);
 
@@ -103,7 +105,7 @@ describe('githubWebhook', () => {
       runId: res.body.runId,
       repository: REPO,
       release: { id: 17372790, tag: '0.0.1', prerelease: false },
-      asset: { id: 42, name: 'saved_model.tar.gz', url: `https://api.github.com/repos/${REPO}/releases/assets/42` },
+      asset: { id, name: 'saved_model.tar.gz', url: `https://api.github.com/repos/${REPO}/releases/assets/${id}` },
       deliveryId: delivery,
     });
     expect(inbox.messages[before]?.attributes).toMatchObject({ type: 'ModelReleased', runId: res.body.runId });
@@ -127,10 +129,35 @@ describe('githubWebhook', () => {
     expect(res.status).toBe(202);
   });
 
+  it('runs a release once under any number of delivery ids, and again only after its run failed', async () => {
+    const payload = publishedRelease();
+    const first = await send(payload);
+    const again = await send(payload);
+    expect(first.status).toBe(202);
+    expect(again).toMatchObject({
+      status: 200,
+      body: {
+        duplicate: true,
+        runId: first.body.runId,
+        reason: expect.stringMatching(/^release 0\.0\.1 of Codertocat\/Hello-World with this asset was already run/),
+      },
+    });
+    expect(published).toBe(1);
+    // A new asset is a new release to run; so is the same one once its run has failed.
+    expect((await send(publishedRelease())).status).toBe(202);
+    const store = createFirestoreStore(project.firestore);
+    await store.finishRun(String(first.body.runId), { status: 'failed', stage: 'bake', reason: 'broken' });
+    const rerun = await send(payload);
+    expect(rerun.status).toBe(202);
+    expect(rerun.body.runId).not.toBe(first.body.runId);
+    expect(published).toBe(3);
+  });
+
   it('publishes once for a delivery seen before, and says it is a duplicate', async () => {
     const delivery = randomUUID();
-    const first = await send(publishedRelease(), { delivery });
-    const second = await send(publishedRelease(), { delivery });
+    const payload = publishedRelease();
+    const first = await send(payload, { delivery });
+    const second = await send(payload, { delivery });
     expect(first.status).toBe(202);
     expect(second).toEqual({ status: 200, body: { duplicate: true, runId: first.body.runId } });
     expect(published).toBe(1);
@@ -139,7 +166,8 @@ describe('githubWebhook', () => {
   it('publishes exactly one message for a burst of the same delivery sent concurrently', async () => {
     const before = inbox.messages.length;
     const delivery = randomUUID();
-    const results = await Promise.all(Array.from({ length: 12 }, () => send(publishedRelease(), { delivery })));
+    const payload = publishedRelease();
+    const results = await Promise.all(Array.from({ length: 12 }, () => send(payload, { delivery })));
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 202)).toHaveLength(1);
     expect(statuses.filter((s) => s === 200)).toHaveLength(11);
@@ -152,10 +180,11 @@ describe('githubWebhook', () => {
   it('answers 503 when Pub/Sub fails, and a redelivery publishes under the same run id', async () => {
     const delivery = randomUUID();
     failNextPublish = true;
-    const failed = await send(publishedRelease(), { delivery });
+    const payload = publishedRelease();
+    const failed = await send(payload, { delivery });
     expect(failed.status).toBe(503);
     expect(published).toBe(0);
-    const retried = await send(publishedRelease(), { delivery });
+    const retried = await send(payload, { delivery });
     expect(retried).toEqual({ status: 202, body: { runId: failed.body.runId } });
     expect(published).toBe(1);
   });

@@ -9,7 +9,9 @@ import { BakeError } from '../../../bake-steps/bake-error.js';
 import { fetchAsset } from '../../../bake-steps/fetch-asset.js';
 import { startReleaseServer, type ReleaseServer } from '../../../local/release-server.js';
 import { listen } from '../../support/http-server.js';
-import { startSilentServer } from '../../support/silent-server.js';
+import { silentServers } from '../../support/silent-servers.js';
+
+const servers = silentServers();
 
 let server: ReleaseServer;
 let work: string;
@@ -186,17 +188,14 @@ describe('fetchAsset', () => {
     }
 
     it('fails a host that never answers after the timeout, each attempt, naming the call', async () => {
-      const silent = await startSilentServer();
-      try {
-        const err = await failure(fetchAsset(opts(silent.url, 200)));
-        expect(err.failure).toBe('download');
-        expect(err.message).toBe(
-          `the release asset could not be downloaded: GET ${silent.url}/${asset} did not answer within 0.2 s`,
-        );
-        expect(silent.connections()).toBeGreaterThanOrEqual(3);
-      } finally {
-        await silent.stop();
-      }
+      const silent = await servers.tcp();
+      const url = `http://127.0.0.1:${silent.port}`;
+      const err = await failure(fetchAsset(opts(url, 200)));
+      expect(err.failure).toBe('download');
+      expect(err.message).toBe(
+        `the release asset could not be downloaded: GET ${url}/${asset} did not answer within 0.2 s`,
+      );
+      expect(silent.taken()).toBeGreaterThanOrEqual(3);
     });
 
     it('fails a download that stops sending, naming it and what had come', async () => {

@@ -4,18 +4,16 @@ import { fetchWithin } from '../../../../shared/call-timeout.js';
 import { TransientError } from '../../../../shared/errors.js';
 import { createReleaseNotes } from '../../../../shared/github/releases.js';
 import { startReleaseServer, type ReleaseServer } from '../../../../local/release-server.js';
-import { startSilentServer } from '../../../support/silent-server.js';
+import { silentServers } from '../../../support/silent-servers.js';
 
 let github: ReleaseServer;
-let silent: Awaited<ReturnType<typeof startSilentServer>>;
+const servers = silentServers();
 
 beforeAll(async () => {
   github = await startReleaseServer();
-  silent = await startSilentServer();
 });
 afterAll(async () => {
   await github?.stop();
-  await silent?.stop();
 });
 
 /** The release notes through Octokit as reportResults builds it, with its calls bounded by `ms`. */
@@ -31,14 +29,16 @@ describe('createReleaseNotes', () => {
   });
 
   it('fails a call GitHub never answers after the timeout, naming the call and the time', async () => {
-    const err = await notesAt(silent.url, 200)
+    const silent = await servers.tcp();
+    const url = `http://127.0.0.1:${silent.port}`;
+    const err = await notesAt(url, 200)
       .upsert('o/model', 'v1', 'modelship', 'x')
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransientError);
     expect((err as TransientError).message).toBe(
-      `GitHub: updating the notes of release v1 of o/model failed: GET ${silent.url}/repos/o/model/releases/tags/v1 ` +
+      `GitHub: updating the notes of release v1 of o/model failed: GET ${url}/repos/o/model/releases/tags/v1 ` +
         'did not complete within 0.2 s',
     );
-    expect(silent.connections()).toBeGreaterThan(0);
+    expect(silent.taken()).toBeGreaterThan(0);
   });
 });
