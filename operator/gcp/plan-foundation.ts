@@ -96,7 +96,8 @@ function messaging(config: GcpConfig): Action[] {
   const tick = [
     `--location=${region}`,
     `--schedule=${WATCH_SCHEDULE}`,
-    `--topic=${TOPICS.watchRuns}`,
+    // The whole path: gcloud does not take a scheduler job's topic from --project.
+    `--topic=projects/${project}/topics/${TOPICS.watchRuns}`,
     `--message-body=${WATCH_MESSAGE}`,
   ];
   const topics = [...Object.values(TOPICS), DEAD_LETTER_TOPIC];

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, inject, it, vi } from 'vitest';
 import type { Grant } from '../../../operator/gcp/iam.js';
 import { startLocalStack } from '../../../local/stack.js';
+import { createFirestoreStore } from '../../../shared/store.js';
 import { createPublisher } from '../../../shared/gcp/publisher.js';
 import { SERVICE_ACCOUNTS, type AccountKey } from '../../../shared/wiring.js';
 import { release } from '../../support/local-release.js';
@@ -81,6 +82,8 @@ describe('IAM enforced in the local stack', () => {
     });
     try {
       const url = `${stack.bake!.releases.apiUrl}/repos/local/models/releases/assets/1`;
+      // The webhook opens the run before ModelReleased goes out; bakeModel acts on no other.
+      await createFirestoreStore(stack.firestore).createRun({ runId: 'r-iam-1' });
       await createPublisher(stack.pubsub)({
         type: 'ModelReleased',
         version: 1,
