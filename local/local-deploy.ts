@@ -11,10 +11,13 @@ import {
   type KubernetesEmulator,
 } from './emulators/kubernetes/index.js';
 import { localGcpConfig, localNames } from './local-gcp-config.js';
+import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
 
 /** What the local stack needs to deploy: the Kubernetes emulator, its pods containers of their images or processes. */
 export interface LocalDeploy {
   kubernetes: KubernetesEmulator;
+  /** Between the deployer and the API: fault injection (a hung or refusing control plane). */
+  network: FaultProxy;
   /** The functions' environment that points deployScenario at it. */
   env: Record<string, string>;
   stop(): Promise<void>;
@@ -61,16 +64,29 @@ export async function startLocalDeploy(o: {
     await kubernetes.stop();
     throw err;
   }
+  // The deployer reaches the API through a proxy that passes everything, until a test makes it hang or refuse.
+  const network = await startFaultProxy({
+    upstreamHost: '127.0.0.1',
+    upstreamPort: Number(new URL(kubernetes.url).port),
+  });
   const kubeconfig = join(workDir, 'kubeconfig');
-  writeFileSync(kubeconfig, kubernetes.kubeConfig(namespace, deployer).exportConfig());
+  const proxied = kubernetes
+    .kubeConfig(namespace, deployer)
+    .exportConfig()
+    .replaceAll(kubernetes.url, `https://127.0.0.1:${network.port}`);
+  writeFileSync(kubeconfig, proxied);
   return {
     kubernetes,
+    network,
     env: {
       KUBECONFIG: kubeconfig,
       K8S_NAMESPACE: namespace,
       DEPLOY_NODE_SELECTOR: 'false',
       DEPLOY_BUDGET_S: '60',
     },
-    stop: () => kubernetes.stop(),
+    stop: async () => {
+      await network.stop();
+      await kubernetes.stop();
+    },
   };
 }

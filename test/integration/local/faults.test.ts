@@ -72,6 +72,38 @@ describe('faults injected into the local stack', () => {
     }
   });
 
+  it('a Kubernetes API that hangs mid-rollout: each call gives up at its deadline, and the run goes on once it answers', async () => {
+    const { stack: up, onStack } = withStack();
+    const releasing = release({ onStack, timeoutMs: 300_000 });
+    const stack = await up;
+    const network = stack.deploy!.network;
+    try {
+      await runWhere(stack, (r) => r.stages.bake?.status === 'succeeded');
+      await network.mode('hang', { existing: true });
+      // The deployer gives up on a call that does not answer (20 s) and its message comes back for a retry.
+      const log = join(stack.logDir, 'functions.log');
+      await waitUntil(
+        'the deployer to give up on the hung API',
+        async () => (/did not answer within 20 s/.test(readFileSync(log, 'utf8')) ? true : undefined),
+        { timeoutMs: 120_000, intervalMs: 250 },
+      );
+      expect(network.held()).toBeGreaterThan(0);
+      await network.mode('pass');
+      const t0 = Date.now();
+      const { code, run, out } = await releasing;
+      expect(code, out).toBe(0);
+      expect(run?.status).toBe('succeeded');
+      console.info(
+        `Kubernetes API hung: run succeeded ${((Date.now() - t0) / 1000).toFixed(1)} s after it answered again`,
+      );
+      expect(stack.iam.denials).toEqual([]);
+    } finally {
+      await network.mode('pass');
+      await releasing.catch(() => undefined);
+      await stack.stop();
+    }
+  });
+
   it('a load-test job killed mid-test: the watcher fails the run with Cloud Run’s reason', async () => {
     const { stack: up, onStack } = withStack();
     const releasing = release({ onStack, durationS: 120, timeoutMs: 240_000 });
