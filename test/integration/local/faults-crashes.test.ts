@@ -1,0 +1,82 @@
+import { describe, expect, it, vi } from 'vitest';
+import { podman } from '../../../local/containers/podman.js';
+import { waitUntil } from '../../../local/wait-until.js';
+import type { RunRecord } from '../../../shared/store.js';
+import { runWhere, servingImage, withStack } from '../../support/faults.js';
+import { release } from '../../support/local-release.js';
+
+/**
+ * Fault injection on the whole local stack (issue 13), crashes: the deployer killed mid-rollout, the load-test job
+ * killed mid-test (a file of its own, beside faults.test.ts, so that the two run side by side).
+ */
+
+// A release builds, pulls and starts a dozen containers on two shared cores; a crash is recovered after a lease.
+vi.setConfig({ testTimeout: 300_000 });
+
+describe('crashes injected into the local stack', () => {
+  it('a deployer killed mid-rollout: the redelivery takes over after the claim expires, and the run succeeds', async () => {
+    const { stack: up, onStack } = withStack();
+    // A short budget makes a short claim: the deployer's attempt lasts at most the budget plus a minute.
+    const releasing = release({ onStack, functionsEnv: { DEPLOY_BUDGET_S: '5' }, timeoutMs: 300_000 });
+    const stack = await up;
+    try {
+      const deploying = await runWhere(stack, (r) => r.stages.deploy?.status === 'running');
+      const t0 = Date.now();
+      await stack.functions.kill('deployScenario');
+      await stack.functions.restart('deployScenario');
+      const { code, run, out } = await releasing;
+      expect(code, out).toBe(0);
+      expect(run).toMatchObject({ runId: deploying.runId, status: 'succeeded' });
+      const recoveredS = (Date.now() - t0) / 1000;
+      console.info(`deployer killed: run succeeded ${recoveredS.toFixed(1)} s after the kill`);
+      // Within the rollout's deadline ((4 + 1) × (5 s + 60 s) + 30 s grace): the claim's lease (65 s), the
+      // redelivery's backoff and the rest of the run; release() gave up otherwise.
+      expect(recoveredS).toBeLessThan(355);
+      expect(await servingImage(stack)).toBe(run?.stages.deploy?.details?.image);
+      expect(stack.iam.denials).toEqual([]);
+    } finally {
+      await releasing.catch(() => undefined);
+      await stack.stop();
+    }
+  });
+
+  it('a load-test job killed mid-test: the watcher fails the run with Cloud Run’s reason', async () => {
+    const { stack: up, onStack } = withStack();
+    const releasing = release({ onStack, durationS: 120, timeoutMs: 240_000 });
+    const stack = await up;
+    try {
+      const executionOf = (r: RunRecord) => Object.values(r.scenarios ?? {}).find((s) => s.execution)?.execution;
+      const testing = await runWhere(stack, (r) => Boolean(executionOf(r)));
+      const execution = executionOf(testing) ?? '';
+      // The task's container, by Cloud Run's task name, as the kernel's OOM killer would end it.
+      // The execution exists before its task's container does: kill it once podman has created it.
+      const task = `${execution.split('/').at(-1)}-task0`;
+      await waitUntil(`container ${task}`, () => podman(['kill', '--signal', 'KILL', task]).then(() => true), {
+        timeoutMs: 60_000,
+        intervalMs: 250,
+      });
+      const t0 = Date.now();
+      const { code, run, out } = await releasing;
+      expect(code, out).toBe(1);
+      expect(run).toMatchObject({
+        runId: testing.runId,
+        status: 'failed',
+        failure: {
+          stage: 'load-test',
+          reason: expect.stringMatching(
+            new RegExp(`execution ${execution} failed: Task .*-task0 failed with message: The container exited`),
+          ),
+        },
+      });
+      // The job's report window (30 s locally) and a tick of the watcher.
+      // Within its bound: the job's report window (30 s locally), a tick (5 s) and reportResults, with room to spare.
+      const recoveredS = (Date.now() - t0) / 1000;
+      console.info(`job killed: run failed ${recoveredS.toFixed(1)} s after the kill`);
+      expect(recoveredS).toBeLessThan(90);
+      expect(stack.iam.denials).toEqual([]);
+    } finally {
+      await releasing.catch(() => undefined);
+      await stack.stop();
+    }
+  });
+});
