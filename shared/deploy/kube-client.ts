@@ -13,6 +13,7 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { errorMessage, ModelshipError, TransientError } from '../errors.js';
+import { callTimeout } from '../call-timeout.js';
 
 /**
  * The few Kubernetes calls the deployer makes, through @kubernetes/client-node's KubernetesObjectApi so that one
@@ -75,18 +76,14 @@ function boundedFetch(timeoutMs: number): HttpLibrary {
   return wrapHttpLibrary({
     async send(request) {
       const call = `Kubernetes API: ${request.getHttpMethod()} ${new URL(request.getUrl()).pathname}`;
-      const controller = new AbortController();
-      // Not cleared on an answer: it also bounds the body. Aborting a finished fetch does nothing; unref() keeps the
-      // timer from holding the process.
-      setTimeout(
-        () => controller.abort(new TransientError(`${call} did not answer within ${timeoutMs / 1000} s`)),
-        timeoutMs,
-      ).unref();
-      request.setSignal(controller.signal);
+      // Armed once, not cleared on an answer: it also bounds the body.
+      const timeout = callTimeout(timeoutMs);
+      timeout.arm(`${call} did not answer within ${timeout.span}`);
+      request.setSignal(timeout.signal);
       try {
         return await fetchLibrary.send(request).toPromise();
       } catch (err) {
-        if (err === controller.signal.reason) throw err;
+        if (err === timeout.signal.reason) throw err;
         // undici's "fetch failed" keeps the reason (connect ECONNREFUSED 10.0.0.1:443) in its cause.
         const why = err instanceof Error && err.cause !== undefined ? err.cause : err;
         throw new TransientError(`${call} failed: ${errorMessage(why)}`, { cause: err });
