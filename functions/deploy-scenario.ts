@@ -10,7 +10,8 @@ import {
 } from '../shared/deploy/index.js';
 import { DEPLOY_SETTINGS, handleDeployRequested, type DeployRequestedDeps } from '../shared/deploy-requested.js';
 import { ConfigError } from '../shared/errors.js';
-import { DeployRequested } from '../shared/messages.js';
+import { DeployOrPromote } from '../shared/messages.js';
+import { handlePromoteRequested } from '../shared/promote-requested.js';
 import { baseDeps, firestoreStore, once, pubsubPublisher, started } from './deps.js';
 import { eventFunction } from './event-function.js';
 
@@ -51,9 +52,14 @@ export async function deployScenarioDeps(env: NodeJS.ProcessEnv = process.env): 
   };
 }
 
-/** On `deploy-requested`: the scenario rolled out on the cluster, then `load-test-requested` or `pipeline-failed`. */
+/**
+ * On `deploy-requested`: a candidate rolled out beside the serving deployment, then `load-test-requested` or
+ * `pipeline-failed`. On `promote-requested`: the candidates torn down and the chosen one serving.
+ */
 export const createDeployScenario = (deps: () => DeployRequestedDeps) =>
-  eventFunction('deployScenario', DeployRequested, deps, handleDeployRequested);
+  eventFunction('deployScenario', DeployOrPromote, deps, (m, d) =>
+    m.type === 'DeployRequested' ? handleDeployRequested(m, d) : handlePromoteRequested(m, d),
+  );
 
 /** The deployed function: its deps built from the environment (functions/index.ts). */
 export const start = (): Promise<CloudEventFunction<unknown>> => started(deployScenarioDeps(), createDeployScenario);

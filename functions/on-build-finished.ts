@@ -25,7 +25,10 @@ export function checkDeployScenarios(names: readonly string[], dir = scenariosDi
 }
 
 export async function onBuildFinishedDeps(env: NodeJS.ProcessEnv = process.env): Promise<BuildFinishedDeps> {
-  const { CLOUD_BUILD_EMULATOR_HOST, ...config } = loadConfig(['DEPLOY_SCENARIOS', 'CLOUD_BUILD_EMULATOR_HOST'], env);
+  const { CLOUD_BUILD_EMULATOR_HOST, ...config } = loadConfig(
+    ['DEPLOY_SCENARIOS', 'K8S_NAMESPACE', 'CANDIDATE_VCPUS', 'CLOUD_BUILD_EMULATOR_HOST'],
+    env,
+  );
   checkDeployScenarios(config.DEPLOY_SCENARIOS);
   const { project, log, deadlines } = baseDeps('onBuildFinished', env);
   const { CloudBuildClient } = await import('@google-cloud/cloudbuild');

@@ -9,7 +9,8 @@ import { createReportStore } from '../shared/report-store.js';
 import { createFirestoreStore } from '../shared/store.js';
 import type { Publish } from '../shared/gcp/publisher.js';
 import type { Logger } from '../shared/log.js';
-import type { LoadTestSummary } from '../shared/messages.js';
+import { ARMS, type Arm, type LoadTestSummary } from '../shared/messages.js';
+import { armFields, armKey } from '../shared/arm.js';
 import type { ReportStore } from '../shared/report-store.js';
 import type { Store } from '../shared/store.js';
 import type { ReportSink } from './job.js';
@@ -19,6 +20,8 @@ import type { Summary } from './summary.js';
 export interface PipelineRun {
   runId: string;
   scenario: string;
+  /** Absent: the release's own image; `baseline`: the serving image measured beside it (MODELSHIP_ARM). */
+  arm?: Arm;
   image: string;
 }
 
@@ -65,12 +68,11 @@ export function messageSummary(summary: Summary): LoadTestSummary {
  */
 export function pipelineSink(run: PipelineRun, deps: PipelineSinkDeps): ReportSink {
   return async (summary, { outDir }) => {
-    const log = deps.log.child({ runId: run.runId, scenario: run.scenario });
-    const reportUrl = outDir
-      ? await deps.reports.put(outDir, `runs/${run.runId}/${run.scenario}`)
-      : '(no report written)';
+    const key = armKey(run.scenario, run.arm);
+    const log = deps.log.child({ runId: run.runId, scenario: key });
+    const reportUrl = outDir ? await deps.reports.put(outDir, `runs/${run.runId}/${key}`) : '(no report written)';
     const figures = messageSummary(summary);
-    await deps.store.saveLoadTest(run.runId, run.scenario, {
+    await deps.store.saveLoadTest(run.runId, key, {
       ...figures,
       reportUrl,
       summaryJson: JSON.stringify(summary),
@@ -83,13 +85,14 @@ export function pipelineSink(run: PipelineRun, deps: PipelineSinkDeps): ReportSi
 /** When the load test could not run at all (exit code 2): the run fails at load-test, saying why. */
 export async function reportCannotRun(run: PipelineRun, err: unknown, deps: Pick<PipelineSinkDeps, 'publish' | 'log'>) {
   const reason = `the load test could not run: ${errorMessage(err)}`;
-  deps.log.child({ runId: run.runId, scenario: run.scenario }).error(reason);
+  deps.log.child({ runId: run.runId, scenario: armKey(run.scenario, run.arm) }).error(reason);
   await deps.publish({
     type: 'PipelineFailed',
     version: 1,
     runId: run.runId,
     stage: 'load-test',
     scenario: run.scenario,
+    ...armFields(run.arm),
     reason,
   });
 }
@@ -108,6 +111,7 @@ export function pipelineFromEnv(
   const run = {
     runId: env.MODELSHIP_RUN_ID,
     scenario: scenario ?? 'unnamed',
+    ...armFields(ARMS.find((a) => a === env.MODELSHIP_ARM)),
     image: env.MODELSHIP_SERVING_IMAGE ?? '',
   };
   const db = new Firestore({ projectId });

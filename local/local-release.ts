@@ -1,7 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { DEFAULT_SCENARIO } from '../shared/deploy/index.js';
 import { signBody } from '../shared/github/signature.js';
-import { formatMs } from '../operator/run-view.js';
+import { candidateLines, formatMs } from '../operator/run-view.js';
+import { runRecord } from '../operator/run-record.js';
 import type { RunRecord } from '../shared/store.js';
 import { followRun } from '../operator/follow-run.js';
 import { releasePayload } from './release-payload.js';
@@ -16,6 +19,9 @@ export interface LocalReleaseOptions extends Pick<
   /** The release asset: a SavedModel tarball. */
   tarball: Buffer;
   tag?: string;
+  /** Releases published after the first one's run has ended, on the same stack (the demo's second release). */
+  then?: ReadonlyArray<{ tag: string; tarball: Buffer }>;
+  /** The candidate scenarios, comma separated (DEPLOY_SCENARIOS). */
   scenario?: string;
   durationS?: number;
   users?: number;
@@ -35,8 +41,12 @@ export interface LocalReleaseOptions extends Pick<
 }
 
 export interface LocalReleaseResult {
+  /** 0 when every run succeeded. */
   code: number;
+  /** The last run. */
   run?: RunRecord;
+  /** Every run, in the order of the releases. */
+  runs: RunRecord[];
   stack?: LocalStack;
   /** The release notes modelship wrote on the stand-in for GitHub. */
   notes?: string;
@@ -54,7 +64,6 @@ export async function runLocalRelease(o: LocalReleaseOptions, keep = false): Pro
   const t0 = performance.now();
   const print = o.print;
   const secret = randomBytes(32).toString('hex');
-  const scenario = o.scenario ?? DEFAULT_SCENARIO;
   const stack = await startLocalStack({
     dir: o.dir,
     ...(o.ports ? { ports: o.ports } : {}),
@@ -67,7 +76,7 @@ export async function runLocalRelease(o: LocalReleaseOptions, keep = false): Pro
       GITHUB_WEBHOOK_SECRET: secret,
       ALLOWED_REPOSITORIES: LOCAL_REPOSITORY,
       GITHUB_TOKEN: 'local-token',
-      DEPLOY_SCENARIOS: scenario,
+      DEPLOY_SCENARIOS: o.scenario ?? DEFAULT_SCENARIO,
       LOAD_TEST_USERS: String(o.users ?? 20),
       LOAD_TEST_SPAWN_RATE: String(o.users ?? 20),
       LOAD_TEST_THINK_TIME_MS: '100',
@@ -80,88 +89,94 @@ export async function runLocalRelease(o: LocalReleaseOptions, keep = false): Pro
   let handedOver = false;
   o.onStack?.(stack);
   try {
-    const releases = stack.bake?.releases;
-    if (!releases) throw new Error('the local stack has no release server');
     print(`  ✓ local stack up in ${seconds(t0)}; functions at ${stack.functionsUrl}; logs in ${stack.logDir}`);
-    const tag = o.tag ?? 'v1.0.0';
-    const release = releases.addRelease({
-      repository: LOCAL_REPOSITORY,
-      tag,
-      assets: [{ name: 'saved_model.tar.gz', content: o.tarball }],
-    });
-    const asset = release.assets[0];
-    if (!asset) throw new Error('the release has no asset');
-    const body = JSON.stringify(
-      releasePayload({
-        repository: LOCAL_REPOSITORY,
-        tag,
-        releaseId: release.id,
-        asset: { id: asset.id, name: asset.name, size: asset.size },
-        apiUrl: releases.apiUrl,
-        serverUrl: releases.serverUrl,
-      }),
-    );
-    const delivery = randomUUID();
-    let runId: string | undefined;
-    for (let i = 0; i < (o.deliveries ?? 1); i++) {
-      const res = await fetch(`${stack.functionsUrl}/githubWebhook`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-github-event': 'release',
-          'x-github-delivery': delivery,
-          'x-hub-signature-256': signBody(body, secret),
-        },
-        body,
-      });
-      const answer = (await res.json()) as { runId?: string };
-      print(
-        `  → release ${LOCAL_REPOSITORY}@${tag} (${asset.size} bytes) sent to githubWebhook: HTTP ${res.status} ${JSON.stringify(answer)}`,
-      );
-      runId ??= answer.runId;
+    const runs: RunRecord[] = [];
+    let notes: string | undefined;
+    for (const { tag, tarball } of [{ tag: o.tag ?? 'v1.0.0', tarball: o.tarball }, ...(o.then ?? [])]) {
+      const released = await releaseOnce(stack, { ...o, tag, tarball }, secret, t0);
+      if (!released.run) {
+        handedOver = keep;
+        return { code: 1, runs, ...(keep ? { stack } : {}) };
+      }
+      runs.push(released.run);
+      notes = released.notes ?? notes;
     }
-    if (!runId) {
-      handedOver = keep;
-      return { code: 1, ...(keep ? { stack } : {}) };
-    }
-
-    print(`  following run ${runId} (scenario ${scenario})`);
-    const run = await followRun(stack.firestore, runId, {
-      print,
-      timeoutMs: o.timeoutMs ?? 180_000,
-      ...(o.signal ? { signal: o.signal } : {}),
-    }).catch((err: Error) => {
-      // A run that never ends is most often a step whose report was refused: say which.
-      throw new Error([err.message, ...refusals(stack)].join('\n'), { cause: err });
-    });
     handedOver = keep;
-    const notes = releases.notes(release.id);
-    const result = run.result as
-      | {
-          rps?: number;
-          p50Ms?: number;
-          p95Ms?: number;
-          p99Ms?: number;
-          failures?: number;
-          requests?: number;
-          reportUrl?: string;
-        }
-      | undefined;
-    if (run.status === 'succeeded' && result) {
-      print(`  ✓ run ${runId} succeeded in ${seconds(t0)}`);
-      print(
-        `    ${scenario}: ${result.rps?.toFixed(1)} requests/s, p50 ${result.p50Ms} ms, p95 ${result.p95Ms} ms, p99 ${result.p99Ms} ms, ${result.failures} errors of ${result.requests}`,
-      );
-      print(`    report: ${result.reportUrl}`);
-    } else {
-      print(`  ✗ run ${runId} failed at ${run.failure?.stage ?? '?'}: ${run.failure?.reason ?? run.status}`);
-      if (run.failure?.detailsUrl) print(`    details: ${run.failure.detailsUrl}`);
-    }
-    refusals(stack).forEach((line) => print(`    ${line}`));
-    return { code: run.status === 'succeeded' ? 0 : 1, run, ...(notes ? { notes } : {}), ...(keep ? { stack } : {}) };
+    const code = runs.every((r) => r.status === 'succeeded') ? 0 : 1;
+    return { code, run: runs.at(-1), runs, ...(notes ? { notes } : {}), ...(keep ? { stack } : {}) };
   } finally {
     if (!handedOver) await stack.stop();
   }
+}
+
+/** One release published, its webhook sent, its run followed to the end and written to DIR/runs/RUN_ID.json. */
+async function releaseOnce(
+  stack: LocalStack,
+  o: LocalReleaseOptions & { tag: string },
+  secret: string,
+  t0: number,
+): Promise<{ run?: RunRecord; notes?: string }> {
+  const { print, tag } = o;
+  const releases = stack.bake?.releases;
+  if (!releases) throw new Error('the local stack has no release server');
+  const release = releases.addRelease({
+    repository: LOCAL_REPOSITORY,
+    tag,
+    assets: [{ name: 'saved_model.tar.gz', content: o.tarball }],
+  });
+  const asset = release.assets[0];
+  if (!asset) throw new Error('the release has no asset');
+  const body = JSON.stringify(
+    releasePayload({
+      repository: LOCAL_REPOSITORY,
+      tag,
+      releaseId: release.id,
+      asset: { id: asset.id, name: asset.name, size: asset.size },
+      apiUrl: releases.apiUrl,
+      serverUrl: releases.serverUrl,
+    }),
+  );
+  const delivery = randomUUID();
+  let runId: string | undefined;
+  for (let i = 0; i < (o.deliveries ?? 1); i++) {
+    const res = await fetch(`${stack.functionsUrl}/githubWebhook`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'release',
+        'x-github-delivery': delivery,
+        'x-hub-signature-256': signBody(body, secret),
+      },
+      body,
+    });
+    const answer = (await res.json()) as { runId?: string };
+    print(
+      `  → release ${LOCAL_REPOSITORY}@${tag} (${asset.size} bytes) sent to githubWebhook: HTTP ${res.status} ${JSON.stringify(answer)}`,
+    );
+    runId ??= answer.runId;
+  }
+  if (!runId) return {};
+
+  print(`  following run ${runId} (candidates ${o.scenario ?? DEFAULT_SCENARIO})`);
+  const run = await followRun(stack.firestore, runId, {
+    print,
+    timeoutMs: o.timeoutMs ?? 180_000,
+    ...(o.signal ? { signal: o.signal } : {}),
+  }).catch((err: Error) => {
+    // A run that never ends is most often a step whose report was refused: say which.
+    throw new Error([err.message, ...refusals(stack)].join('\n'), { cause: err });
+  });
+  if (run.status === 'succeeded') print(`  ✓ run ${runId} succeeded in ${seconds(t0)}`);
+  else print(`  ✗ run ${runId} failed at ${run.failure?.stage ?? '?'}: ${run.failure?.reason ?? run.status}`);
+  candidateLines(run).forEach((line) => print(`    ${line}`));
+  if (run.failure?.detailsUrl) print(`    details: ${run.failure.detailsUrl}`);
+  const file = join(o.dir, 'runs', `${runId}.json`);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(runRecord(run), null, 2)}\n`);
+  print(`    record: ${file}`);
+  refusals(stack).forEach((line) => print(`    ${line}`));
+  const notes = releases.notes(release.id);
+  return { run, ...(notes ? { notes } : {}) };
 }
 
 /** The calls IAM refused in this stack, one line per kind with its count: what a missing grant looks like. */

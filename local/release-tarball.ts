@@ -17,11 +17,14 @@ export async function releaseTarball(model: string): Promise<Buffer> {
   }
 }
 
-/** The sample release of the demo: a generated SavedModel with the seed's signature, in version directory 1/. */
-export async function sampleReleaseTarball(): Promise<Buffer> {
+/**
+ * The sample release of the demo: a generated SavedModel with the seed's signature, in version directory 1/; with
+ * `simSlowdown`, a model that many times slower in the simulator (its assets.extra/tfs-sim.json, docs/tfserving.md).
+ */
+export async function sampleReleaseTarball(options: { simSlowdown?: number } = {}): Promise<Buffer> {
   const dir = await mkdtemp(join(tmpdir(), 'modelship-sample-'));
   try {
-    await writeFixtureSavedModel(dir, { version: 1, variablesBytes: 4096 });
+    await writeFixtureSavedModel(dir, { version: 1, variablesBytes: 4096, ...options });
     return await releaseTarball(dir);
   } finally {
     await rm(dir, { recursive: true, force: true });

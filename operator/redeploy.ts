@@ -8,7 +8,8 @@ import { DEFAULT_DEADLINES } from '../shared/deadline.js';
 import { FUNCTIONS } from '../shared/wiring.js';
 
 export interface RedeployRequest {
-  scenario: string;
+  /** The candidates of the run: one scenario (a redeploy), or several (a sweep). */
+  scenarios: readonly string[];
   /** By digest; absent: the image of the last good deployment. */
   image?: string;
   namespace: string;
@@ -17,14 +18,18 @@ export interface RedeployRequest {
 }
 
 /**
- * `modelship redeploy`: checks the scenario and image before anything is sent (an unknown scenario or an image that
- * is not by digest never reaches the cluster), opens a run, and publishes DeployRequested.
+ * `modelship redeploy` and `sweep`: checks the scenarios and the image before anything is sent (an unknown scenario
+ * or an image that is not by digest never reaches the cluster), opens a run, and publishes DeployRequested; the
+ * deployer plans the run's candidates from it as for a release (beside the serving one, then the gate and the
+ * promotion by PROMOTION).
  */
 export async function redeploy(
   request: RedeployRequest,
   deps: { store: Store; publish: Publish; now?: () => Date },
 ): Promise<DeployRequested> {
-  await loadScenario(request.scenario);
+  const [first, ...more] = request.scenarios;
+  if (!first) throw new ModelshipError('no scenario to deploy', { hint: 'name one: modelship scenarios lists them' });
+  for (const name of request.scenarios) await loadScenario(name);
   let image = request.image;
   if (image === undefined) {
     image = (await deps.store.lastGoodDeployment(request.namespace))?.image;
@@ -48,14 +53,14 @@ export async function redeploy(
     type: 'DeployRequested',
     version: 1,
     runId,
-    scenario: request.scenario,
+    scenario: first,
     image,
     requestedBy: 'redeploy',
+    ...(more.length ? { candidates: [...request.scenarios] } : {}),
     ...(request.profile ? { profile: request.profile } : {}),
   };
   await deps.store.createRun({
     runId,
-    scenarios: { [request.scenario]: { status: 'pending', image } },
     deadline: DEFAULT_DEADLINES.after(
       FUNCTIONS.deployScenario.timeoutS,
       'deploy',

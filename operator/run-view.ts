@@ -52,6 +52,31 @@ export function runDetail(run: RunRecord): string {
     ...PIPELINE_STAGES.filter((s) => run.stages[s]).map((s) => `  ${stageLine(s, run.stages[s] as StageRecord)}`),
   ];
   if (run.failure?.detailsUrl) lines.push(`  details  ${run.failure.detailsUrl}`);
-  if (run.result) lines.push(`  result   ${JSON.stringify(run.result)}`);
+  lines.push(...candidateLines(run).map((l) => `  ${l}`));
   return lines.join('\n');
+}
+
+/** One line per candidate (figures and verdict), then the promotion: what a release's run measured and decided. */
+export function candidateLines(run: RunRecord): string[] {
+  const entries = Object.entries(run.scenarios ?? {});
+  if (entries.length === 0) return [];
+  const width = Math.max(...entries.map(([key]) => key.length));
+  const lines = entries.map(([key, c]) => {
+    const f = c.figures;
+    const figures = f
+      ? `${(f.capacity?.rps ?? f.rps).toFixed(1).padStart(7)} req/s  p50 ${f.p50Ms} ms  p95 ${f.p95Ms} ms  p99 ${f.p99Ms} ms  ${f.failures} errors`
+      : c.status === 'failed'
+        ? `failed at ${c.stage ?? '?'}: ${c.reason ?? ''}`
+        : c.status;
+    const verdict = c.verdict
+      ? `  ${c.verdict.passed ? '✓ passed' : '✗ refused'}: ${c.verdict.reasons.join('; ')}`
+      : '';
+    return `${ICON[c.status] ?? '?'} ${key.padEnd(width)}  ${figures}${verdict}`;
+  });
+  const p = run.promotion;
+  if (p)
+    lines.push(
+      `→ ${p.status === 'promoted' ? `promoted ${p.scenario}` : p.status === 'pending' ? `promoting ${p.scenario ?? 'nothing'}` : p.status === 'failed' ? `promotion of ${p.scenario} failed` : 'nothing promoted'}: ${p.reason}`,
+    );
+  return lines;
 }

@@ -10,6 +10,7 @@ import type { RunRecord, Store } from '../shared/store.js';
 
 export interface SweepEntry {
   scenario: string;
+  /** The sweep's run, as it ended. */
   run: RunRecord;
   /** The load test's whole summary, when it ran. */
   summary?: Summary;
@@ -35,26 +36,29 @@ export interface SweepDeps {
 }
 
 /**
- * The seed's whole experiment, automated: each scenario in turn is deployed with the same image and load-tested
- * with the same profile, through the pipeline itself (DeployRequested, as `modelship redeploy`). The recommendation
- * is the scenario with the most throughput per vCPU whose p99 stays under the bound with no errors.
+ * The seed's whole experiment, serverless: one run whose candidates are the scenarios, all with the same image and
+ * the same load profile, deployed side by side (in waves past CANDIDATE_VCPUS) and judged by the pipeline's gate,
+ * as `modelship redeploy` with several scenarios; this only starts the run and follows it. The recommendation is
+ * the scenario with the most throughput per vCPU whose p99 stays under the bound with no errors. (With
+ * PROMOTION=auto the pipeline also promotes its own choice: a sweep is a release of the image.)
  */
 export async function sweep(
   o: { scenarios: readonly string[]; image: string; profile: LoadProfile; p99BoundMs: number },
   deps: SweepDeps,
 ): Promise<SweepResult> {
   const scenarios = await Promise.all(o.scenarios.map((name) => loadScenario(name)));
+  deps.print(`candidates ${o.scenarios.join(', ')}: deploying ${o.image}`);
+  const message = await redeploy(
+    { scenarios: o.scenarios, image: o.image, namespace: deps.namespace, profile: o.profile },
+    deps,
+  );
+  const run = await followRun(deps.firestore, message.runId, {
+    print: deps.print,
+    timeoutMs: deps.timeoutMs ?? (o.scenarios.length * loadTestSeconds(o.profile) + 900) * 1000,
+  });
   const entries: SweepEntry[] = [];
   for (const scenario of scenarios) {
-    deps.print(`scenario ${scenario.name}: deploying ${o.image}`);
-    const message = await redeploy(
-      { scenario: scenario.name, image: o.image, namespace: deps.namespace, profile: o.profile },
-      deps,
-    );
-    const run = await followRun(deps.firestore, message.runId, {
-      print: deps.print,
-      timeoutMs: deps.timeoutMs ?? (loadTestSeconds(o.profile) + 600) * 1000,
-    });
+    const candidate = run.scenarios?.[scenario.name];
     const saved = await deps.store.loadTest(message.runId, scenario.name);
     const summary = typeof saved?.summaryJson === 'string' ? (JSON.parse(saved.summaryJson) as Summary) : undefined;
     const vcpus = scenarioVcpus(scenario);
@@ -63,7 +67,7 @@ export async function sweep(
     const capacity = summary?.capacity;
     if (summary) entry.rpsPerVcpu = (capacity ? (capacity.rps ?? 0) : summary.requests.rps) / vcpus;
     entry.disqualified = !summary
-      ? `no load test: ${run.failure ? `failed at ${run.failure.stage}: ${run.failure.reason}` : run.status}`
+      ? `no load test: ${candidate?.status === 'failed' ? `failed at ${candidate.stage}: ${candidate.reason}` : (candidate?.status ?? run.status)}`
       : capacity
         ? capacity.rps === null || capacity.limit === 'generator'
           ? `no capacity: ${capacity.verdict}`

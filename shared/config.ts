@@ -24,6 +24,11 @@ const positiveInt = z
   .regex(/^\d+$/, 'must be a whole number')
   .transform(Number)
   .pipe(z.number().int().positive());
+/** A share from 0 to 1, such as 0.05. */
+const fraction = z
+  .string()
+  .regex(/^(0|1|0?\.\d+|1\.0*)$/, 'must be a number from 0 to 1, such as 0.05')
+  .transform(Number);
 
 interface Setting<T> {
   doc: string;
@@ -264,9 +269,44 @@ export const SETTINGS = {
     default: '',
   }),
   DEPLOY_SCENARIOS: setting({
-    doc: 'Scenarios (files in scenarios/) deployed after each successful bake, comma separated.',
+    doc: 'The candidate scenarios (files in scenarios/) of each release, comma separated: each is deployed beside the serving one, measured, and judged by the gate.',
     schema: list(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'each entry must be a scenario name')),
     default: '2n-8c-16r-interop4',
+  }),
+  CANDIDATE_VCPUS: setting({
+    doc: 'The vCPUs the cluster can give candidates at once (0: no limit). The candidates of a release roll out and are measured side by side, a scenario and its baseline always together; scenarios that would pass this are measured in turn, in waves.',
+    schema: z.string().regex(/^\d+$/, 'must be a whole number').transform(Number),
+    default: '0',
+  }),
+  CANDIDATE_RETENTION: setting({
+    doc: 'teardown: delete the candidates once the release is judged; keep: leave them for debugging (the next release of the same scenario replaces them).',
+    schema: z.enum(['teardown', 'keep']),
+    default: 'teardown',
+  }),
+  PROMOTION: setting({
+    doc: 'auto: the best candidate that passes the gate serves; manual: nothing serves until `modelship promote RUN_ID --scenario S`; off: measure only.',
+    schema: z.enum(['auto', 'manual', 'off']),
+    default: 'auto',
+  }),
+  PROMOTION_OBJECTIVE: setting({
+    doc: 'How the best passing candidate is chosen: throughput-per-vcpu (the most requests/s per vCPU with p99 under GATE_P99_BOUND_MS) or cost-per-million (the lowest cost per 1M predictions from the price table of docs/gate.md).',
+    schema: z.enum(['throughput-per-vcpu', 'cost-per-million']),
+    default: 'throughput-per-vcpu',
+  }),
+  GATE_P99_BOUND_MS: setting({
+    doc: 'The p99 a candidate must hold to be promoted, ms.',
+    schema: positiveInt,
+    default: '500',
+  }),
+  GATE_TOLERANCE: setting({
+    doc: 'The slowdown against the serving release a candidate may show and still pass, as a share (0.05: 5%); smaller changes are noise, not regressions (docs/gate.md).',
+    schema: fraction,
+    default: '0.05',
+  }),
+  GATE_ALPHA: setting({
+    doc: "The gate's significance level: the false-alarm rate of its test on identical releases before the tolerance (docs/gate.md).",
+    schema: fraction.pipe(z.number().gt(0, 'must be more than 0').lt(1, 'must be less than 1')),
+    default: '0.01',
   }),
   CLOUD_BUILD_EMULATOR_HOST: setting({
     doc: 'Local stack only: host:port of the Cloud Build emulator (empty in Google Cloud).',

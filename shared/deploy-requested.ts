@@ -1,11 +1,13 @@
+import { armFields, armKey, armOf, roleOf } from './arm.js';
+import { startCandidates } from './candidates.js';
 import type { Config } from './config.js';
 import {
   deployScenario,
   loadScenario,
+  teardownScenario,
   UnknownScenarioError,
   type Clock,
   type KubeClient,
-  type Manifest,
   type Scenario,
 } from './deploy/index.js';
 import type { Deadlines } from './deadline.js';
@@ -18,11 +20,13 @@ import type { Publish } from './gcp/publisher.js';
 import { runOnce } from './idempotency.js';
 import type { Logger } from './log.js';
 import type { DeployRequested, LoadProfile } from './messages.js';
-import type { RunRecord, Store } from './store.js';
+import { RUN_HOLDER, type ScenarioRecord, type Store } from './store.js';
 
 export const DEPLOY_SETTINGS = [
   'K8S_NAMESPACE',
   'TARGET_IMAGE_REPOSITORY',
+  'CANDIDATE_VCPUS',
+  'CANDIDATE_RETENTION',
   'DEPLOY_BUDGET_S',
   'DEPLOY_MAX_FOLLOW_UPS',
   'DEPLOY_REPLICAS',
@@ -56,56 +60,94 @@ export class RolloutBusyError extends TransientError {
   override readonly name = 'RolloutBusyError';
 }
 
-/** The lock of the serving deployment of a namespace: one rollout, and its load test, at a time. */
+/**
+ * The lock of a namespace: one run at a time rolls out and measures candidates there, and promotes one, so that no
+ * other run changes what is measured or what serves meanwhile.
+ */
 export const rolloutLock = (namespace: string) => `deploy/${namespace}`;
 
+/** Only images the pipeline builds are deployed: in TARGET_IMAGE_REPOSITORY, by digest. */
+export function checkRepository(image: string, repository: string): void {
+  if (!image.startsWith(`${repository}@sha256:`)) {
+    throw new MessageError(
+      `image ${image} is not in ${repository} (TARGET_IMAGE_REPOSITORY): refused, only images the pipeline builds are deployed`,
+    );
+  }
+}
+
+/** How long one rollout may take, follow-ups included. */
+export const rolloutSeconds = (config: DeployRequestedDeps['config']) =>
+  (config.DEPLOY_MAX_FOLLOW_UPS + 1) * (config.DEPLOY_BUDGET_S + 60);
+
 /**
- * The image must be one the pipeline builds: in TARGET_IMAGE_REPOSITORY by digest, and for the pipeline's own
- * request, the very image the run's build produced (read back from Cloud Build by onBuildFinished).
+ * Takes the namespace for the run until `holdS` from now (taking it again renews it), or throws RolloutBusyError
+ * after moving the run's deadline past the holder's expiry.
  */
-function checkImage(m: DeployRequested, repository: string, run: RunRecord | undefined): void {
-  if (!m.image.startsWith(`${repository}@sha256:`)) {
-    throw new MessageError(
-      `image ${m.image} is not in ${repository} (TARGET_IMAGE_REPOSITORY): refused, only images the pipeline builds are deployed`,
-    );
-  }
-  const baked = run?.scenarios?.[m.scenario]?.image;
-  if (run && baked !== m.image) {
-    throw new MessageError(
-      `image ${m.image} is not the one run ${m.runId} ${baked ? `has for scenario ${m.scenario} (${baked})` : `has: the run has no scenario ${m.scenario}`}: refused`,
-    );
-  }
+export async function lockNamespace(
+  m: { runId: string; scenario?: string | null },
+  holdS: number,
+  deps: Pick<DeployRequestedDeps, 'store' | 'config' | 'deadlines' | 'clock'>,
+  stage: 'deploy' | 'promote',
+): Promise<string> {
+  const namespace = deps.config.K8S_NAMESPACE;
+  const lock = rolloutLock(namespace);
+  const holder = { runId: m.runId, scenario: RUN_HOLDER, expiresAt: deps.deadlines.after(holdS, stage, '').at };
+  const taken = await deps.store.acquireLock(lock, holder);
+  if (taken.acquired) return lock;
+  const busy = taken.holder;
+  const waitS = (Date.parse(busy.expiresAt) - deps.clock.now()) / 1000;
+  const what = `run ${busy.runId} to release namespace ${namespace}, then this ${stage}`;
+  await deps.store.expect(
+    m.runId,
+    deps.deadlines.after(Math.max(0, waitS) + rolloutSeconds(deps.config), stage, what, m.scenario ?? undefined),
+  );
+  throw new RolloutBusyError(
+    `namespace ${namespace} is being rolled out and measured by run ${busy.runId} until at most ${busy.expiresAt}: this ${stage} waits, one run at a time`,
+  );
 }
 
-/** The run of the request: a pipeline request must name an open run; a redeploy by message may open its own. */
-async function requestedRun(m: DeployRequested, deps: DeployRequestedDeps, log: Logger) {
-  const { store } = deps;
-  if (m.requestedBy === 'redeploy' && !(await store.getRun(m.runId))) {
-    checkImage(m, deps.config.TARGET_IMAGE_REPOSITORY, undefined);
-    // The documented `gcloud pubsub topics publish deploy-requested` path: the run is opened here, as redeploy does.
-    await store.createRun({ runId: m.runId, scenarios: { [m.scenario]: { status: 'pending', image: m.image } } });
-    log.info('run opened for a redeploy message', { image: m.image });
-  }
-  const run = await runningRun(store, m.runId, `DeployRequested (${m.scenario})`, log);
-  if (run) checkImage(m, deps.config.TARGET_IMAGE_REPOSITORY, run);
-  return run;
+/** A redeploy message opens its run and plans its candidates, as `modelship redeploy` and `sweep` do. */
+async function openRedeploy(m: DeployRequested, deps: DeployRequestedDeps, log: Logger): Promise<boolean> {
+  if (m.requestedBy !== 'redeploy') return false;
+  const run = await deps.store.getRun(m.runId);
+  if (run && Object.keys(run.scenarios ?? {}).length > 0) return false;
+  checkRepository(m.image, deps.config.TARGET_IMAGE_REPOSITORY);
+  if (!run) await deps.store.createRun({ runId: m.runId });
+  const scenarios = m.candidates ?? [m.scenario];
+  await startCandidates(
+    { runId: m.runId, image: m.image, scenarios, ...(m.profile ? { profile: m.profile } : {}) },
+    deps,
+  );
+  log.info('run opened for a redeploy', { image: m.image, scenarios: scenarios.join(',') });
+  return true;
 }
 
 /**
- * `deploy-requested` → the scenario running on the cluster → `load-test-requested`, or `pipeline-failed` after a
- * rollback. One rollout per run, scenario and attempt, however often the message is delivered; a rollout that
- * outlives one invocation continues in a follow-up DeployRequested instead of blocking the function.
+ * `deploy-requested` → one candidate of a run rolled out beside the serving deployment → `load-test-requested`, or
+ * `pipeline-failed`. A candidate that fails is deleted, never rolled back: it never served. One rollout per run,
+ * candidate and attempt, however often the message is delivered; a rollout that outlives one invocation continues
+ * in a follow-up DeployRequested instead of blocking the function.
  */
 export async function handleDeployRequested(m: DeployRequested, deps: DeployRequestedDeps): Promise<void> {
   const { store, config, deadlines } = deps;
-  const log = deps.log.child({ runId: m.runId, scenario: m.scenario });
-  if (!(await requestedRun(m, deps, log))) return;
+  const key = armKey(m.scenario, m.arm);
+  const log = deps.log.child({ runId: m.runId, scenario: key });
+  if (await openRedeploy(m, deps, log)) return;
+  checkRepository(m.image, config.TARGET_IMAGE_REPOSITORY);
+  const run = await runningRun(store, m.runId, `DeployRequested (${key})`, log);
+  if (!run) return;
+  const mine = run.scenarios?.[key];
+  if (mine?.image !== m.image) {
+    throw new MessageError(
+      `image ${m.image} is not the one run ${m.runId} ${mine?.image ? `has for ${key} (${mine.image})` : `has: the run has no candidate ${key}`}: refused`,
+    );
+  }
+  if (mine.status === 'succeeded' || mine.status === 'failed') {
+    log.warn('deploy request for a candidate that has ended ignored', { status: mine.status });
+    return;
+  }
   const attempt = m.rollout?.attempt ?? 1;
-  const namespace = config.K8S_NAMESPACE;
-  const lock = rolloutLock(namespace);
-  // The lock stays until reportResults ends the scenario: a rollback is still rolling out meanwhile.
-  const fail = (reason: string) =>
-    reportFailure({ runId: m.runId, stage: 'deploy', scenario: m.scenario, reason }, deps);
+  const fail = (reason: string) => reportFailure({ runId: m.runId, stage: 'deploy', scenario: key, reason }, deps);
 
   let scenario: Scenario;
   try {
@@ -117,78 +159,52 @@ export async function handleDeployRequested(m: DeployRequested, deps: DeployRequ
     return;
   }
 
-  // Each attempt waits at most the budget, then applies or rolls back: it ends well within the function's timeout.
-  const attemptS = config.DEPLOY_BUDGET_S + 60;
-  const rolloutS = (config.DEPLOY_MAX_FOLLOW_UPS + 1) * attemptS;
-  const profile = m.profile ?? loadProfile(config);
+  const rolloutS = rolloutSeconds(config);
+  const profile = m.profile ?? run.profile ?? loadProfile(config);
   // An attempt's claim lasts as long as the attempt can (its Kubernetes calls are bounded too), so that a
   // redelivery takes over from a crashed deployer in about a minute more than the budget, not the function's 540 s.
+  const attemptS = config.DEPLOY_BUDGET_S + 60;
   const claim = { staleMs: Math.min(FUNCTIONS.deployScenario.timeoutS, attemptS) * 1000 };
-  const outcome = await runOnce(store, `deploy/${m.runId}/${m.scenario}/${attempt}`, claim, async () => {
-    // The lock covers the rollout and the load test after it, so that no other rollout changes what is measured.
+  const outcome = await runOnce(store, `deploy/${m.runId}/${key}/${attempt}`, claim, async () => {
+    // The lock covers the rollout and the load test after it, so that no other run changes what is measured.
     const holdS = rolloutS + FUNCTIONS.launchLoadTest.timeoutS + loadTestSeconds(profile) + JOB_MARGIN_S;
-    const holder = { runId: m.runId, scenario: m.scenario, expiresAt: deadlines.after(holdS, 'deploy', '').at };
-    const taken = await store.acquireLock(lock, holder);
-    if (!taken.acquired) {
-      const busy = taken.holder;
-      const waitS = (Date.parse(busy.expiresAt) - deps.clock.now()) / 1000;
-      const what = `run ${busy.runId} (${busy.scenario}) to release namespace ${namespace}, then this rollout`;
-      await store.expect(m.runId, deadlines.after(Math.max(0, waitS) + rolloutS, 'deploy', what, m.scenario));
-      throw new RolloutBusyError(
-        `namespace ${namespace} is being rolled out and measured by run ${busy.runId} (${busy.scenario}) until at most ${busy.expiresAt}: this rollout waits, one at a time`,
-      );
-    }
+    const lock = await lockNamespace({ runId: m.runId, scenario: key }, holdS, deps, 'deploy');
+    const kube = await deps.kube();
     if (attempt === 1) {
-      await store.setScenarios(m.runId, { [m.scenario]: { status: 'running', lock } });
+      await store.setScenarios(m.runId, { [key]: { status: 'running', lock } });
       await store.startStage(
         m.runId,
         'deploy',
-        { scenario: m.scenario, image: m.image },
-        deadlines.after(rolloutS, 'deploy', `the rollout of ${m.scenario}`, m.scenario),
+        { scenario: key, image: m.image },
+        deadlines.after(rolloutS, 'deploy', `the rollout of ${key}`, key),
       );
+      // Candidates of earlier waves have been measured: their room is this wave's.
+      await tearDown(earlierWaves(run.scenarios ?? {}, mine.wave ?? 0), config, kube);
     }
-    const last = await store.lastGoodDeployment(namespace);
-    const lastGood = last && {
-      scenario: last.scenario,
-      image: last.image,
-      manifests: JSON.parse(last.manifestsJson) as Manifest[],
-    };
-    const final = attempt > config.DEPLOY_MAX_FOLLOW_UPS;
     const result = await deployScenario(
-      { scenario, image: m.image, runId: m.runId, ...(m.rollout ? { startedAt: m.rollout.startedAt } : {}) },
       {
-        kube: await deps.kube(),
-        clock: deps.clock,
-        log,
-        ...(lastGood ? { lastGood } : {}),
-        options: {
-          namespace,
-          budgetMs: config.DEPLOY_BUDGET_S * 1000,
-          nodeSelector: config.DEPLOY_NODE_SELECTOR,
-          ...(config.DEPLOY_REPLICAS ? { replicas: Number(config.DEPLOY_REPLICAS) } : {}),
-        },
+        scenario,
+        image: m.image,
+        runId: m.runId,
+        role: roleOf(m.arm),
+        final: attempt > config.DEPLOY_MAX_FOLLOW_UPS,
+        ...(m.rollout ? { startedAt: m.rollout.startedAt } : {}),
       },
+      { kube, clock: deps.clock, log, options: deployOptions(config) },
     );
     switch (result.outcome) {
       case 'succeeded': {
         const endpoint = result.endpoint ?? '';
-        await store.recordGoodDeployment(namespace, {
-          scenario: m.scenario,
-          image: m.image,
-          runId: m.runId,
-          manifestsJson: JSON.stringify(result.manifests),
-          at: new Date(deps.clock.now()).toISOString(),
-        });
-        // The one target a load test of this run and scenario may have (launchLoadTest checks it).
-        await store.setScenarios(m.runId, { [m.scenario]: { endpoint } });
+        // The one target a load test of this run and candidate may have (launchLoadTest checks it).
+        await store.setScenarios(m.runId, { [key]: { endpoint } });
         await store.finishStage(m.runId, 'deploy', {
           status: 'succeeded',
-          details: { scenario: m.scenario, image: m.image, endpoint },
+          details: { scenario: key, image: m.image, endpoint },
           deadline: deadlines.after(
             FUNCTIONS.launchLoadTest.timeoutS,
             'load-test',
-            `launchLoadTest to start the load test of ${m.scenario}`,
-            m.scenario,
+            `launchLoadTest to start the load test of ${key}`,
+            key,
           ),
         });
         await deps.publish({
@@ -196,6 +212,7 @@ export async function handleDeployRequested(m: DeployRequested, deps: DeployRequ
           version: 1,
           runId: m.runId,
           scenario: m.scenario,
+          ...armFields(m.arm),
           image: m.image,
           target: endpoint,
           modelName: scenario.tfserving.modelName,
@@ -204,14 +221,7 @@ export async function handleDeployRequested(m: DeployRequested, deps: DeployRequ
         break;
       }
       case 'in-progress':
-        if (!final) {
-          await deps.publish({ ...m, rollout: { startedAt: result.startedAt, attempt: attempt + 1 } });
-          break;
-        }
-        if (lastGood) await (await deps.kube()).apply(lastGood.manifests);
-        await fail(
-          `rollout did not finish after ${attempt} attempts: ${result.reason ?? 'still progressing'}${lastGood ? `; rolled back to ${lastGood.scenario}` : ''}`,
-        );
+        await deps.publish({ ...m, rollout: { startedAt: result.startedAt, attempt: attempt + 1 } });
         break;
       default:
         await fail(result.reason ?? result.outcome);
@@ -221,6 +231,31 @@ export async function handleDeployRequested(m: DeployRequested, deps: DeployRequ
   if (outcome.duplicate) log.info('duplicate deploy request ignored', { attempt });
 }
 
+/** How scenarios are rendered in this cluster. */
+export function deployOptions(config: DeployRequestedDeps['config']) {
+  return {
+    namespace: config.K8S_NAMESPACE,
+    budgetMs: config.DEPLOY_BUDGET_S * 1000,
+    nodeSelector: config.DEPLOY_NODE_SELECTOR,
+    ...(config.DEPLOY_REPLICAS ? { replicas: Number(config.DEPLOY_REPLICAS) } : {}),
+  };
+}
+
+/** The candidates of waves before `wave`. */
+const earlierWaves = (candidates: Record<string, ScenarioRecord>, wave: number) =>
+  Object.fromEntries(Object.entries(candidates).filter(([, c]) => (c.wave ?? 0) < wave));
+
+/** Deletes the objects of these candidates (already gone is fine). */
+export async function tearDown(
+  candidates: Record<string, ScenarioRecord>,
+  config: DeployRequestedDeps['config'],
+  kube: KubeClient,
+): Promise<void> {
+  for (const key of Object.keys(candidates)) {
+    const { scenario, arm } = armOf(key);
+    await teardownScenario(kube, { role: roleOf(arm), scenario, namespace: config.K8S_NAMESPACE });
+  }
+}
 function loadProfile(config: DeployRequestedDeps['config']): LoadProfile {
   return {
     users: config.LOAD_TEST_USERS,

@@ -6,6 +6,7 @@ import type { Deadlines } from './deadline.js';
 import { errorMessage, MessageError } from './errors.js';
 import { runningRun } from './run-guard.js';
 import type { Store } from './store.js';
+import { armKey } from './arm.js';
 import { FUNCTIONS } from './wiring.js';
 
 export interface LaunchDeps {
@@ -60,33 +61,38 @@ export function loadTestArgs(m: LoadTestRequested): string[] {
  * redelivered request launches nothing new; a launch that failed is retried by the redelivery Pub/Sub makes.
  */
 export async function launchLoadTest(m: LoadTestRequested, deps: LaunchDeps): Promise<void> {
-  const log = deps.log.child({ runId: m.runId, scenario: m.scenario });
-  const stage = { scenario: m.scenario, target: m.target };
-  const run = await runningRun(deps.store, m.runId, `LoadTestRequested (${m.scenario})`, log);
+  const key = armKey(m.scenario, m.arm);
+  const log = deps.log.child({ runId: m.runId, scenario: key });
+  const stage = { scenario: key, target: m.target };
+  const run = await runningRun(deps.store, m.runId, `LoadTestRequested (${key})`, log);
   if (!run) return;
   // Only what this run's deploy recorded: a forged request must not aim the job at another address (or image).
-  const deployed = run.scenarios?.[m.scenario];
+  const deployed = run.scenarios?.[key];
   if (!deployed?.endpoint || deployed.endpoint !== m.target || deployed.image !== m.image) {
     throw new MessageError(
-      `LoadTestRequested for run ${m.runId} (${m.scenario}) names target ${m.target} and image ${m.image}, but the deploy recorded ${deployed?.endpoint ? `${deployed.endpoint} and ${deployed.image}` : 'no endpoint'}: refused`,
+      `LoadTestRequested for run ${m.runId} (${key}) names target ${m.target} and image ${m.image}, but the deploy recorded ${deployed?.endpoint ? `${deployed.endpoint} and ${deployed.image}` : 'no endpoint'}: refused`,
     );
   }
   const timeoutS = loadTestSeconds(m.profile) + JOB_MARGIN_S;
   const claim = { staleMs: FUNCTIONS.launchLoadTest.timeoutS * 1000 };
   try {
-    const outcome = await runOnce(deps.store, `load-test/${m.runId}/${m.scenario}`, claim, async () => {
+    const outcome = await runOnce(deps.store, `load-test/${m.runId}/${key}`, claim, async () => {
       await deps.store.startStage(m.runId, 'load-test', stage);
       const { execution } = await deps.jobs.run({
         args: loadTestArgs(m),
-        env: { MODELSHIP_RUN_ID: m.runId, MODELSHIP_SERVING_IMAGE: m.image },
+        env: {
+          MODELSHIP_RUN_ID: m.runId,
+          MODELSHIP_SERVING_IMAGE: m.image,
+          ...(m.arm === 'baseline' ? { MODELSHIP_ARM: m.arm } : {}),
+        },
         timeoutS,
       });
-      await deps.store.setScenarios(m.runId, { [m.scenario]: { execution } });
+      await deps.store.setScenarios(m.runId, { [key]: { execution } });
       await deps.store.startStage(
         m.runId,
         'load-test',
         { ...stage, execution },
-        deps.deadlines.after(timeoutS, 'load-test', `the load-test job ${execution} to report`, m.scenario),
+        deps.deadlines.after(timeoutS, 'load-test', `the load-test job ${execution} to report`, key),
       );
       return { execution };
     });

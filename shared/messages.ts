@@ -15,6 +15,13 @@ export const imageByDigest = z
   .string()
   .regex(/^[^\s@]+@sha256:[a-f0-9]{64}$/, 'an image by digest: REGISTRY/PATH@sha256:<64 hex digits>');
 const isoTime = z.iso.datetime({ offset: true });
+/**
+ * Which side of a comparison a deployment is: the release's own image (`release`), or the image serving now,
+ * deployed with the same scenario and measured at the same time (`baseline`). Absent means `release`.
+ */
+export const ARMS = ['release', 'baseline'] as const;
+export type Arm = (typeof ARMS)[number];
+const arm = z.enum(ARMS).optional();
 
 export const ModelReleased = z.object({
   type: z.literal('ModelReleased'),
@@ -92,8 +99,14 @@ export const DeployRequested = z.object({
   runId,
   scenario,
   image: imageByDigest,
-  /** Who asked: the pipeline after a build, or a person through `modelship redeploy`. */
+  arm,
+  /**
+   * Who asked: the pipeline (a candidate of a run), or a redeploy (`modelship redeploy`, or the message published by
+   * hand): a redeploy of a run not open yet opens it, with its candidates.
+   */
   requestedBy: z.enum(['pipeline', 'redeploy']),
+  /** A redeploy that opens its run: every scenario to measure (absent: `scenario` alone), e.g. `modelship sweep`. */
+  candidates: z.array(scenario).min(1).max(50).optional(),
   /** The load test to run once deployed; absent: the deployer's configured profile (LOAD_TEST_*). */
   profile: LoadProfile.optional(),
   /** Set when a rollout outlived one invocation and continues in a follow-up message. */
@@ -105,6 +118,7 @@ export const LoadTestRequested = z.object({
   version: z.literal(1),
   runId,
   scenario,
+  arm,
   image: imageByDigest,
   /** gRPC target the load test drives: `host:port` or `dns:///name:port`; never anything the job could read as a flag. */
   target: z
@@ -143,12 +157,13 @@ export const LoadTestFinished = z.object({
   version: z.literal(1),
   runId,
   scenario,
+  arm,
   image: imageByDigest,
   summary: LoadTestSummary,
   reportUrl: z.string().min(1),
 });
 
-export const PIPELINE_STAGES = ['webhook', 'bake', 'deploy', 'load-test', 'report'] as const;
+export const PIPELINE_STAGES = ['webhook', 'bake', 'deploy', 'load-test', 'promote', 'report'] as const;
 export type PipelineStage = (typeof PIPELINE_STAGES)[number];
 
 export const PipelineFailed = z.object({
@@ -158,8 +173,39 @@ export const PipelineFailed = z.object({
   stage: z.enum(PIPELINE_STAGES),
   reason: z.string().min(1),
   scenario: scenario.optional(),
+  arm,
   /** Where to read more: a build log, a report. */
   detailsUrl: z.string().optional(),
+});
+
+/**
+ * The measurement of a run is over: its candidates are torn down and, with a scenario, that candidate's image is
+ * applied to the serving deployment with that scenario. Sent by reportResults once the gate has judged every
+ * candidate, or by a person (`modelship promote RUN_ID --scenario S`) for a run that has ended.
+ */
+export const PromoteRequested = z.object({
+  type: z.literal('PromoteRequested'),
+  version: z.literal(1),
+  runId,
+  /** The candidate to serve; null: none (the gate refused them all, or PROMOTION is manual or off). */
+  scenario: scenario.nullable(),
+  image: imageByDigest.optional(),
+  requestedBy: z.enum(['pipeline', 'operator']),
+  /** Why this scenario, or why none. */
+  reason: z.string().min(1),
+  rollout: z.object({ startedAt: isoTime, attempt: z.number().int().positive() }).optional(),
+});
+
+/** The serving deployment now runs the promoted candidate (or nothing was to be promoted): the run can end. */
+export const PromotionFinished = z.object({
+  type: z.literal('PromotionFinished'),
+  version: z.literal(1),
+  runId,
+  scenario: scenario.nullable(),
+  image: imageByDigest.optional(),
+  requestedBy: z.enum(['pipeline', 'operator']),
+  outcome: z.enum(['promoted', 'none']),
+  reason: z.string().min(1),
 });
 
 /** Cloud Scheduler's tick for watchRuns (its message body, set by `modelship gcp apply`). */
@@ -171,12 +217,26 @@ export type DeployRequested = z.infer<typeof DeployRequested>;
 export type LoadTestRequested = z.infer<typeof LoadTestRequested>;
 export type LoadTestFinished = z.infer<typeof LoadTestFinished>;
 export type PipelineFailed = z.infer<typeof PipelineFailed>;
+export type PromoteRequested = z.infer<typeof PromoteRequested>;
+export type PromotionFinished = z.infer<typeof PromotionFinished>;
 export type LoadTestSummary = z.infer<typeof LoadTestSummary>;
 export type LoadProfile = z.infer<typeof LoadProfile>;
-export type PipelineMessage = ModelReleased | DeployRequested | LoadTestRequested | LoadTestFinished | PipelineFailed;
+export type PipelineMessage =
+  | ModelReleased
+  | DeployRequested
+  | LoadTestRequested
+  | LoadTestFinished
+  | PipelineFailed
+  | PromoteRequested
+  | PromotionFinished;
 
 /** What reportResults consumes: the end of a run, either way. */
-export const RunOutcome = z.discriminatedUnion('type', [LoadTestFinished, PipelineFailed]);
+export const RunOutcome = z.discriminatedUnion('type', [LoadTestFinished, PipelineFailed, PromotionFinished]);
+export type RunOutcome = z.infer<typeof RunOutcome>;
+
+/** What deployScenario consumes: a candidate to roll out, or the promotion that ends a run's measurement. */
+export const DeployOrPromote = z.discriminatedUnion('type', [DeployRequested, PromoteRequested]);
+export type DeployOrPromote = z.infer<typeof DeployOrPromote>;
 
 /** Which topic carries which message. */
 export const MESSAGE_TOPICS = {
@@ -185,6 +245,8 @@ export const MESSAGE_TOPICS = {
   LoadTestRequested: TOPICS.loadTestRequested,
   LoadTestFinished: TOPICS.loadTestFinished,
   PipelineFailed: TOPICS.pipelineFailed,
+  PromoteRequested: TOPICS.promoteRequested,
+  PromotionFinished: TOPICS.promotionFinished,
 } as const satisfies Record<PipelineMessage['type'], TopicName>;
 
 export type MessageSchema<T> = z.ZodType<T>;

@@ -1,98 +1,201 @@
+import { armKey } from './arm.js';
+import { requestWave, waveToRequest } from './candidates.js';
+import type { Config } from './config.js';
+import type { Deadlines } from './deadline.js';
+import type { Publish } from './gcp/publisher.js';
+import { runSection } from './github/run-section.js';
 import type { ReleaseNotes } from './github/releases.js';
-import { failureSection, loadTestSection } from './github/release-notes.js';
+import { runOnce } from './idempotency.js';
+import { judgeRun, GATE_SETTINGS } from './judge-run.js';
 import type { Logger } from './log.js';
-import type { LoadTestFinished, PipelineFailed } from './messages.js';
+import type { LoadTestFinished, PipelineFailed, PromotionFinished, RunOutcome } from './messages.js';
 import { runningRun } from './run-guard.js';
-import type { Store } from './store.js';
-import { loadScenario } from './deploy/scenario-loader.js';
-import { scenarioVcpus } from './deploy/scenario.js';
+import { RUN_HOLDER, type RunRecord, type ScenarioOutcome, type ScenarioRecord, type Store } from './store.js';
+import { FUNCTIONS } from './wiring.js';
 
-/** The scenario's vCPU, for capacity per vCPU; undefined when its file is not here (a scenario since removed). */
-async function vcpusOf(name: string): Promise<number | undefined> {
-  return loadScenario(name).then(scenarioVcpus, () => undefined);
-}
+export const REPORT_SETTINGS = ['PROMOTION', ...GATE_SETTINGS] as const;
 
 export interface ReportDeps {
   store: Store;
   /** Absent when no GitHub token is configured: the run record is still completed. */
   notes: ReleaseNotes | undefined;
+  publish: Publish;
   log: Logger;
+  config: Config<(typeof REPORT_SETTINGS)[number]>;
+  deadlines: Deadlines;
 }
 
 /**
- * The last step, and the one that ends runs: ends the scenario (the run with its last scenario) and writes the
- * outcome on the GitHub release. A message for an unknown run is refused, one for a finished run ignored. A
- * redelivery before the run ended rewrites the same release-notes section and the same record.
+ * The step that ends candidates and runs, and writes the outcome on the GitHub release:
+ * - a candidate's load test (LoadTestFinished) or failure (PipelineFailed with a scenario) ends that candidate;
+ *   when a wave has ended, the next is requested; when every candidate has ended, the gate judges them
+ *   (shared/judge-run.ts), the release gets the table, and PromoteRequested names the one to serve, or none;
+ * - PromotionFinished, or a failure of the run as a whole (webhook, bake, promote), ends the run.
+ * A message for an unknown run is refused, one for a finished run or candidate ignored; each effect is claimed, so
+ * a redelivery does nothing twice and a delivery after a crash does what was left.
  */
-export async function reportResults(message: LoadTestFinished | PipelineFailed, deps: ReportDeps): Promise<void> {
-  const { store } = deps;
-  const scenario = message.scenario;
-  const log = deps.log.child({ runId: message.runId, ...(scenario ? { scenario } : {}) });
-  const run = await runningRun(store, message.runId, message.type, log);
+export async function reportResults(message: RunOutcome, deps: ReportDeps): Promise<void> {
+  const run = await runningRun(deps.store, message.runId, message.type, deps.log);
   if (!run) return;
+  if (message.type === 'PromotionFinished') return endRun(run, message, deps);
+  if (
+    message.type === 'PipelineFailed' &&
+    !(message.scenario && run.scenarios?.[armKey(message.scenario, message.arm)])
+  ) {
+    return endRun(run, message, deps);
+  }
+  return candidateEnded(run, message, deps);
+}
 
-  const mine = scenario ? run.scenarios?.[scenario] : undefined;
-  if (mine?.status === 'succeeded' || mine?.status === 'failed') {
-    log.warn('message for a finished scenario ignored', { type: message.type, status: mine.status });
+async function candidateEnded(
+  run: RunRecord,
+  message: LoadTestFinished | PipelineFailed,
+  deps: ReportDeps,
+): Promise<void> {
+  const { store } = deps;
+  const key = armKey(message.scenario ?? '', message.arm);
+  const log = deps.log.child({ runId: run.runId, scenario: key });
+  let outcome: ScenarioOutcome;
+  let measured: Partial<ScenarioRecord> = {};
+  if (message.type === 'LoadTestFinished') {
+    const { summary, reportUrl } = message;
+    // Measured, whatever the thresholds say: the gate judges them with the rest.
+    outcome = { status: 'succeeded' };
+    measured = { figures: summary, reportUrl };
+    await store.finishStage(run.runId, 'load-test', {
+      status: summary.thresholdsPassed ? 'succeeded' : 'failed',
+      details: { scenario: key, reportUrl, ...summary },
+      ...(summary.thresholdsPassed ? {} : { reason: `thresholds failed: ${summary.failedThresholds.join(', ')}` }),
+    });
+  } else {
+    const { stage, reason, detailsUrl } = message;
+    outcome = { status: 'failed', stage, reason, ...(detailsUrl ? { detailsUrl } : {}) };
+  }
+  const ended = await store.endScenario(run.runId, key, outcome, measured);
+  const after = ended.run ?? (await store.getRun(run.runId)) ?? run;
+  if (!ended.accepted) log.warn('message for a candidate that has ended ignored', { type: message.type });
+  else log.info('candidate ended', { status: outcome.status });
+  const candidates = after.scenarios ?? {};
+  const open = Object.values(candidates).some((c) => c.status === 'pending' || c.status === 'running');
+  if (open) {
+    const wave = waveToRequest(candidates);
+    if (wave !== undefined) await requestWave(run.runId, wave, candidates, deps);
     return;
   }
+  // Every candidate has ended (now, or before a crash that this redelivery recovers from): judge, once.
+  await judge(after, deps);
+}
 
-  const startedAt = new Date().toISOString();
-  await store.startStage(message.runId, 'report');
-  // The release first: should writing it fail, the redelivery finds the run still open and writes both.
-  let releaseUrl: string | undefined;
-  if (run.repository && run.tag && deps.notes) {
-    const markdown =
-      message.type === 'LoadTestFinished'
-        ? loadTestSection(message, await vcpusOf(message.scenario))
-        : failureSection(message);
-    ({ url: releaseUrl } = await deps.notes.upsert(
-      run.repository,
-      run.tag,
-      `${message.runId}-${scenario ?? 'run'}`,
-      markdown,
-    ));
-  } else {
-    log.info('no release to write on', {
-      reason: deps.notes ? 'run has no release (a redeploy)' : 'GITHUB_TOKEN not set',
-    });
-  }
-  if (message.type === 'LoadTestFinished') {
-    const { summary } = message;
-    const passed = summary.thresholdsPassed;
-    const reason = `thresholds failed: ${summary.failedThresholds.join(', ')}`;
-    await store.finishStage(message.runId, 'load-test', {
-      status: passed ? 'succeeded' : 'failed',
-      details: { scenario: message.scenario, reportUrl: message.reportUrl, ...summary },
-      ...(passed ? {} : { reason }),
-    });
-    await store.endScenario(
-      message.runId,
-      message.scenario,
-      passed
-        ? {
-            status: 'succeeded',
-            result: { scenario: message.scenario, image: message.image, reportUrl: message.reportUrl, ...summary },
-          }
-        : { status: 'failed', stage: 'load-test', reason, detailsUrl: message.reportUrl },
+/** The gate over every candidate, the table on the release, and the promotion request: once per run. */
+async function judge(run: RunRecord, deps: ReportDeps): Promise<void> {
+  const { store, config, deadlines } = deps;
+  const claim = { staleMs: FUNCTIONS.reportResults.timeoutS * 1000 };
+  await runOnce(store, `judge/${run.runId}`, claim, async () => {
+    const { verdicts, best } = await judgeRun(run, store, config);
+    const decision =
+      config.PROMOTION === 'auto' || !best.scenario
+        ? best
+        : {
+            scenario: null,
+            reason:
+              config.PROMOTION === 'manual'
+                ? `PROMOTION=manual: ${best.reason}; to serve it: modelship promote ${run.runId} --scenario ${best.scenario}`
+                : `PROMOTION=off: ${best.reason}; nothing is promoted`,
+          };
+    await store.setScenarios(
+      run.runId,
+      Object.fromEntries(Object.entries(verdicts).map(([key, verdict]) => [key, { verdict }])),
     );
-  } else {
-    const failure = {
-      status: 'failed' as const,
-      stage: message.stage,
-      reason: message.reason,
-      ...(message.detailsUrl ? { detailsUrl: message.detailsUrl } : {}),
-    };
-    // A scenario's failure ends that scenario (the run ends with the last one); any other ends the run.
-    if (scenario && mine) await store.endScenario(message.runId, scenario, failure);
-    else await store.finishRun(message.runId, failure);
-  }
-  if (scenario && mine?.lock) await store.releaseLock(mine.lock, message.runId, scenario);
+    const image = decision.scenario ? run.scenarios?.[armKey(decision.scenario)]?.image : undefined;
+    const what = decision.scenario ? `the promotion of ${decision.scenario}` : 'the candidates to be torn down';
+    await store.recordPromotion(
+      run.runId,
+      {
+        status: 'pending',
+        scenario: decision.scenario,
+        ...(image ? { image } : {}),
+        reason: decision.reason,
+        requestedBy: 'pipeline',
+        at: new Date().toISOString(),
+      },
+      deadlines.after(FUNCTIONS.deployScenario.timeoutS, 'promote', `deployScenario to start ${what}`),
+    );
+    const judged = (await store.getRun(run.runId)) ?? run;
+    await writeRelease(judged, deps);
+    await deps.publish({
+      type: 'PromoteRequested',
+      version: 1,
+      runId: run.runId,
+      scenario: decision.scenario,
+      ...(image ? { image } : {}),
+      requestedBy: 'pipeline',
+      reason: decision.reason,
+    });
+    deps.log.info('candidates judged', { runId: run.runId, promote: decision.scenario, reason: decision.reason });
+    return {};
+  });
+}
 
-  await store.finishStage(message.runId, 'report', {
+/**
+ * The end of a run: promoted (succeeded), nothing to promote (succeeded when a candidate passed the gate and a
+ * person decides, failed when none passed), or a failure of the run as a whole.
+ */
+async function endRun(run: RunRecord, message: PromotionFinished | PipelineFailed, deps: ReportDeps): Promise<void> {
+  const { store } = deps;
+  const log = deps.log.child({ runId: run.runId });
+  const startedAt = new Date().toISOString();
+  await store.startStage(run.runId, 'report');
+  let outcome: ScenarioOutcome;
+  if (message.type === 'PipelineFailed') {
+    const { stage, reason, detailsUrl } = message;
+    outcome = { status: 'failed', stage, reason, ...(detailsUrl ? { detailsUrl } : {}) };
+  } else {
+    const passed = Object.values(run.scenarios ?? {}).some((c) => c.verdict?.passed);
+    await store.finishStage(run.runId, 'promote', {
+      status: message.outcome === 'promoted' ? 'succeeded' : 'skipped',
+      details: { scenario: message.scenario, ...(message.image ? { image: message.image } : {}) },
+      reason: message.reason,
+    });
+    await store.recordPromotion(run.runId, {
+      status: message.outcome,
+      scenario: message.scenario,
+      ...(message.image ? { image: message.image } : {}),
+      reason: message.reason,
+      requestedBy: message.requestedBy,
+      at: startedAt,
+    });
+    outcome =
+      message.outcome === 'promoted' || passed
+        ? { status: 'succeeded', result: { promoted: message.scenario, reason: message.reason } }
+        : { status: 'failed', stage: 'promote', reason: message.reason };
+  }
+  // The release first: should writing it fail, the redelivery finds the run still open and writes both.
+  const ended = { ...run, status: outcome.status, ...(outcome.status === 'failed' ? { failure: outcome } : {}) };
+  const releaseUrl = await writeRelease((await store.getRun(run.runId)) ?? ended, deps, message);
+  await store.finishRun(run.runId, outcome);
+  const locks = new Set(Object.values(run.scenarios ?? {}).flatMap((c) => (c.lock ? [c.lock] : [])));
+  for (const lock of locks) await store.releaseLock(lock, run.runId, RUN_HOLDER);
+  await store.finishStage(run.runId, 'report', {
     status: 'succeeded',
     startedAt,
     details: releaseUrl ? { releaseUrl } : {},
   });
-  log.info('run reported', { type: message.type, ...(releaseUrl ? { releaseUrl } : {}) });
+  log.info('run reported', { status: outcome.status, ...(releaseUrl ? { releaseUrl } : {}) });
+}
+
+/** The run's section of the release notes: its candidates, the verdicts, the promotion or the failure. */
+async function writeRelease(
+  run: RunRecord,
+  deps: ReportDeps,
+  failure?: PromotionFinished | PipelineFailed,
+): Promise<string | undefined> {
+  if (!run.repository || !run.tag || !deps.notes) {
+    deps.log.info('no release to write on', {
+      runId: run.runId,
+      reason: deps.notes ? 'run has no release (a redeploy)' : 'GITHUB_TOKEN not set',
+    });
+    return undefined;
+  }
+  const markdown = await runSection(run, failure?.type === 'PipelineFailed' ? failure : undefined);
+  return (await deps.notes.upsert(run.repository, run.tag, run.runId, markdown)).url;
 }

@@ -1,3 +1,4 @@
+import { armFields, armOf } from './arm.js';
 import type { Deadlines } from './deadline.js';
 import type { Publish } from './gcp/publisher.js';
 import type { PipelineStage } from './messages.js';
@@ -8,6 +9,7 @@ export interface RunFailureReport {
   runId: string;
   stage: PipelineStage;
   reason: string;
+  /** The candidate that failed, by its key (shared/arm.ts); absent: the run as a whole. */
   scenario?: string;
   detailsUrl?: string;
   /** Facts kept on the failed stage (the build id, its log). */
@@ -43,7 +45,7 @@ export async function reportFailure(
     runId,
     stage,
     reason,
-    ...(scenario ? { scenario } : {}),
+    ...(scenario ? { scenario: armOf(scenario).scenario, ...armFields(armOf(scenario).arm) } : {}),
     ...link,
   });
 }

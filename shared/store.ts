@@ -1,6 +1,7 @@
 import type { Firestore } from '@google-cloud/firestore';
 import { TransientError } from './errors.js';
-import type { PipelineStage } from './messages.js';
+import type { Verdict } from './gate/judge-candidate.js';
+import type { Arm, LoadProfile, LoadTestSummary, PipelineStage } from './messages.js';
 
 /**
  * Pipeline state in Firestore:
@@ -25,9 +26,18 @@ export interface StageRecord {
   reason?: string;
 }
 
-/** One scenario of a run: deployed, then load-tested. The run ends when each of its scenarios has. */
+/**
+ * One candidate of a run, keyed by `armKey` (shared/candidates.ts): a scenario with the release's image, or its
+ * baseline (the serving image, same scenario). Deployed beside the serving deployment, then load-tested; `succeeded`
+ * means measured. Once every candidate has ended, the gate judges them and the run goes on to its promotion.
+ */
 export interface ScenarioRecord {
   status: 'pending' | 'running' | 'succeeded' | 'failed';
+  /** The scenario's name (the key of a baseline is not). */
+  scenario?: string;
+  arm?: Arm;
+  /** Candidates of one wave are measured side by side; the next wave starts when this one has ended. */
+  wave?: number;
   /** The image this run deploys, by digest. */
   image?: string;
   /** The address the deploy recorded: the only target a load test of this run and scenario may have. */
@@ -39,6 +49,24 @@ export interface ScenarioRecord {
   reason?: string;
   /** The stage it failed in. */
   stage?: PipelineStage;
+  /** What its load test measured. */
+  figures?: LoadTestSummary;
+  reportUrl?: string;
+  /** The gate's judgement of a release candidate (docs/gate.md). */
+  verdict?: CandidateVerdict;
+}
+
+/** The gate's verdict on one candidate, as kept with the run (shared/gate). */
+export type CandidateVerdict = Pick<Verdict, 'passed' | 'reasons' | 'deltas'>;
+
+/** What the run did with its candidates: the one now serving, or none and why. */
+export interface PromotionRecord {
+  status: 'pending' | 'promoted' | 'none' | 'failed';
+  scenario: string | null;
+  image?: string;
+  reason: string;
+  requestedBy: 'pipeline' | 'operator';
+  at: string;
 }
 
 /** What the run waits for next, and until when; past it (plus nothing), the run watcher fails the run. */
@@ -61,9 +89,17 @@ export interface RunRecord {
   stages: Partial<Record<PipelineStage, StageRecord>>;
   scenarios?: Record<string, ScenarioRecord>;
   deadline?: Deadline;
+  /** The load test every candidate of the run gets. */
+  profile?: LoadProfile;
+  /** What served when the run's candidates were planned: the baselines' image. */
+  serving?: { scenario: string; image: string } | null;
+  promotion?: PromotionRecord;
   failure?: { stage: PipelineStage; reason: string; detailsUrl?: string; scenario?: string };
   result?: Record<string, unknown>;
 }
+
+/** The holder's scenario when a run as a whole holds a lock (its candidates and its promotion). */
+export const RUN_HOLDER = '*';
 
 /** Who holds a lock, until when (a holder that died releases it by expiring). */
 export interface LockRecord {
@@ -140,14 +176,20 @@ export interface Store {
     deadline?: Deadline,
   ): Promise<boolean>;
   /**
-   * Ends one scenario of a running run; when every scenario has ended, the run too: succeeded if each did, else
-   * failed with the first failure. `accepted` is false for a run that does not exist or has finished.
+   * Ends one candidate of a running run, keeping what it measured. `allEnded` tells whether every candidate of the
+   * run has ended now (and this write ended the last one): the run then goes on to the gate and its promotion.
+   * `accepted` is false for a run that does not exist or has finished, or a candidate that has ended already.
    */
   endScenario(
     runId: string,
-    scenario: string,
+    key: string,
     outcome: ScenarioOutcome,
-  ): Promise<{ accepted: boolean; runEnded: boolean }>;
+    more?: Partial<ScenarioRecord>,
+  ): Promise<{ accepted: boolean; allEnded: boolean; run?: RunRecord }>;
+  /** Records the promotion: a pending one on a running run, its outcome also on a finished run (manual promotion). */
+  recordPromotion(runId: string, promotion: PromotionRecord, deadline?: Deadline): Promise<boolean>;
+  /** Sets fields of the run itself (its profile, what served when it started). */
+  updateRun(runId: string, fields: Pick<Partial<RunRecord>, 'profile' | 'serving'>): Promise<boolean>;
   /** Takes the lock, or returns who holds it (a holder past its expiry loses it). Taking it again renews it. */
   acquireLock(name: string, holder: LockRecord): Promise<{ acquired: true } | { acquired: false; holder: LockRecord }>;
   /** Releases the lock if this run and scenario hold it. */
@@ -310,28 +352,35 @@ export function createFirestoreStore(db: Firestore, now: () => Date = () => new 
         ...(deadline ? { deadline } : {}),
       })),
 
-    endScenario: async (runId, scenario, outcome) => {
-      let runEnded = false;
-      const accepted = await writeRun(`ending scenario ${scenario} of run ${runId}`, runId, (run) => {
+    endScenario: async (runId, key, outcome, more = {}) => {
+      let allEnded = false;
+      let after: RunRecord | undefined;
+      const accepted = await writeRun(`ending candidate ${key} of run ${runId}`, runId, (run) => {
+        const before = run.scenarios?.[key];
+        if (before?.status === 'succeeded' || before?.status === 'failed') return undefined;
         const failure = outcome.status === 'failed' ? { reason: outcome.reason, stage: outcome.stage } : {};
-        const mine: ScenarioRecord = { ...run.scenarios?.[scenario], status: outcome.status, ...failure };
-        const scenarios = { ...run.scenarios, [scenario]: mine };
-        const open = Object.values(scenarios).some((s) => s.status === 'pending' || s.status === 'running');
-        if (open) return { scenarios: { [scenario]: mine } };
-        runEnded = true;
-        // Failed if any scenario failed: with this outcome when it is a failure, else with the first other one.
-        const failed: [string, ScenarioRecord] | undefined =
-          outcome.status === 'failed'
-            ? [scenario, mine]
-            : Object.entries(scenarios).find(([, s]) => s.status === 'failed');
-        const end: ScenarioOutcome =
-          outcome.status === 'failed' || !failed
-            ? outcome
-            : { status: 'failed', stage: failed[1].stage ?? 'load-test', reason: failed[1].reason ?? 'failed' };
-        return { scenarios: { [scenario]: scenarios[scenario] }, ...ending(end, failed?.[0]) };
+        const mine: ScenarioRecord = { ...before, ...more, status: outcome.status, ...failure };
+        const scenarios = { ...run.scenarios, [key]: mine };
+        allEnded = !Object.values(scenarios).some((s) => s.status === 'pending' || s.status === 'running');
+        after = { ...run, scenarios };
+        return { scenarios: { [key]: mine } };
       });
-      return { accepted, runEnded: accepted && runEnded };
+      return { accepted, allEnded: accepted && allEnded, ...(after ? { run: after } : {}) };
     },
+
+    recordPromotion: (runId, promotion, deadline) =>
+      writeRun(
+        `recording the promotion of run ${runId}`,
+        runId,
+        (run) =>
+          // A finished run takes only an outcome: a pending promotion belongs to a run still going.
+          run.status !== 'running' && promotion.status === 'pending'
+            ? undefined
+            : { promotion, ...(deadline ? { deadline } : {}) },
+        true,
+      ),
+
+    updateRun: (runId, fields) => writeRun(`updating run ${runId}`, runId, () => fields),
 
     acquireLock: (name, holder) =>
       transient(`taking lock ${name}`, () =>

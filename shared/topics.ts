@@ -2,6 +2,9 @@
 export const TOPICS = {
   modelReleased: 'model-released',
   deployRequested: 'deploy-requested',
+  /** The end of a run's measurement: tear the candidates down, and apply the chosen one to the serving deployment. */
+  promoteRequested: 'promote-requested',
+  promotionFinished: 'promotion-finished',
   loadTestRequested: 'load-test-requested',
   loadTestFinished: 'load-test-finished',
   pipelineFailed: 'pipeline-failed',

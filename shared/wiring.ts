@@ -130,9 +130,16 @@ const FUNCTIONS_TABLE = {
     // The longest an event function may run; a rollout that needs more continues in a follow-up message.
     timeoutS: 540,
     account: 'deployer',
-    trigger: [TOPICS.deployRequested],
-    // deploy-requested again: a rollout longer than one invocation continues in a follow-up message.
-    publishes: [TOPICS.loadTestRequested, TOPICS.pipelineFailed, TOPICS.deployRequested],
+    // Candidates to roll out, and the promotion that ends a run's measurement: the only code that writes the cluster.
+    trigger: [TOPICS.deployRequested, TOPICS.promoteRequested],
+    // deploy-requested and promote-requested again: a rollout longer than one invocation continues in a follow-up.
+    publishes: [
+      TOPICS.loadTestRequested,
+      TOPICS.pipelineFailed,
+      TOPICS.deployRequested,
+      TOPICS.promoteRequested,
+      TOPICS.promotionFinished,
+    ],
     calls: [
       ...STORE,
       {
@@ -161,8 +168,9 @@ const FUNCTIONS_TABLE = {
   reportResults: {
     timeoutS: 120,
     account: 'reporter',
-    trigger: [TOPICS.loadTestFinished, TOPICS.pipelineFailed],
-    publishes: [],
+    trigger: [TOPICS.loadTestFinished, TOPICS.pipelineFailed, TOPICS.promotionFinished],
+    // The next wave of candidates, and the promotion once the gate has judged them all.
+    publishes: [TOPICS.deployRequested, TOPICS.promoteRequested],
     calls: STORE,
     secrets: { GITHUB_TOKEN: 'tokenSecret' },
   },

@@ -10,9 +10,11 @@ import { type Command } from '../command.js';
 
 const usage = `Usage: modelship redeploy --scenario NAME [--image REGISTRY/PATH@sha256:DIGEST]
 
-Deploys a serving scenario again (and load-tests it) by publishing DeployRequested to the '${TOPICS.deployRequested}'
-topic of GOOGLE_CLOUD_PROJECT. Without --image, the image of the last deployment that succeeded is used.
-The scenario and the image are checked here, before anything is published. 'modelship scenarios' lists scenarios.
+Deploys an image with a scenario as a candidate beside the serving deployment, measures it (against the serving
+image with the same scenario, when that differs) and promotes it if the gate passes it and PROMOTION=auto, by
+publishing DeployRequested to the '${TOPICS.deployRequested}' topic of GOOGLE_CLOUD_PROJECT: a release run without
+a release. Without --image, the image of the last deployment that succeeded is used. The scenario and the image are
+checked here, before anything is published. 'modelship scenarios' lists scenarios.
 
 Options:
   --scenario NAME   a scenario of scenarios/ (e.g. 2n-8c-16r-interop4)
@@ -28,7 +30,7 @@ export const redeployCommand: Command = {
     const pubsub = new PubSub({ projectId });
     try {
       const message = await redeploy(
-        { scenario: values.scenario, namespace: K8S_NAMESPACE, ...(values.image ? { image: values.image } : {}) },
+        { scenarios: [values.scenario], namespace: K8S_NAMESPACE, ...(values.image ? { image: values.image } : {}) },
         { store: createFirestoreStore(db), publish: createPublisher(pubsub) },
       );
       console.log(

@@ -1,5 +1,12 @@
 import { errorMessage, ModelshipError } from '../../shared/errors.js';
-import { listModelVersions, SavedModelError, validateModelDir, type ModelState } from '../../shared/tfserving/index.js';
+import {
+  listModelVersions,
+  readSimModelFile,
+  SavedModelError,
+  SIM_MODEL_FILE,
+  validateModelDir,
+  type ModelState,
+} from '../../shared/tfserving/index.js';
 import { createBatchScheduler } from './batch-scheduler.js';
 import { realClock, type SimClock } from './clock.js';
 import { createSimMetrics } from './metrics.js';
@@ -92,8 +99,11 @@ export async function startTfServingSim(options: SimOptions, deps: SimDeps = {})
   states.set(version, 'START');
   states.set(version, 'LOADING');
   let signatures;
+  let slowdown = 1;
   try {
-    ({ signatures } = await validateModelDir(options.modelBasePath, options.modelName));
+    let path;
+    ({ signatures, path } = await validateModelDir(options.modelBasePath, options.modelName));
+    slowdown = (await readSimModelFile(path))?.slowdown ?? 1;
     await wait(options.loadTimeMs, clock, deps.signal);
   } catch (err) {
     states.set(version, 'END', { code: 'UNKNOWN', message: errorMessage(err) });
@@ -106,11 +116,21 @@ export async function startTfServingSim(options: SimOptions, deps: SimDeps = {})
   }
   states.set(version, 'AVAILABLE');
 
+  const cost = { ...options.cost, cpuMsPerExample: options.cost.cpuMsPerExample * slowdown };
+  if (slowdown !== 1) {
+    const what =
+      options.fixedLatencyMs !== undefined
+        ? `${options.fixedLatencyMs * slowdown} ms per session run`
+        : `${cost.cpuMsPerExample} ms of CPU per example`;
+    log(
+      `I tfs-sim: model ${options.modelName} version ${version}: ${SIM_MODEL_FILE} slows it down ${slowdown}x (${what})`,
+    );
+  }
   const capacity = { cpus: options.cpus, intraOp: options.intraOp, interOp: options.interOp };
   const runner =
     options.fixedLatencyMs !== undefined
-      ? createFixedLatencyRunner(options.fixedLatencyMs, clock)
-      : createSharedCpuRunner(options.cost, capacity, clock);
+      ? createFixedLatencyRunner(options.fixedLatencyMs * slowdown, clock)
+      : createSharedCpuRunner(cost, capacity, clock);
   const metrics = createSimMetrics(options.modelName, options.batching?.threadPoolName ?? '', () => runner.cpuMs());
   const service = createSimService({
     servable: createServable(options.modelName, signatures, states),

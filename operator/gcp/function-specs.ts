@@ -79,12 +79,17 @@ export function functionSpecs(config: GcpConfig, names: Names, modelshipImage: s
       name: 'modelship-build-finished',
       memory: '256Mi',
       maxInstances: 5,
-      env: { DEPLOY_SCENARIOS: config.scenarios.join(',') },
+      // The namespace's serving image is each scenario's baseline.
+      env: { DEPLOY_SCENARIOS: config.scenarios.join(','), K8S_NAMESPACE: config.cluster.namespace },
     },
     deployScenario: {
-      name: 'modelship-deploy',
+      name: {
+        [TOPICS.deployRequested]: 'modelship-deploy',
+        [TOPICS.promoteRequested]: 'modelship-promote',
+      },
       memory: '512Mi',
-      maxInstances: 1,
+      // The candidates of a run roll out side by side, one invocation each; the namespace lock keeps runs apart.
+      maxInstances: 10,
       env: {
         GKE_CLUSTER: names.clusterPath,
         K8S_NAMESPACE: config.cluster.namespace,
@@ -101,6 +106,7 @@ export function functionSpecs(config: GcpConfig, names: Names, modelshipImage: s
       name: {
         [TOPICS.loadTestFinished]: 'modelship-report-finished',
         [TOPICS.pipelineFailed]: 'modelship-report-failed',
+        [TOPICS.promotionFinished]: 'modelship-report-promoted',
       },
       memory: '256Mi',
       maxInstances: 5,

@@ -7,16 +7,17 @@ import { KUBE_ROLE, type Names } from './names.js';
 /**
  * The deployer's rights inside the cluster. IAM gives it only roles/container.clusterViewer (read the cluster,
  * sign in); what it may change is this Kubernetes Role in one namespace: server-side apply of its Deployment,
- * Services and ConfigMap (apply creates what is missing, so create and patch), and reading the rollout (the
- * Deployment's status, the pods). roles/container.developer would also work, but on every namespace of every
+ * Services and ConfigMap (apply creates what is missing, so create and patch), deleting them (a candidate is torn
+ * down once measured; its pods go with its Deployment, by the garbage collector, so no delete on pods), and reading
+ * the rollout (the Deployment's status, the pods). roles/container.developer would also work, but on every namespace of every
  * cluster in the project, Secrets included.
  */
 
 const KUBECONFIG_LOOKUP = 'KUBECONFIG_FILE';
 
 const RULES = [
-  { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
-  { apiGroups: [''], resources: ['services', 'configmaps'], verbs: ['get', 'create', 'patch'] },
+  { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+  { apiGroups: [''], resources: ['services', 'configmaps'], verbs: ['get', 'create', 'patch', 'delete'] },
   { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
 ];
 

@@ -1,3 +1,4 @@
+import { startCandidates, type CandidateDeps } from '../candidates.js';
 import type { Config } from '../config.js';
 import type { Deadlines } from '../deadline.js';
 import { MessageError } from '../errors.js';
@@ -12,7 +13,8 @@ import { FUNCTIONS } from '../wiring.js';
 import { failureReason, imageOf, isFinal, isModelshipBuild, runIdOf, type BuildView } from './build-view.js';
 
 export interface BuildFinishedDeps {
-  config: Config<'DEPLOY_SCENARIOS'>;
+  config: Config<'DEPLOY_SCENARIOS' | 'K8S_NAMESPACE' | 'CANDIDATE_VCPUS'>;
+  scenario?: CandidateDeps['scenario'];
   store: Store;
   publish: Publish;
   log: Logger;
@@ -26,10 +28,10 @@ const claim = { staleMs: FUNCTIONS.onBuildFinished.timeoutS * 1000 };
 /**
  * `cloud-builds` → the next stage. Cloud Build notifies every state of every build of the project: only the final
  * states of builds tagged `modelship` count. Anyone who may publish to the topic can forge a notification, so the
- * build is read back from Cloud Build and only its record counts (status, tags, image). SUCCESS publishes
- * DeployRequested for each configured scenario with the image by digest; any failure fails the run with the reason
- * and the build log, and publishes PipelineFailed. Every effect is claimed by build id (and scenario), so a duplicate
- * notification deploys nothing twice.
+ * build is read back from Cloud Build and only its record counts (status, tags, image). SUCCESS starts the run's
+ * candidates (shared/candidates.ts: each configured scenario with the image by digest, beside the serving one); any
+ * failure fails the run with the reason and the build log, and publishes PipelineFailed. Every effect is claimed by
+ * build id (and candidate), so a duplicate notification deploys nothing twice.
  */
 export async function handleBuildFinished(notified: BuildView, deps: BuildFinishedDeps): Promise<void> {
   if (!isModelshipBuild(notified) || !isFinal(notified.status)) {
@@ -50,37 +52,24 @@ export async function handleBuildFinished(notified: BuildView, deps: BuildFinish
   const runId = runIdOf(build);
   if (!runId) throw new MessageError(`build ${build.id} is tagged modelship but carries no run-<runId> tag`);
   const log = deps.log.child({ runId });
-  const { store, publish, deadlines } = deps;
+  const { store } = deps;
   if (!(await runningRun(store, runId, `the notification of build ${build.id}`, log))) return;
   const image = build.status === 'SUCCESS' ? imageOf(build) : undefined;
   const logUrl = build.logUrl;
 
   if (image) {
     const scenarios = deps.config.DEPLOY_SCENARIOS;
-    await runOnce(store, `build/${build.id}`, claim, async () => {
-      await store.setScenarios(
-        runId,
-        Object.fromEntries(scenarios.map((s) => [s, { status: 'pending' as const, image }])),
-        deadlines.after(
-          FUNCTIONS.deployScenario.timeoutS,
-          'deploy',
-          `deployScenario to roll out ${scenarios.join(', ')}`,
-        ),
-      );
+    const outcome = await runOnce(store, `build/${build.id}`, claim, async () => {
       await store.finishStage(runId, 'bake', { status: 'succeeded', details: { buildId: build.id, image, logUrl } });
+      // Claimed per candidate inside: an attempt that takes over from a dead one asks only for what was not asked.
+      await startCandidates({ runId, image, scenarios }, deps);
       return { image };
     });
-    for (const scenario of scenarios) {
-      const outcome = await runOnce(store, `build/${build.id}/${scenario}`, claim, async () => {
-        await publish({ type: 'DeployRequested', version: 1, runId, scenario, image, requestedBy: 'pipeline' });
-        return {};
-      });
-      log.info(outcome.duplicate ? 'deploy already requested' : 'deploy requested', {
-        buildId: build.id,
-        scenario,
-        image,
-      });
-    }
+    log.info(outcome.duplicate ? 'duplicate build notification ignored' : 'candidates requested', {
+      buildId: build.id,
+      scenarios: scenarios.join(','),
+      image,
+    });
     return;
   }
 

@@ -2,7 +2,7 @@ import type { V1Service } from '@kubernetes/client-node';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { KubeClient } from './kube-client.js';
-import { NAMES, SELECTOR } from './render-deployment.js';
+import { objectNames, roleSelector, selectorText, type ObjectNames, type Role } from './object-names.js';
 import { renderScenario, type Manifest, type RenderOptions } from './render.js';
 import { deploymentRollout, stuckPod, whyNoProgress, type RolloutState } from './rollout.js';
 import type { Scenario } from './scenario.js';
@@ -29,8 +29,18 @@ export interface DeployInput {
   /** REGISTRY/PATH@sha256:DIGEST */
   image: string;
   runId: string;
+  /**
+   * Default 'serving'. A candidate or baseline is deployed beside the serving deployment under names of its own
+   * and never rolled back: the serving deployment is neither read nor written.
+   */
+  role?: Role;
   /** When the rollout began, for a follow-up invocation that continues it (ISO time). */
   startedAt?: string;
+  /**
+   * The last attempt: a rollout still progressing when its budget runs out has failed, and is handled as any failed
+   * rollout (rolled back for the serving role), here and nowhere else.
+   */
+  final?: boolean;
 }
 
 export interface DeployOptions extends Omit<RenderOptions, 'runId'> {
@@ -95,23 +105,26 @@ async function pollUntil<T>(
  * The rollout of this run's image: `kubectl rollout status` judges whatever the Deployment holds now, so a Deployment
  * whose template another rollout replaced meanwhile is this rollout's failure, not its success.
  */
-async function rolloutState(kube: KubeClient, namespace: string, since: Date, image: string): Promise<RolloutState> {
-  const deployment = await kube.readDeployment(namespace, NAMES.deployment);
-  if (!deployment) return { phase: 'progressing', message: `deployment "${NAMES.deployment}" is not there yet` };
-  const running = deployment.spec?.template.spec?.containers.find((c) => c.name === NAMES.container)?.image;
+async function rolloutState(
+  kube: KubeClient,
+  namespace: string,
+  names: ObjectNames,
+  since: Date,
+  image: string,
+): Promise<RolloutState> {
+  const deployment = await kube.readDeployment(namespace, names.deployment);
+  if (!deployment) return { phase: 'progressing', message: `deployment "${names.deployment}" is not there yet` };
+  const running = deployment.spec?.template.spec?.containers.find((c) => c.name === names.container)?.image;
   if (running !== image) {
     return {
       phase: 'failed',
       reason: 'Superseded',
-      message: `deployment "${NAMES.deployment}" now holds image ${running ?? '(none)'}, not this run's ${image}: another rollout replaced it`,
+      message: `deployment "${names.deployment}" now holds image ${running ?? '(none)'}, not this run's ${image}: another rollout replaced it`,
     };
   }
   const state = deploymentRollout(deployment);
   if (state.phase === 'done') return state;
-  const selector = Object.entries(SELECTOR)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-  const pods = await kube.listPods(namespace, selector);
+  const pods = await kube.listPods(namespace, selectorText(roleSelector(names)));
   if (state.phase === 'progressing') return stuckPod(pods, since) ?? state;
   const why = whyNoProgress(pods, since);
   return why ? { ...state, message: `${state.message} (${why})` } : state;
@@ -122,11 +135,12 @@ async function rolloutState(kube: KubeClient, namespace: string, since: Date, im
  * kubectl rule, for at most `budgetMs`.
  *
  * Contract for the caller (the `deployScenario` Cloud Function):
- * - 'succeeded': the rollout finished and the Service has an address. Record `manifests` (with scenario and image)
- *   as the last good deployment, then publish LoadTestRequested with `endpoint`.
+ * - 'succeeded': the rollout finished and the Service has an address. For the serving role, record `manifests`
+ *   (with scenario and image) as the last good deployment; then publish LoadTestRequested with `endpoint`.
  * - 'rolled-back': the rollout failed (ProgressDeadlineExceeded, a crash-looping or unstartable container); the
  *   last good manifests were re-applied. Record `reason`, publish PipelineFailed, launch no load test.
- * - 'failed': as above with nothing to roll back to.
+ * - 'failed': as above with nothing to roll back to; always so for a candidate or a baseline, which is never rolled
+ *   back (`lastGood` is the serving deployment's and is not used).
  * - 'in-progress': the budget ran out while the rollout (or the load balancer) was still progressing. Publish a
  *   follow-up DeployRequested with the same run id and `rollout.startedAt` = `result.startedAt` (the time of the
  *   first apply: pods created since then are this rollout's); calling this again with the same input re-applies
@@ -136,24 +150,38 @@ async function rolloutState(kube: KubeClient, namespace: string, since: Date, im
  */
 export async function deployScenario(input: DeployInput, deps: DeployDeps): Promise<DeployResult> {
   const { kube, clock, options = {} } = deps;
+  const role = input.role ?? 'serving';
   const log = deps.log.child({ runId: input.runId, scenario: input.scenario.name });
   const namespace = options.namespace ?? 'default';
   const deadline = clock.now() + (options.budgetMs ?? DEFAULT_BUDGET_MS);
   const pollMs = options.pollMs ?? 2000;
   const since = new Date(input.startedAt ?? clock.now());
   const startedAt = since.toISOString();
-  const manifests = renderScenario(input.scenario, input.image, { ...options, runId: input.runId });
+  const names = objectNames(role, input.scenario.name);
+  const manifests = renderScenario(input.scenario, input.image, { ...options, runId: input.runId, role });
 
-  log.info('applying scenario', { image: input.image, objects: manifests.map((m) => `${m.kind}/${m.metadata?.name}`) });
+  log.info('applying scenario', {
+    role,
+    image: input.image,
+    objects: manifests.map((m) => `${m.kind}/${m.metadata?.name}`),
+  });
   await kube.apply(manifests);
 
-  const state = await pollUntil(
+  const polled = await pollUntil(
     clock,
     deadline,
     pollMs,
-    () => rolloutState(kube, namespace, since, input.image),
+    () => rolloutState(kube, namespace, names, since, input.image),
     (s) => s.phase !== 'progressing',
   );
+  const state: RolloutState =
+    polled.phase === 'progressing' && input.final
+      ? {
+          phase: 'failed',
+          reason: 'OutOfAttempts',
+          message: `rollout did not finish in its last attempt: ${polled.message}`,
+        }
+      : polled;
 
   const result = (outcome: DeployOutcome, more: { reason: string } | { endpoint: string }): DeployResult => ({
     outcome,
@@ -171,6 +199,11 @@ export async function deployScenario(input: DeployInput, deps: DeployDeps): Prom
   if (state.phase === 'failed' && state.reason === 'Superseded') {
     // The Deployment is another rollout's now: rolling back would undo that one, not this one.
     log.error('rollout superseded', { reason: state.message });
+    return result('failed', { reason: state.message });
+  }
+  if (state.phase === 'failed' && role !== 'serving') {
+    // A candidate is measured, not served: its failure is the verdict, and the serving deployment stays as it is.
+    log.error(`${role} rollout failed`, { reason: state.message });
     return result('failed', { reason: state.message });
   }
   if (state.phase === 'failed') {
@@ -197,11 +230,12 @@ export async function deployScenario(input: DeployInput, deps: DeployDeps): Prom
     clock,
     deadline,
     pollMs,
-    async () => serviceEndpoint(await kube.readService(namespace, NAMES.service)),
+    async () => serviceEndpoint(await kube.readService(namespace, names.service)),
     (e) => e !== undefined,
   );
   if (!endpoint) {
-    const reason = `service "${NAMES.service}" has no load balancer address yet`;
+    const reason = `service "${names.service}" has no load balancer address yet`;
+    if (input.final) return result('failed', { reason: `${reason}, after its last attempt` });
     log.notice('waiting for the load balancer continues in a follow-up message', { reason });
     return result('in-progress', { reason });
   }

@@ -18,12 +18,13 @@ import { callTimeout } from '../call-timeout.js';
 /**
  * The few Kubernetes calls the deployer makes, through @kubernetes/client-node's KubernetesObjectApi so that one
  * code path serves every kind: server-side apply (PATCH with `application/apply-patch+yaml`, the field manager
- * and force, which creates what is missing), reads and a pod list. The same client talks to GKE, kind, minikube
+ * and force, which creates what is missing), reads, a pod list and deletes. The same client talks to GKE, kind, minikube
  * or the local emulator; only the KubeConfig differs. Every request has a deadline (`timeoutMs`): without one a hung
  * API server holds a request for undici's 300 s headers timeout, most of the function's time.
  */
 
 export const FIELD_MANAGER = 'modelship';
+const PROPAGATION = 'Background';
 /** Far above a healthy API server's answer (well under a second), far below undici's 300 s. */
 export const KUBE_TIMEOUT_MS = 20_000;
 
@@ -39,6 +40,13 @@ export interface KubeClient {
   readDeployment(namespace: string, name: string): Promise<V1Deployment | undefined>;
   readService(namespace: string, name: string): Promise<V1Service | undefined>;
   listPods(namespace: string, labelSelector: string): Promise<V1Pod[]>;
+  /**
+   * Deletes each object by kind, namespace and name, in order; one already gone is fine. Propagation is Background
+   * (the API's default for Deployments, and kubectl's): the Deployment goes at once and the garbage collector then
+   * removes its ReplicaSets and pods, each terminating gracefully. The call does not wait for the pods: whoever
+   * needs their nodes back lists them by the Deployment's selector until none is left.
+   */
+  delete(objects: readonly KubernetesObject[]): Promise<void>;
 }
 
 function describe(o: KubernetesObject): string {
@@ -152,6 +160,16 @@ export function createKubeClient(kc: KubeConfig, options: KubeClientOptions = {}
         return list.items;
       } catch (err) {
         throw kubeError(`listing pods ${labelSelector} in ${namespace}`, err);
+      }
+    },
+    async delete(objects) {
+      for (const object of objects) {
+        try {
+          await api.delete(structuredClone(object), undefined, undefined, undefined, undefined, PROPAGATION);
+        } catch (err) {
+          if (err instanceof ApiException && err.code === 404) continue;
+          throw kubeError(`deleting ${describe(object)}`, err);
+        }
       }
     },
   };

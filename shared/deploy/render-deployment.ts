@@ -1,16 +1,9 @@
 import type { V1Deployment, V1Probe } from '@kubernetes/client-node';
 import { formatCpu, formatMemory } from './quantity.js';
+import type { ObjectNames } from './object-names.js';
 import type { Scenario } from './scenario.js';
 
-/** Names and ports every rendering shares: one Deployment named as the original's, and its Services. */
-export const NAMES = {
-  deployment: 'tfs-server',
-  service: 'tfs-server',
-  headless: 'tfs-server-headless',
-  configMap: 'tfs-server-batching',
-  container: 'tfs-k8s',
-} as const;
-
+/** Ports every rendering shares. */
 export const PORTS = { grpc: 8500, rest: 8501 } as const;
 
 export const BATCHING_DIR = '/etc/tfs-config';
@@ -18,8 +11,6 @@ export const BATCHING_FILE = 'batching_config.txt';
 
 /** Pods of dedicated node pools carry this taint, so only TF Serving (and GKE's DaemonSets) run there. */
 export const SERVING_TAINT = { key: 'modelship.dev/serving', value: 'tfs', effect: 'NoSchedule' } as const;
-
-export const SELECTOR = { 'app.kubernetes.io/name': NAMES.deployment } as const;
 
 export const ANNOTATIONS = {
   image: 'modelship.dev/image',
@@ -32,7 +23,13 @@ export interface DeploymentInput {
   image: string;
   namespace: string;
   replicas: number;
+  names: ObjectNames;
+  /** The Deployment's selector, also in its pods' labels. */
+  selector: Record<string, string>;
+  /** The Deployment's own labels. */
   labels: Record<string, string>;
+  /** Its pods' labels: the same but for the run, so that another run of the same scenario and image rolls nothing. */
+  podLabels: Record<string, string>;
   nodeSelector: boolean;
   runId?: string;
   /** Hash of the batching file; changes roll the pods, since a mounted file change alone does not restart them. */
@@ -67,7 +64,7 @@ function modelProbe(scenario: Scenario, failureThreshold: number): V1Probe {
 }
 
 export function renderDeployment(input: DeploymentInput): V1Deployment {
-  const { scenario, labels } = input;
+  const { scenario, labels, names, selector } = input;
   const resources = {
     cpu: formatCpu(scenario.resources.cpuMillis),
     memory: formatMemory(scenario.resources.memoryMiB),
@@ -78,10 +75,10 @@ export function renderDeployment(input: DeploymentInput): V1Deployment {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: NAMES.deployment, namespace: input.namespace, labels, annotations },
+    metadata: { name: names.deployment, namespace: input.namespace, labels, annotations },
     spec: {
       replicas: input.replicas,
-      selector: { matchLabels: { ...SELECTOR } },
+      selector: { matchLabels: { ...selector } },
       progressDeadlineSeconds: scenario.rollout.progressDeadlineSeconds,
       minReadySeconds: scenario.rollout.minReadySeconds,
       revisionHistoryLimit: 5,
@@ -89,7 +86,7 @@ export function renderDeployment(input: DeploymentInput): V1Deployment {
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
       template: {
         metadata: {
-          labels,
+          labels: { ...input.podLabels, ...selector },
           ...(batching ? { annotations: { [ANNOTATIONS.batchingHash]: input.batchingHash ?? '' } } : {}),
         },
         spec: {
@@ -98,14 +95,14 @@ export function renderDeployment(input: DeploymentInput): V1Deployment {
           affinity: {
             podAntiAffinity: {
               requiredDuringSchedulingIgnoredDuringExecution: [
-                { labelSelector: { matchLabels: { ...SELECTOR } }, topologyKey: 'kubernetes.io/hostname' },
+                { labelSelector: { matchLabels: { ...selector } }, topologyKey: 'kubernetes.io/hostname' },
               ],
             },
           },
           terminationGracePeriodSeconds: scenario.rollout.terminationGracePeriodSeconds,
           containers: [
             {
-              name: NAMES.container,
+              name: names.container,
               image: input.image,
               env: [{ name: 'MODEL_NAME', value: scenario.tfserving.modelName }],
               args: tfServingArgs(scenario),
@@ -134,7 +131,7 @@ export function renderDeployment(input: DeploymentInput): V1Deployment {
                 : {}),
             },
           ],
-          ...(batching ? { volumes: [{ name: 'batching-config', configMap: { name: NAMES.configMap } }] } : {}),
+          ...(batching ? { volumes: [{ name: 'batching-config', configMap: { name: names.configMap } }] } : {}),
         },
       },
     },

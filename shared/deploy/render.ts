@@ -4,13 +4,15 @@ import { stringify } from 'yaml';
 import { ModelshipError } from '../errors.js';
 import { imageByDigest } from '../messages.js';
 import { batchingFileText } from './batching.js';
-import { BATCHING_FILE, NAMES, PORTS, SELECTOR, renderDeployment } from './render-deployment.js';
+import { objectNames, roleSelector, ROLE_LABEL, RUN_LABEL, type ObjectNames, type Role } from './object-names.js';
+import { BATCHING_FILE, PORTS, renderDeployment } from './render-deployment.js';
 import type { Scenario } from './scenario.js';
 
 /**
  * A scenario and an image digest become the objects to apply: the batching ConfigMap (batching scenarios only),
  * the Deployment, a LoadBalancer Service for clients outside the cluster and a headless Service for client-side
  * balancing inside it. Plain JSON objects: they are applied, stored as the last good deployment and printed.
+ * The role names them (object-names.ts): the serving deployment, or a candidate or baseline beside it.
  */
 
 export interface RenderOptions {
@@ -19,7 +21,10 @@ export interface RenderOptions {
   replicas?: number;
   /** Pin the pods to the scenario's GKE node pool (default). Off for kind, minikube and other clusters. */
   nodeSelector?: boolean;
+  /** Labels every object (not the pods: a new run of the same scenario and image restarts nothing). */
   runId?: string;
+  /** Default 'serving'. */
+  role?: Role;
 }
 
 export type Manifest = KubernetesObject & Record<string, unknown>;
@@ -43,26 +48,32 @@ function servicePorts(): V1ServicePort[] {
   ];
 }
 
-function renderServices(scenario: Scenario, namespace: string, labels: Record<string, string>): V1Service[] {
+function renderServices(
+  scenario: Scenario,
+  namespace: string,
+  names: ObjectNames,
+  labels: Record<string, string>,
+): V1Service[] {
+  const selector = roleSelector(names);
   const internal = scenario.service.exposure === 'internal';
   return [
     {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: {
-        name: NAMES.service,
+        name: names.service,
         namespace,
         labels,
         ...(internal ? { annotations: { [INTERNAL_LB_ANNOTATION]: 'Internal' } } : {}),
       },
-      spec: { type: 'LoadBalancer', selector: { ...SELECTOR }, ports: servicePorts() },
+      spec: { type: 'LoadBalancer', selector, ports: servicePorts() },
     },
     {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: NAMES.headless, namespace, labels },
+      metadata: { name: names.headless, namespace, labels },
       // One DNS record per ready pod: gRPC clients balance calls with dns:/// and round_robin.
-      spec: { clusterIP: 'None', selector: { ...SELECTOR }, ports: servicePorts() },
+      spec: { clusterIP: 'None', selector: { ...selector }, ports: servicePorts() },
     },
   ];
 }
@@ -70,12 +81,17 @@ function renderServices(scenario: Scenario, namespace: string, labels: Record<st
 export function renderScenario(scenario: Scenario, image: string, options: RenderOptions = {}): Manifest[] {
   assertImageByDigest(image);
   const namespace = options.namespace ?? 'default';
-  const labels = {
-    ...SELECTOR,
+  const role = options.role ?? 'serving';
+  const names = objectNames(role, scenario.name);
+  const selector = roleSelector(names);
+  const podLabels = {
+    ...selector,
     'app.kubernetes.io/component': 'model-server',
     'app.kubernetes.io/managed-by': 'modelship',
     [SCENARIO_LABEL]: scenario.name,
+    [ROLE_LABEL]: role,
   };
+  const labels = options.runId ? { ...podLabels, [RUN_LABEL]: options.runId } : podLabels;
   const objects: Array<V1ConfigMap | V1Service | ReturnType<typeof renderDeployment>> = [];
   let batchingHash: string | undefined;
   if (scenario.tfserving.batching) {
@@ -84,7 +100,7 @@ export function renderScenario(scenario: Scenario, image: string, options: Rende
     objects.push({
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: NAMES.configMap, namespace, labels },
+      metadata: { name: names.configMap, namespace, labels },
       data: { [BATCHING_FILE]: text },
     });
   }
@@ -93,13 +109,16 @@ export function renderScenario(scenario: Scenario, image: string, options: Rende
       scenario,
       image,
       namespace,
+      names,
+      selector,
       labels,
+      podLabels,
       replicas: options.replicas ?? scenario.replicas,
       nodeSelector: options.nodeSelector ?? true,
       ...(options.runId ? { runId: options.runId } : {}),
       ...(batchingHash ? { batchingHash } : {}),
     }),
-    ...renderServices(scenario, namespace, labels),
+    ...renderServices(scenario, namespace, names, labels),
   );
   return objects as Manifest[];
 }

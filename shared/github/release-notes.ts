@@ -1,4 +1,4 @@
-import type { LoadTestFinished, PipelineFailed } from '../messages.js';
+import type { PipelineFailed } from '../messages.js';
 
 /**
  * What modelship writes on a release. GitHub has no comments on releases, so each outcome is a section of the
@@ -23,8 +23,8 @@ export function hasSection(body: string | null | undefined, key: string, markdow
   return (body ?? '').includes(`${begin(key)}\n${markdown.trim()}\n${end(key)}`);
 }
 
-const ms = (v: number) => `${v.toFixed(v < 10 ? 1 : 0)} ms`;
-const shortDigest = (image: string) => image.replace(/^.*@sha256:([a-f0-9]{12}).*$/, 'sha256:$1…');
+export const ms = (v: number) => `${v.toFixed(v < 10 ? 1 : 0)} ms`;
+export const shortDigest = (image: string) => image.replace(/^.*@sha256:([a-f0-9]{12}).*$/, 'sha256:$1…');
 
 const CONSOLE_URL = /^https:\/\/storage\.cloud\.google\.com\//;
 
@@ -41,36 +41,6 @@ export function reportCell(address: string): string {
   if (url.startsWith('file://')) return `\`${url.slice('file://'.length)}\` on the machine that ran the test`;
   if (/^https?:\/\//.test(url)) return `[report.html](${url})`;
   return 'none written';
-}
-
-/** The load test's section; with a capacity search, its capacity (per vCPU when the scenario's vCPU are known). */
-export function loadTestSection(m: LoadTestFinished, vcpus?: number): string {
-  const s = m.summary;
-  const c = s.capacity;
-  const capacityRows = c
-    ? [
-        `| capacity | ${c.rps === null ? 'none' : `${c.rps.toFixed(1)} requests/s`} with p99 ≤ ${ms(c.p99BoundMs)}, errors ≤ ${(c.errorsBound * 100).toFixed(1)}% (${c.limit === 'server' ? 'the server was the limit' : c.verdict}) |`,
-        ...(vcpus && c.rps !== null
-          ? [`| capacity per vCPU | ${(c.rps / vcpus).toFixed(2)} requests/s (${vcpus} vCPU) |`]
-          : []),
-      ]
-    : [];
-  const errorRate = s.requests ? ((100 * s.failures) / s.requests).toFixed(2) : '0.00';
-  const verdict = s.thresholdsPassed ? 'passed ✅' : `failed ❌ (${s.failedThresholds.join(', ')})`;
-  return [
-    `### modelship · ${m.scenario} · load test ${verdict}`,
-    '',
-    '| | |',
-    '| --- | --- |',
-    `| image | \`${shortDigest(m.image)}\` |`,
-    ...capacityRows,
-    `| throughput | ${s.rps.toFixed(1)} requests/s |`,
-    `| latency p50 / p95 / p99 | ${ms(s.p50Ms)} / ${ms(s.p95Ms)} / ${ms(s.p99Ms)} |`,
-    `| errors | ${s.failures} of ${s.requests} (${errorRate}%) |`,
-    `| report | ${reportCell(m.reportUrl)} |`,
-    '',
-    `<sub>run ${m.runId}</sub>`,
-  ].join('\n');
 }
 
 export function failureSection(m: PipelineFailed): string {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DEFAULT_SIGNATURE, PREDICT_METHOD_NAME, type SignatureSpec } from './messages.js';
 import { protoType } from './proto-root.js';
 import { SERVE_TAG } from './saved-model.js';
+import { writeSimModelFile } from './sim-model-file.js';
 import { signaturesToWire } from './wire-objects.js';
 
 /** The seed's ResNet50 signature: raw 0-255 pixels in, 1000 class scores out. */
@@ -41,6 +42,8 @@ export interface FixtureSavedModelOptions {
   /** Size of variables.data-00000-of-00001, to make a release asset of a realistic size. */
   variablesBytes?: number;
   tensorflowVersion?: string;
+  /** Writes SIM_MODEL_FILE (assets.extra/tfs-sim.json): the simulator runs this model that many times slower. */
+  simSlowdown?: number;
 }
 
 export interface FixtureSavedModel {
@@ -54,7 +57,8 @@ export interface FixtureSavedModel {
 /**
  * Writes a small SavedModel with the seed's signature: a real saved_model.pb (schema version 1, one meta graph
  * tagged "serve" with the signature defs, no graph) and a variables/ directory whose files are placeholders.
- * It passes validateModelDir and the simulator; real TensorFlow could read its signatures but not run it.
+ * It passes validateModelDir and the simulator; real TensorFlow could read its signatures but not run it. With
+ * `simSlowdown`, it also carries the simulator's assets.extra/tfs-sim.json.
  */
 export async function writeFixtureSavedModel(
   dir: string,
@@ -81,5 +85,6 @@ export async function writeFixtureSavedModel(
     join(versionPath, 'variables', 'variables.data-00000-of-00001'),
     new Uint8Array(options.variablesBytes ?? 64),
   );
+  if (options.simSlowdown !== undefined) await writeSimModelFile(versionPath, { slowdown: options.simSlowdown });
   return { basePath, versionPath, version, signatures };
 }

@@ -5,6 +5,7 @@ export * from './messages.js';
 export * from './methods.js';
 export * from './nested-json.js';
 export * from './saved-model.js';
+export * from './sim-model-file.js';
 export * from './status-codes.js';
 export * from './tensor-inputs.js';
 export * from './tensor-values.js';

@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { renderCommand } from '../../cli/commands/render.js';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { startKubernetesEmulator, type KubernetesEmulator } from '../../local/emulators/kubernetes/index.js';
+import { localGcpConfig, localNames } from '../../local/local-gcp-config.js';
+import { rbacManifests } from '../../operator/gcp/plan-cluster.js';
+import { createKubeClient, loadScenario, renderScenario } from '../../shared/deploy/index.js';
 import { fakeLauncher } from '../unit/local/emulators/kubernetes/fake-launcher.js';
 
 /**
@@ -18,6 +22,8 @@ const IMAGE = `registry.local/modelship/tfs-resnet@sha256:${'d'.repeat(64)}`;
 let dir: string;
 let emulator: KubernetesEmulator;
 let kubeconfig: string;
+let deployerKubeconfig: string;
+const DEPLOYER = localNames('kubectl-test').email('deployer');
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'modelship-kubectl-'));
@@ -26,9 +32,15 @@ beforeAll(async () => {
     workDir: dir,
     timeScale: 0.01,
     tickMs: 20,
+    users: { 'deployer-token': { name: DEPLOYER } },
   });
   kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, emulator.kubeConfig().exportConfig());
+  deployerKubeconfig = join(dir, 'deployer-kubeconfig');
+  writeFileSync(deployerKubeconfig, emulator.kubeConfig('default', DEPLOYER).exportConfig());
+  await createKubeClient(emulator.kubeConfig()).apply(
+    rbacManifests(localGcpConfig('kubectl-test'), localNames('kubectl-test')) as KubernetesObject[],
+  );
 });
 afterAll(async () => {
   await emulator.stop();
@@ -36,14 +48,14 @@ afterAll(async () => {
 });
 
 /** Runs kubectl without blocking this process, which serves the API kubectl talks to. */
-function kubectl(args: string[], input = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+function kubectl(
+  args: string[],
+  input = '',
+  config = kubeconfig,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(
-      'kubectl',
-      ['--kubeconfig', kubeconfig, ...args],
-      { timeout: 60_000 },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    const child = execFile('kubectl', ['--kubeconfig', config, ...args], { timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
     child.stdin?.end(input);
   });
@@ -93,5 +105,48 @@ describe('kubectl against the emulator', () => {
     const conflict = await kubectl(['apply', '--server-side', '--validate=false', '-f', '-'], yaml);
     expect(conflict.code).not.toBe(0);
     expect(conflict.stderr).toMatch(/conflict/i);
+  });
+
+  it('deletes a candidate with kubectl delete as the deployer, stopping its pods, and refuses what the Role lacks', async () => {
+    const scenario = await loadScenario('2n-8c-64r-interop4-batch');
+    const objects = renderScenario(scenario, IMAGE, { role: 'candidate', replicas: 2, nodeSelector: false });
+    const name = 'tfs-c-2n-8c-64r-interop4-batch';
+    await createKubeClient(emulator.kubeConfig()).apply(objects);
+    const status = await kubectl(['rollout', 'status', `deployment/${name}`, '--timeout=30s']);
+    expect(status.code).toBe(0);
+    const pods = await kubectl(['get', 'pods', '-l', `app.kubernetes.io/name=${name}`, '-o', 'name']);
+    const podNames = pods.stdout.trim().split('\n');
+    expect(podNames).toHaveLength(2);
+
+    // The plan's Role has no delete on pods: kube-apiserver's refusal, as kubectl prints it.
+    const pod = podNames[0]?.replace('pod/', '') ?? '';
+    const refused = await kubectl(['delete', 'pod', pod], '', deployerKubeconfig);
+    expect([refused.code, refused.stderr.trim()]).toEqual([
+      1,
+      `Error from server (Forbidden): pods "${pod}" is forbidden: User "${DEPLOYER}" cannot delete resource "pods" in API group "" in the namespace "default"`,
+    ]);
+
+    const deleted = await kubectl(
+      ['delete', `deployment/${name}`, `service/${name}`, `service/${name}-headless`, `configmap/${name}-batching`],
+      '',
+      deployerKubeconfig,
+    );
+    expect([deleted.code, deleted.stderr]).toEqual([0, '']);
+    expect(deleted.stdout.trim().split('\n')).toEqual([
+      `deployment.apps "${name}" deleted`,
+      `service "${name}" deleted`,
+      `service "${name}-headless" deleted`,
+      `configmap "${name}-batching" deleted`,
+    ]);
+    const gone = await kubectl(['get', 'deployment', name]);
+    expect(gone.stderr.trim()).toBe(`Error from server (NotFound): deployments.apps "${name}" not found`);
+    // `kubectl wait --for=delete` watches the pods go: the controller stops them.
+    const waited = await kubectl(['wait', '--for=delete', ...podNames, '--timeout=30s']);
+    expect(waited.code).toBe(0);
+    expect((await kubectl(['get', 'pods', '-l', `app.kubernetes.io/name=${name}`, '-o', 'name'])).stdout).toBe('');
+    // Deleting again: kube-apiserver's NotFound; --ignore-not-found makes it a success, as teardown does.
+    const again = await kubectl(['delete', 'deployment', name], '', deployerKubeconfig);
+    expect(again.stderr.trim()).toBe(`Error from server (NotFound): deployments.apps "${name}" not found`);
+    expect((await kubectl(['delete', 'deployment', name, '--ignore-not-found'], '', deployerKubeconfig)).code).toBe(0);
   });
 });

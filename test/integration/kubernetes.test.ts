@@ -9,12 +9,14 @@ import {
   deployScenario,
   loadScenario,
   systemClock,
+  teardownScenario,
   type DeployResult,
   type KubeClient,
   type LastGoodDeployment,
 } from '../../shared/deploy/index.js';
 import { createTfServingClient, writeFixtureSavedModel } from '../../shared/tfserving/index.js';
 import { putModel } from '../../local/image-store.js';
+import { waitUntil } from '../../local/wait-until.js';
 import {
   startKubernetesEmulator,
   tfsSimLauncher,
@@ -35,6 +37,8 @@ let emulator: KubernetesEmulator;
 let kube: KubeClient;
 let image: string;
 let deployed: DeployResult;
+/** The serving deployment after the rollback test: what the candidate runs beside. */
+let back: DeployResult;
 const pidsSeen = new Set<number>();
 const options = { replicas: 2, nodeSelector: false, budgetMs: 60_000, pollMs: 100 };
 
@@ -64,6 +68,25 @@ const deploy = (scenario: Awaited<ReturnType<typeof loadScenario>>, img: string,
     { scenario, image: img, runId: 'run-int-0001' },
     { kube, clock: systemClock, log: createMemoryLogger(), options, ...(lastGood ? { lastGood } : {}) },
   );
+
+/** The model's version states through gRPC at `endpoint`. */
+async function modelState(endpoint: string): Promise<string[]> {
+  const client = createTfServingClient({ target: endpoint, deadlineMs: 5000 });
+  try {
+    return (await client.getModelStatus({ name: 'resnet' })).modelVersionStatus.map((s) => s.state);
+  } finally {
+    client.close();
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe('deploying to the Kubernetes emulator with TF Serving simulators', () => {
   it('rolls out a batching scenario and serves the model over gRPC and REST through the load balancer', async () => {
@@ -114,11 +137,36 @@ describe('deploying to the Kubernetes emulator with TF Serving simulators', () =
     expect(result.reason).toMatch(
       /^pod tfs-server-\w+-\w+ container tfs-k8s is in (ErrImagePull|ImagePullBackOff): failed to pull image "registry.local\/modelship\/tfs-resnet@sha256:0{64}": image .* is not in the local image store .*; rolled back to scenario 2n-8c-64r-interop2-batch with image /,
     );
-    const back = await deploy(await loadScenario('2n-8c-64r-interop2-batch'), image);
+    back = await deploy(await loadScenario('2n-8c-64r-interop2-batch'), image);
     expect(back.outcome).toBe('succeeded');
     const deployment = await kube.readDeployment('default', 'tfs-server');
     expect(deployment?.spec?.template.spec?.containers[0]?.image).toBe(image);
     emulator.pids().forEach((pid) => pidsSeen.add(pid));
+  });
+
+  it('runs a candidate beside the serving deployment, and tears it down: its simulators stop, its port is freed', async () => {
+    const serving = new Set(emulator.pids());
+    const candidate = await deployScenario(
+      { scenario: await loadScenario('4n-4c-8r-interop8'), image, runId: 'run-int-0002', role: 'candidate' },
+      { kube, clock: systemClock, log: createMemoryLogger(), options },
+    );
+    expect(candidate).toMatchObject({ outcome: 'succeeded', endpoint: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
+    expect(candidate.endpoint).not.toBe(back.endpoint);
+    const candidatePids = emulator.pids().filter((pid) => !serving.has(pid));
+    expect(candidatePids).toHaveLength(2);
+    candidatePids.forEach((pid) => pidsSeen.add(pid));
+    const args = readFileSync(`/proc/${candidatePids[0] ?? 0}/cmdline`, 'utf8').split('\0');
+    expect(args).toContain('--tensorflow_inter_op_parallelism=8');
+    expect(await modelState(candidate.endpoint ?? '')).toEqual(['AVAILABLE']);
+
+    await teardownScenario(kube, { role: 'candidate', scenario: '4n-4c-8r-interop8' });
+    await waitUntil('the candidate simulators to exit', async () =>
+      candidatePids.every((pid) => !alive(pid)) ? true : undefined,
+    );
+    await expect(modelState(candidate.endpoint ?? '')).rejects.toThrow();
+    // Serving goes on, with the same simulators.
+    expect(new Set(emulator.pids())).toEqual(serving);
+    expect(await modelState(back.endpoint ?? '')).toEqual(['AVAILABLE']);
   });
 
   it('leaves no simulator running once stopped', async () => {

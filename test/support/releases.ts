@@ -7,7 +7,7 @@ import type { ServedRelease } from '../../local/release-server.js';
 import type { BakeFailure } from '../../bake-steps/bake-error.js';
 import type { ModelReleased } from '../../shared/messages.js';
 import { tarStream, type TarWriteEntry } from '../../bake-steps/tar-writer.js';
-import { writeFixtureSavedModel } from '../../shared/tfserving/index.js';
+import { SIM_MODEL_FILE, simModelFileText, writeFixtureSavedModel } from '../../shared/tfserving/index.js';
 
 /**
  * Release tarballs, good and bad, generated here (never checked in): the fixture SavedModel of shared/tfserving with
@@ -36,10 +36,13 @@ export async function savedModelFiles(variablesBytes = 64, randomVariables = fal
 
 /** Tar entries of a SavedModel under `prefix` ('' for the top, '1/' for the seed's layout), directories included. */
 export function savedModelEntries(files: Map<string, Buffer>, prefix: string): TarWriteEntry[] {
-  const dirs = prefix ? [{ name: prefix, type: 'directory' as const }] : [];
+  const inside = new Set([
+    'variables/',
+    ...[...files.keys()].filter((n) => n.includes('/')).map((n) => n.replace(/[^/]+$/, '')),
+  ]);
+  const dirs = [...(prefix ? [prefix] : []), ...[...inside].sort().map((d) => `${prefix}${d}`)];
   return [
-    ...dirs,
-    { name: `${prefix}variables/`, type: 'directory' },
+    ...dirs.map((name): TarWriteEntry => ({ name, type: 'directory' })),
     ...[...files].map(([name, content]): TarWriteEntry => ({ name: `${prefix}${name}`, type: 'file', content })),
   ];
 }
@@ -52,9 +55,18 @@ export async function tarBytes(entries: TarWriteEntry[]): Promise<Buffer> {
 
 export const tarGz = async (entries: TarWriteEntry[]): Promise<Buffer> => gzipSync(await tarBytes(entries));
 
-/** The seed's release: `1/saved_model.pb` and `1/variables/`, gzip-compressed. */
-export async function goodRelease({ version = 1, variablesBytes = 64 } = {}): Promise<Buffer> {
-  return tarGz(savedModelEntries(await savedModelFiles(variablesBytes), `${version}/`));
+/**
+ * The seed's release: `1/saved_model.pb` and `1/variables/`, gzip-compressed; with `simSlowdown`, also the
+ * simulator's `1/assets.extra/tfs-sim.json` (a model that many times slower in the simulator).
+ */
+export async function goodRelease({
+  version = 1,
+  variablesBytes = 64,
+  simSlowdown,
+}: { version?: number; variablesBytes?: number; simSlowdown?: number } = {}): Promise<Buffer> {
+  const files = await savedModelFiles(variablesBytes);
+  if (simSlowdown !== undefined) files.set(SIM_MODEL_FILE, Buffer.from(simModelFileText({ slowdown: simSlowdown })));
+  return tarGz(savedModelEntries(files, `${version}/`));
 }
 
 export interface ReleaseCase {

@@ -22,7 +22,8 @@ import { listObjects, serveWatch, type ListQuery } from './watch.js';
 /**
  * The Kubernetes REST API for what the deployer uses: discovery, server-side apply (PATCH with
  * `application/apply-patch+yaml`, `fieldManager`, `force`), GET of an object or its status, list and watch with
- * label and field selectors. Every request is authenticated by its bearer token (authentication.ts) and
+ * label and field selectors, DELETE of an object (Background propagation: the Deployment controller stops the pods
+ * of a Deployment that is gone, as the garbage collector and the kubelet do). Every request is authenticated by its bearer token (authentication.ts) and
  * authorized by RBAC (rbac.ts) before anything else, as kube-apiserver's filters do. Errors are `Status` objects
  * with the reason and code a real API server gives.
  */
@@ -43,6 +44,11 @@ export interface ApiServerOptions {
   tls?: ServingCert;
   /** Sees every request as it arrives: tests show what a client sends. */
   onRequest?: (request: RecordedRequest) => void;
+  /**
+   * The kubelet's part of deleting a pod: terminate it gracefully. Returns the pod, now terminating, or undefined
+   * when nothing runs it (the pod is then removed at once).
+   */
+  terminatePod?: (namespace: string, name: string) => KubeObject | undefined;
   now?: () => Date;
 }
 
@@ -55,6 +61,16 @@ class ApiError extends Error {
   ) {
     super(message);
   }
+}
+
+/** apierrors.NewNotFound: `deployments.apps "web" not found`, with the name, group and resource. */
+function notFound(resource: Resource, name: string): ApiError {
+  const qualified = resource.group ? `${resource.plural}.${resource.group}` : resource.plural;
+  return new ApiError(404, 'NotFound', `${qualified} "${name}" not found`, {
+    name,
+    ...(resource.group ? { group: resource.group } : {}),
+    kind: resource.plural,
+  });
 }
 
 const MAX_BODY = 3 * 1024 * 1024;
@@ -87,6 +103,21 @@ async function readBody(req: IncomingMessage): Promise<string> {
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The DeleteOptions a DELETE may carry as its body (kubectl sends its propagation policy there). */
+function deleteOptions(text: string): { propagationPolicy?: string } {
+  if (text.trim() === '') return {};
+  try {
+    const body = JSON.parse(text) as { propagationPolicy?: unknown };
+    return typeof body.propagationPolicy === 'string' ? { propagationPolicy: body.propagationPolicy } : {};
+  } catch (err) {
+    throw new ApiError(
+      400,
+      'BadRequest',
+      `error decoding DeleteOptions: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
 }
 
 interface Route {
@@ -217,13 +248,46 @@ export function createApiServer(options: ApiServerOptions): Server {
       return { kind: `${r.resource.kind}List`, apiVersion: gv, metadata: { resourceVersion: store.version }, items };
     }
     const found = store.get({ apiVersion: gv, kind: r.resource.kind, namespace: r.namespace, name: r.name });
-    if (!found) throw new ApiError(404, 'NotFound', `${r.resource.plural} "${r.name}" not found`);
+    if (!found) throw notFound(r.resource, r.name);
     return found;
+  }
+
+  /**
+   * Deletes at once, as Background propagation does for objects without finalizers. The answer is the object for
+   * the kinds kube-apiserver returns it for (Services, Pods), else a Success Status naming it: Store.finalizeDelete.
+   */
+  function remove(r: Required<Pick<Route, 'resource' | 'name'>> & Route, query: URLSearchParams, text: string) {
+    const policy = query.get('propagationPolicy') ?? deleteOptions(text).propagationPolicy ?? 'Background';
+    if (policy !== 'Background') {
+      throw new ApiError(
+        400,
+        'BadRequest',
+        `the emulator deletes with propagationPolicy Background only, not ${policy}`,
+      );
+    }
+    const ref = { apiVersion: groupVersion(r.resource), kind: r.resource.kind, namespace: r.namespace, name: r.name };
+    const terminating =
+      r.resource.kind === 'Pod' && r.namespace ? options.terminatePod?.(r.namespace, r.name) : undefined;
+    const deleted = terminating ?? store.delete(ref);
+    if (!deleted) throw notFound(r.resource, r.name);
+    if (r.resource.deleteReturnsObject) return deleted;
+    return {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: {
+        name: r.name,
+        ...(r.resource.group ? { group: r.resource.group } : {}),
+        kind: r.resource.plural,
+        uid: deleted.metadata.uid,
+      },
+    };
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://emulator');
-    const body = req.method === 'PATCH' ? await readBody(req) : undefined;
+    const body = req.method === 'PATCH' || req.method === 'DELETE' ? await readBody(req) : undefined;
     options.onRequest?.({
       method: req.method ?? '',
       path: url.pathname,
@@ -264,6 +328,9 @@ export function createApiServer(options: ApiServerOptions): Server {
     ) {
       const { code, object } = apply({ ...r, resource: r.resource, name: r.name }, url.searchParams, req, body ?? '');
       return send(res, code, object);
+    }
+    if (req.method === 'DELETE' && r.resource && r.name && (r.namespace !== undefined) === r.resource.namespaced) {
+      return send(res, 200, remove({ ...r, resource: r.resource, name: r.name }, url.searchParams, body ?? ''));
     }
     throw new ApiError(405, 'MethodNotAllowed', `the emulator does not support ${req.method} ${url.pathname}`);
   }

@@ -8,7 +8,8 @@ import { matchesSelector, refOf, type KubeObject } from './object-store.js';
  * The Deployment controller and the ReplicaSets it would make, folded together: pods carry the hash of the
  * template they were made from (`pod-template-hash`), a template change starts a rolling update bounded by
  * maxSurge and maxUnavailable (or a Recreate), as the real controller scales its ReplicaSets, and the status
- * follows from the pods (deployment-status.ts).
+ * follows from the pods (deployment-status.ts). The pods of a Deployment that is gone terminate gracefully, as the
+ * garbage collector deletes them after a Background deletion.
  */
 
 interface DeploymentSpec {
@@ -42,6 +43,10 @@ function scaledValue(value: number | string | undefined, total: number, roundUp:
   return roundUp ? Math.ceil((percent * total) / 100) : Math.floor((percent * total) / 100);
 }
 
+/** By uid too: a Deployment deleted and made again under its name does not adopt the pods on their way out. */
+const ownerOf = (d: KubeObject): string =>
+  `${d.metadata.namespace ?? 'default'}/${d.metadata.name}/${d.metadata.uid ?? ''}`;
+
 interface RolloutState {
   hash: string;
   desired: number;
@@ -59,7 +64,23 @@ export class DeploymentController {
   constructor(private readonly ctx: PodContext) {}
 
   reconcile(now = Date.now()): void {
-    for (const deployment of this.ctx.store.list('apps/v1', 'Deployment')) this.reconcileOne(deployment, now);
+    const deployments = this.ctx.store.list('apps/v1', 'Deployment');
+    for (const deployment of deployments) this.reconcileOne(deployment, now);
+    const owners = new Set(deployments.map(ownerOf));
+    const orphans = [...this.pods.values()].filter((p) => !owners.has(p.owner) && !p.terminating);
+    this.remove(orphans, orphans.length);
+    for (const owner of this.trackers.keys()) if (!owners.has(owner)) this.trackers.delete(owner);
+  }
+
+  /** A pod deleted through the API: it terminates gracefully, and its Deployment makes another. */
+  deletePod(namespace: string, name: string): KubeObject | undefined {
+    const pod = this.pods.get(`${namespace}/${name}`);
+    if (!pod) return undefined;
+    if (!pod.terminating) {
+      this.remove([pod], 1);
+      this.ctx.changed();
+    }
+    return this.ctx.store.get({ apiVersion: 'v1', kind: 'Pod', namespace, name });
   }
 
   /** Ready pods whose labels match a Service's selector. */
@@ -97,7 +118,7 @@ export class DeploymentController {
     const spec = deployment.spec as DeploymentSpec;
     const { name } = deployment.metadata;
     const namespace = deployment.metadata.namespace ?? 'default';
-    const owner = `${namespace}/${name}`;
+    const owner = ownerOf(deployment);
     const desired = spec.replicas ?? 1;
     const hash = templateHash(spec.template);
     const minReadyMs = (spec.minReadySeconds ?? 0) * 1000 * this.ctx.timeScale;
@@ -135,7 +156,7 @@ export class DeploymentController {
   }
 
   private writeStatus(deployment: KubeObject, spec: DeploymentSpec, s: RolloutState, now: number): void {
-    const key = `${deployment.metadata.namespace}/${deployment.metadata.name}`;
+    const key = ownerOf(deployment);
     const { tracker, status } = deploymentStatus(
       this.trackers.get(key),
       {

@@ -95,6 +95,7 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
     store,
     users,
     tls,
+    terminatePod: (namespace, name) => controller.deletePod(namespace, name),
     ...(options.onRequest ? { onRequest: options.onRequest } : {}),
   });
   await new Promise<void>((resolve, reject) => {

@@ -101,9 +101,13 @@ export class ObjectStore {
     this.put({ ...current, status });
   }
 
-  delete(ref: ObjectRef): void {
+  /** Removes the object; watchers see it once more, with the resourceVersion of its deletion. */
+  delete(ref: ObjectRef): KubeObject | undefined {
     const current = this.objects.get(keyOf(ref));
-    if (current && this.objects.delete(keyOf(ref))) this.notify(current);
+    if (!current || !this.objects.delete(keyOf(ref))) return undefined;
+    current.metadata.resourceVersion = String(++this.counter);
+    this.notify(current);
+    return structuredClone(current);
   }
 
   onChange(listener: (object: KubeObject) => void): () => void {

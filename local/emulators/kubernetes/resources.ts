@@ -12,6 +12,8 @@ export interface Resource {
   namespaced: boolean;
   /** Whether clients may apply it; pods are made by the controller only. */
   applicable: boolean;
+  /** A DELETE answers with the object (kube-apiserver's ReturnDeletedObject), not a Status. */
+  deleteReturnsObject?: boolean;
   shortNames?: string[];
 }
 
@@ -32,9 +34,19 @@ export const RESOURCES: readonly Resource[] = [
     plural: 'services',
     namespaced: true,
     applicable: true,
+    deleteReturnsObject: true,
     shortNames: ['svc'],
   },
-  { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true, applicable: false, shortNames: ['po'] },
+  {
+    group: '',
+    version: 'v1',
+    kind: 'Pod',
+    plural: 'pods',
+    namespaced: true,
+    applicable: false,
+    deleteReturnsObject: true,
+    shortNames: ['po'],
+  },
   {
     group: 'apps',
     version: 'v1',
@@ -76,7 +88,7 @@ export function apiResourceList(gv: string): Record<string, unknown> | undefined
         singularName: r.kind.toLowerCase(),
         namespaced: r.namespaced,
         kind: r.kind,
-        verbs: r.applicable ? ['get', 'list', 'patch'] : ['get', 'list'],
+        verbs: r.applicable ? ['delete', 'get', 'list', 'patch'] : ['delete', 'get', 'list'],
         ...(r.shortNames ? { shortNames: r.shortNames } : {}),
       },
       { name: `${r.plural}/status`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: ['get'] },

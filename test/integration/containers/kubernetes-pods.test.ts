@@ -19,6 +19,7 @@ import {
   loadScenario,
   parseMemoryMiB,
   systemClock,
+  teardownScenario,
   type DeployResult,
   type KubeClient,
 } from '../../../shared/deploy/index.js';
@@ -185,6 +186,25 @@ describe('the Kubernetes emulator with each pod a container of its image', () =>
     await kube.apply(scaledDown);
     await waitUntil('no container of tfs-server left', async () =>
       (await containers('tfs-server-')).length === 0 ? true : undefined,
+    );
+  });
+
+  it('removes the containers of a deleted Deployment: a candidate torn down', async () => {
+    const scenario = '4n-4c-8r-interop8';
+    const candidate = await deployScenario(
+      { scenario: await loadScenario(scenario), image: goodImage, runId: 'run-pods-0002', role: 'candidate' },
+      {
+        kube,
+        clock: systemClock,
+        log: createMemoryLogger(),
+        options: { replicas: 1, nodeSelector: false, budgetMs: 50_000, pollMs: 100 },
+      },
+    );
+    expect(candidate.outcome).toBe('succeeded');
+    expect(await containers(`tfs-c-${scenario}-`)).toHaveLength(1);
+    await teardownScenario(kube, { role: 'candidate', scenario });
+    await waitUntil('no container of the candidate left', async () =>
+      (await containers(`tfs-c-${scenario}-`)).length === 0 ? true : undefined,
     );
   });
 

@@ -30,7 +30,7 @@ beforeAll(async () => {
   deploys = await subscribe(project.pubsub, TOPICS.deployRequested);
   failures = await subscribe(project.pubsub, TOPICS.pipelineFailed);
   const deps = {
-    config: { DEPLOY_SCENARIOS: SCENARIOS },
+    config: { DEPLOY_SCENARIOS: SCENARIOS, K8S_NAMESPACE: 'default', CANDIDATE_VCPUS: 0 },
     store,
     publish: createPublisher(project.pubsub),
     log,

@@ -95,7 +95,7 @@ beforeAll(async () => {
   };
   // The default DEPLOY_SCENARIOS: the seed's recommended scenario only (several are covered in bake-build-finished).
   const finishedDeps = {
-    config: loadConfig(['DEPLOY_SCENARIOS'], {}),
+    config: loadConfig(['DEPLOY_SCENARIOS', 'K8S_NAMESPACE', 'CANDIDATE_VCPUS'], {}),
     store,
     publish,
     log,

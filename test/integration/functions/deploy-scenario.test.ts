@@ -11,8 +11,9 @@ import {
 import { deadlines } from '../../../shared/deadline.js';
 import { ClaimBusyError } from '../../../shared/idempotency.js';
 import { createMemoryLogger } from '../../support/memory-logger.js';
-import type { DeployRequested, PipelineMessage } from '../../../shared/messages.js';
-import { createFirestoreStore, type Store } from '../../../shared/store.js';
+import type { DeployRequested, PipelineMessage, PromoteRequested } from '../../../shared/messages.js';
+import { handlePromoteRequested } from '../../../shared/promote-requested.js';
+import { createFirestoreStore, type ScenarioRecord, type Store } from '../../../shared/store.js';
 import { testProject, type TestProject } from '../../support/emulators.js';
 import { useEmulator } from '../../unit/local/emulators/kubernetes/emulator-fixture.js';
 import { fakeLauncher, type FakeBehaviour } from '../../unit/local/emulators/kubernetes/fake-launcher.js';
@@ -60,14 +61,19 @@ async function setup(namespace: string, env: Record<string, string> = {}) {
     kube: async (): Promise<KubeClient> => kube,
     deadlines: deadlines(600),
   };
-  return { fake, deps, published };
+  return { fake, deps, published, kube };
 }
 
-/** A run whose build produced `image` for `scenario`, as onBuildFinished leaves it. */
-const open = (runId: string, image: string, scenario = '2n-8c-16r-interop4') =>
-  store.createRun({ runId, scenarios: { [scenario]: { status: 'pending', image } } });
+const S = '2n-8c-16r-interop4';
 
-const request = (runId: string, image: string, scenario = '2n-8c-16r-interop4'): DeployRequested => ({
+/** A run whose build produced `image`, with one candidate as onBuildFinished plans it. */
+const open = (runId: string, image: string, scenario = S, more: Partial<ScenarioRecord> = {}) =>
+  store.createRun({
+    runId,
+    scenarios: { [scenario]: { status: 'pending', scenario, arm: 'release', image, wave: 0, ...more } },
+  });
+
+const request = (runId: string, image: string, scenario = S): DeployRequested => ({
   type: 'DeployRequested',
   version: 1,
   runId,
@@ -76,33 +82,68 @@ const request = (runId: string, image: string, scenario = '2n-8c-16r-interop4'):
   requestedBy: 'pipeline',
 });
 
-describe('deployScenario (the function step)', () => {
-  it('rolls out, records the last good deployment and asks for the load test at the endpoint', async () => {
-    const { deps, published } = await setup('ok');
+const promote = (
+  runId: string,
+  scenario: string | null,
+  by: 'pipeline' | 'operator' = 'pipeline',
+): PromoteRequested => ({
+  type: 'PromoteRequested',
+  version: 1,
+  runId,
+  scenario,
+  requestedBy: by,
+  reason: scenario ? 'the most throughput per vCPU' : 'no candidate passed the gate',
+});
+
+/** A candidate as reportResults leaves it once measured. */
+const measuredCandidate = (image: string): ScenarioRecord => ({
+  status: 'succeeded',
+  scenario: S,
+  arm: 'release',
+  image,
+  wave: 0,
+  figures: {
+    requests: 10,
+    failures: 0,
+    rps: 1,
+    p50Ms: 1,
+    p95Ms: 1,
+    p99Ms: 1,
+    thresholdsPassed: true,
+    failedThresholds: [],
+  },
+});
+
+describe('deployScenario: candidates', () => {
+  it('rolls a candidate out beside the serving deployment and asks for its load test at its own endpoint', async () => {
+    const { deps, published, kube } = await setup('ok');
     await open('deploy-ok-1', GOOD);
     await handleDeployRequested(request('deploy-ok-1', GOOD), deps);
-    expect(published).toHaveLength(1);
-    expect(published[0]).toMatchObject({
-      type: 'LoadTestRequested',
-      runId: 'deploy-ok-1',
-      scenario: '2n-8c-16r-interop4',
-      image: GOOD,
-      modelName: 'resnet',
-      target: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
-      profile: { users: 150, spawnRate: 1, thinkTimeMs: 1000, durationS: 300, thresholds: ['errors<1%'] },
+    expect(published).toEqual([
+      expect.objectContaining({
+        type: 'LoadTestRequested',
+        runId: 'deploy-ok-1',
+        scenario: S,
+        image: GOOD,
+        modelName: 'resnet',
+        target: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+        profile: { users: 150, spawnRate: 1, thinkTimeMs: 1000, durationS: 300, thresholds: ['errors<1%'] },
+      }),
+    ]);
+    expect((await kube.readDeployment('ok', `tfs-c-${S}`))?.metadata?.labels).toMatchObject({
+      'modelship.dev/role': 'candidate',
+      'modelship.dev/run': 'deploy-ok-1',
     });
-    expect(await store.lastGoodDeployment('ok')).toMatchObject({
-      scenario: '2n-8c-16r-interop4',
-      image: GOOD,
-      runId: 'deploy-ok-1',
-    });
+    // Measured, not served: the serving deployment and the last good deployment are untouched.
+    expect(await kube.readDeployment('ok', 'tfs-server')).toBeUndefined();
+    expect(await store.lastGoodDeployment('ok')).toBeUndefined();
     expect(await store.getRun('deploy-ok-1')).toMatchObject({
       stages: { deploy: { status: 'succeeded' } },
-      // The one target launchLoadTest accepts for this run and scenario.
       scenarios: {
-        '2n-8c-16r-interop4': {
+        [S]: {
           status: 'running',
           image: GOOD,
+          lock: rolloutLock('ok'),
           endpoint: published[0]?.type === 'LoadTestRequested' ? published[0].target : '',
         },
       },
@@ -110,33 +151,19 @@ describe('deployScenario (the function step)', () => {
     });
   });
 
-  it('rolls back to the last good deployment when the pods never become ready, and launches no load test', async () => {
-    const { deps, published, fake } = await setup('rollback');
-    await open('deploy-rb-1', GOOD);
-    await handleDeployRequested(request('deploy-rb-1', GOOD), deps);
-    await open('deploy-rb-2', NEVER_READY, '4n-4c-8r-interop4');
-    // One rollout (and its load test) at a time: the second waits until the first has reported.
-    await expect(handleDeployRequested(request('deploy-rb-2', NEVER_READY, '4n-4c-8r-interop4'), deps)).rejects.toThrow(
-      RolloutBusyError,
-    );
-    expect((await store.getRun('deploy-rb-2'))?.deadline?.what).toMatch(
-      /run deploy-rb-1 \(2n-8c-16r-interop4\) to release namespace rollback/,
-    );
-    await store.releaseLock(rolloutLock('rollback'), 'deploy-rb-1', '2n-8c-16r-interop4');
-    await handleDeployRequested(request('deploy-rb-2', NEVER_READY, '4n-4c-8r-interop4'), deps);
-    expect(published.map((m) => m.type)).toEqual(['LoadTestRequested', 'PipelineFailed']);
-    expect(published[1]).toMatchObject({
-      stage: 'deploy',
-      scenario: '4n-4c-8r-interop4',
-      reason: expect.stringMatching(/rolled back to scenario 2n-8c-16r-interop4/),
-    });
-    expect(await store.getRun('deploy-rb-2')).toMatchObject({
-      stages: { deploy: { status: 'failed' } },
-      deadline: { stage: 'report', failure: { stage: 'deploy', scenario: '4n-4c-8r-interop4' } },
-    });
-    // The last good deployment is still the first one, and its image runs again.
-    expect((await store.lastGoodDeployment('rollback'))?.image).toBe(GOOD);
-    expect(fake.launches.at(-1)?.image).toBe(GOOD);
+  it('fails a candidate whose pods never become ready, rolls nothing back, and keeps one run per namespace', async () => {
+    const { deps, published, kube } = await setup('never');
+    await open('deploy-nr-1', NEVER_READY);
+    await open('deploy-nr-2', GOOD);
+    await handleDeployRequested(request('deploy-nr-1', NEVER_READY), deps);
+    expect(published).toEqual([
+      expect.objectContaining({ type: 'PipelineFailed', stage: 'deploy', scenario: S, reason: expect.any(String) }),
+    ]);
+    expect(published[0]).not.toHaveProperty('reason', expect.stringMatching(/rolled back/));
+    expect(await kube.readDeployment('never', 'tfs-server')).toBeUndefined();
+    // The namespace is the first run's until reportResults ends it: the second run's candidate waits.
+    await expect(handleDeployRequested(request('deploy-nr-2', GOOD), deps)).rejects.toThrow(RolloutBusyError);
+    expect((await store.getRun('deploy-nr-2'))?.deadline?.what).toMatch(/run deploy-nr-1 to release namespace never/);
   });
 
   it('rolls out once for a message delivered twice at the same time', async () => {
@@ -151,15 +178,20 @@ describe('deployScenario (the function step)', () => {
     expect(fake.launches).toHaveLength(2);
   });
 
-  it('continues a slow rollout in a follow-up message that keeps the rollout start', async () => {
-    const { deps, published } = await setup('slow', { DEPLOY_BUDGET_S: '1' });
+  it('continues a slow rollout in a follow-up message, and fails it after its last attempt', async () => {
+    const { deps, published } = await setup('slow', { DEPLOY_BUDGET_S: '1', DEPLOY_MAX_FOLLOW_UPS: '1' });
     await open('deploy-slow-1', SLOW);
     await handleDeployRequested(request('deploy-slow-1', SLOW), deps);
-    expect(published).toHaveLength(1);
-    expect(published[0]).toMatchObject({
+    const followUp = published[0];
+    expect(followUp).toMatchObject({
       type: 'DeployRequested',
       runId: 'deploy-slow-1',
       rollout: { attempt: 2, startedAt: expect.any(String) },
+    });
+    await handleDeployRequested(followUp as DeployRequested, deps);
+    expect(published[1]).toMatchObject({
+      type: 'PipelineFailed',
+      reason: expect.stringMatching(/rollout did not finish in its last attempt/),
     });
   });
 
@@ -185,9 +217,7 @@ describe('deployScenario (the function step)', () => {
       /image evil\.example\.com\/x@sha256:e+ is not in registry\.local\/tfs \(TARGET_IMAGE_REPOSITORY\): refused/,
     );
     await expect(handleDeployRequested(request('deploy-forged-1', SLOW), deps)).rejects.toThrow(
-      new RegExp(
-        `image ${SLOW.replace(/[.]/g, '\\.')} is not the one run deploy-forged-1 has for scenario 2n-8c-16r-interop4`,
-      ),
+      new RegExp(`image ${SLOW.replace(/[.]/g, '\\.')} is not the one run deploy-forged-1 has for ${S}`),
     );
     await expect(handleDeployRequested(request('deploy-forged-unknown', GOOD), deps)).rejects.toThrow(
       /run deploy-forged-unknown, which does not exist: refused/,
@@ -201,16 +231,104 @@ describe('deployScenario (the function step)', () => {
     expect(await store.getRun('deploy-forged-2')).toBeUndefined();
   });
 
-  it('opens the run of a redeploy sent as a message (gcloud pubsub topics publish), and ignores finished runs', async () => {
+  it('opens the run of a redeploy sent as a message, with the serving image as baseline, and ignores finished runs', async () => {
     const { deps, published } = await setup('by-message');
+    await store.recordGoodDeployment('by-message', {
+      scenario: S,
+      image: SLOW,
+      runId: 'before',
+      manifestsJson: '[]',
+      at: new Date().toISOString(),
+    });
     await handleDeployRequested({ ...request('deploy-message-1', GOOD), requestedBy: 'redeploy' }, deps);
-    expect(published.map((m) => m.type)).toEqual(['LoadTestRequested']);
-    expect((await store.getRun('deploy-message-1'))?.scenarios?.['2n-8c-16r-interop4']).toMatchObject({ image: GOOD });
+    expect(published).toEqual([
+      { ...request('deploy-message-1', GOOD) },
+      { ...request('deploy-message-1', SLOW), arm: 'baseline' },
+    ]);
+    expect((await store.getRun('deploy-message-1'))?.scenarios).toEqual({
+      [S]: { status: 'pending', scenario: S, arm: 'release', image: GOOD, wave: 0 },
+      [`${S}~baseline`]: { status: 'pending', scenario: S, arm: 'baseline', image: SLOW, wave: 0 },
+    });
 
     await open('deploy-finished-1', GOOD);
     await store.finishRun('deploy-finished-1', { status: 'failed', stage: 'deploy', reason: 'past its deadline' });
     await handleDeployRequested(request('deploy-finished-1', GOOD), deps);
-    expect(published).toHaveLength(1);
+    expect(published).toHaveLength(2);
     expect(await store.getRun('deploy-finished-1')).toMatchObject({ status: 'failed', stages: {} });
+  });
+});
+
+describe('deployScenario: promotion', () => {
+  it('tears the candidates down and serves the chosen one by digest, then says so', async () => {
+    const { deps, published, kube } = await setup('promote');
+    await open('promote-1', GOOD);
+    await handleDeployRequested(request('promote-1', GOOD), deps);
+    expect(await kube.readDeployment('promote', `tfs-c-${S}`)).toBeDefined();
+    await store.setScenarios('promote-1', { [S]: measuredCandidate(GOOD) });
+    await handlePromoteRequested(promote('promote-1', S), deps);
+    expect(await kube.readDeployment('promote', `tfs-c-${S}`)).toBeUndefined();
+    expect((await kube.readDeployment('promote', 'tfs-server'))?.spec?.template.spec?.containers[0]?.image).toBe(GOOD);
+    expect(await store.lastGoodDeployment('promote')).toMatchObject({ scenario: S, image: GOOD, runId: 'promote-1' });
+    expect(published.at(-1)).toEqual({
+      type: 'PromotionFinished',
+      version: 1,
+      runId: 'promote-1',
+      scenario: S,
+      image: GOOD,
+      requestedBy: 'pipeline',
+      outcome: 'promoted',
+      reason: 'the most throughput per vCPU',
+    });
+  });
+
+  it('rolls the serving deployment back to the last good one when the promoted image never becomes ready', async () => {
+    const { deps, published, kube } = await setup('promote-bad');
+    await open('promote-bad-0', GOOD, S, { status: 'succeeded', figures: measuredCandidate(GOOD).figures });
+    await handlePromoteRequested(promote('promote-bad-0', S), deps);
+    await open('promote-bad-1', NEVER_READY, S, { status: 'succeeded', figures: measuredCandidate(GOOD).figures });
+    await store.releaseLock(rolloutLock('promote-bad'), 'promote-bad-0', '*');
+    await handlePromoteRequested(promote('promote-bad-1', S), deps);
+    expect(published.at(-1)).toMatchObject({
+      type: 'PipelineFailed',
+      stage: 'promote',
+      reason: expect.stringMatching(/rolled back to scenario 2n-8c-16r-interop4 with image .*a{64}/),
+    });
+    expect((await kube.readDeployment('promote-bad', 'tfs-server'))?.spec?.template.spec?.containers[0]?.image).toBe(
+      GOOD,
+    );
+    expect((await store.lastGoodDeployment('promote-bad'))?.image).toBe(GOOD);
+  });
+
+  it('with no scenario, only tears the candidates down; a promotion of an unmeasured candidate is refused', async () => {
+    const { deps, published, kube } = await setup('promote-none');
+    await open('promote-none-1', GOOD);
+    await handleDeployRequested(request('promote-none-1', GOOD), deps);
+    await expect(handlePromoteRequested(promote('promote-none-1', S), deps)).rejects.toThrow(
+      /run promote-none-1 has no measured candidate 2n-8c-16r-interop4 \(running\): refused/,
+    );
+    await handlePromoteRequested(promote('promote-none-1', null), deps);
+    expect(await kube.readDeployment('promote-none', `tfs-c-${S}`)).toBeUndefined();
+    expect(await kube.readDeployment('promote-none', 'tfs-server')).toBeUndefined();
+    expect(published.at(-1)).toMatchObject({ type: 'PromotionFinished', outcome: 'none', scenario: null });
+  });
+
+  it('lets a person promote a measured candidate of a run that has ended, and records it on the run', async () => {
+    const { deps, published, kube } = await setup('promote-by-hand');
+    await open('by-hand-1', GOOD, S, { status: 'succeeded', figures: measuredCandidate(GOOD).figures });
+    await expect(handlePromoteRequested(promote('by-hand-1', S, 'operator'), deps)).rejects.toThrow(
+      /run by-hand-1 is still measuring its candidates/,
+    );
+    await store.finishRun('by-hand-1', { status: 'succeeded' });
+    await handlePromoteRequested(promote('by-hand-1', S, 'operator'), deps);
+    expect(
+      (await kube.readDeployment('promote-by-hand', 'tfs-server'))?.spec?.template.spec?.containers[0]?.image,
+    ).toBe(GOOD);
+    expect((await store.getRun('by-hand-1'))?.promotion).toMatchObject({
+      status: 'promoted',
+      scenario: S,
+      image: GOOD,
+      requestedBy: 'operator',
+    });
+    expect(published).toEqual([]);
   });
 });

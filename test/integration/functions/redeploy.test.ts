@@ -26,12 +26,12 @@ describe('modelship redeploy', () => {
   it('refuses before publishing anything: an unknown scenario, an image not by digest, no image to reuse', async () => {
     const deps = () => ({ store, publish: createPublisher(project.pubsub) });
     await expect(
-      redeploy({ scenario: 'no-such-scenario', namespace: 'default', image: digest }, deps()),
+      redeploy({ scenarios: ['no-such-scenario'], namespace: 'default', image: digest }, deps()),
     ).rejects.toThrow(/no-such-scenario.*2n-8c-16r-interop4/s);
     await expect(
-      redeploy({ scenario: '2n-8c-16r-interop4', namespace: 'default', image: 'resnet:latest' }, deps()),
+      redeploy({ scenarios: ['2n-8c-16r-interop4'], namespace: 'default', image: 'resnet:latest' }, deps()),
     ).rejects.toThrow(/not an image by digest/);
-    await expect(redeploy({ scenario: '2n-8c-16r-interop4', namespace: 'default' }, deps())).rejects.toBeInstanceOf(
+    await expect(redeploy({ scenarios: ['2n-8c-16r-interop4'], namespace: 'default' }, deps())).rejects.toBeInstanceOf(
       ModelshipError,
     );
     const arrived = await inbox.drain(project.pubsub.topic(TOPICS.deployRequested));
@@ -48,7 +48,7 @@ describe('modelship redeploy', () => {
     });
     const before = inbox.messages.length;
     const message = await redeploy(
-      { scenario: '4n-4c-8r-interop4', namespace: 'prod' },
+      { scenarios: ['4n-4c-8r-interop4'], namespace: 'prod' },
       { store, publish: createPublisher(project.pubsub) },
     );
     await inbox.waitFor(before + 1);

@@ -1,11 +1,14 @@
-import { rolloutLock } from '../../../shared/deploy-requested.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../shared/config.js';
+import { deadlines } from '../../../shared/deadline.js';
+import { rolloutLock } from '../../../shared/deploy-requested.js';
 import type { ReleaseNotes } from '../../../shared/github/releases.js';
-import { createMemoryLogger } from '../../support/memory-logger.js';
-import type { LoadTestFinished, PipelineFailed } from '../../../shared/messages.js';
-import { reportResults } from '../../../shared/report-results.js';
-import { createFirestoreStore, type Store } from '../../../shared/store.js';
+import type { LoadTestFinished, PipelineFailed, PipelineMessage, PromotionFinished } from '../../../shared/messages.js';
+import { REPORT_SETTINGS, reportResults, type ReportDeps } from '../../../shared/report-results.js';
+import { createFirestoreStore, RUN_HOLDER, type ScenarioRecord, type Store } from '../../../shared/store.js';
+import { arm, type ArmShape } from '../../support/arm-measurement.js';
 import { testProject, type TestProject } from '../../support/emulators.js';
+import { createMemoryLogger } from '../../support/memory-logger.js';
 
 let project: TestProject;
 let store: Store;
@@ -16,7 +19,6 @@ const notes: ReleaseNotes = {
     return { url: `https://github.com/${repository}/releases/tag/${tag}` };
   },
 };
-const log = createMemoryLogger();
 
 beforeAll(async () => {
   project = await testProject();
@@ -24,120 +26,223 @@ beforeAll(async () => {
 });
 afterAll(() => project?.close());
 
-const image = `r/m@sha256:${'0'.repeat(64)}`;
-const finished = (runId: string, passed: boolean): LoadTestFinished => ({
-  type: 'LoadTestFinished',
+const S = '2n-8c-16r-interop4';
+const OTHER = '4n-4c-8r-interop2';
+const image = `r/m@sha256:${'1'.repeat(64)}`;
+const serving = `r/m@sha256:${'0'.repeat(64)}`;
+const lock = rolloutLock('ns');
+
+function deps(env: Record<string, string> = {}) {
+  const published: PipelineMessage[] = [];
+  const d: ReportDeps = {
+    store,
+    notes,
+    log: createMemoryLogger(),
+    publish: async (m) => {
+      published.push(m);
+      return String(published.length);
+    },
+    config: loadConfig(REPORT_SETTINGS, env),
+    deadlines: deadlines(600),
+  };
+  return { d, published };
+}
+
+const candidate = (scenario: string, more: Partial<ScenarioRecord> = {}): ScenarioRecord => ({
+  status: 'running',
+  scenario,
+  arm: 'release',
+  image,
+  wave: 0,
+  lock,
+  ...more,
+});
+const baseline = (scenario: string): ScenarioRecord => ({ ...candidate(scenario), arm: 'baseline', image: serving });
+
+/** A run measuring its candidates, holding the namespace. */
+async function open(runId: string, scenarios: Record<string, ScenarioRecord>) {
+  await store.createRun({ runId, repository: 'o/r', tag: runId, scenarios });
+  await store.acquireLock(lock, { runId, scenario: RUN_HOLDER, expiresAt: '2999-01-01T00:00:00Z' });
+}
+
+/** The job's end of a load test: the whole summary stored with the run, the figures in LoadTestFinished. */
+async function measured(runId: string, scenario: string, shape: ArmShape, which?: 'baseline') {
+  const m = arm(shape);
+  const key = which ? `${scenario}~baseline` : scenario;
+  await store.saveLoadTest(runId, key, { summaryJson: JSON.stringify(m.summary) });
+  const message: LoadTestFinished = {
+    type: 'LoadTestFinished',
+    version: 1,
+    runId,
+    scenario,
+    ...(which ? { arm: which } : {}),
+    image: which ? serving : image,
+    summary: m.figures,
+    reportUrl: `file:///tmp/${key}.html`,
+  };
+  return message;
+}
+
+const promoted = (runId: string, scenario: string | null): PromotionFinished => ({
+  type: 'PromotionFinished',
   version: 1,
   runId,
-  scenario: '2n-8c-16r-interop4',
-  image,
-  summary: {
-    requests: 100,
-    failures: passed ? 0 : 30,
-    rps: 10,
-    p50Ms: 5,
-    p95Ms: 9,
-    p99Ms: 12,
-    thresholdsPassed: passed,
-    failedThresholds: passed ? [] : ['errors<1%'],
-  },
-  reportUrl: 'file:///tmp/report.html',
+  scenario,
+  ...(scenario ? { image } : {}),
+  requestedBy: 'pipeline',
+  outcome: scenario ? 'promoted' : 'none',
+  reason: scenario ? 'the most throughput per vCPU' : 'no candidate passed the gate',
 });
 
-describe('reportResults', () => {
-  it('completes a successful run and writes the outcome on its release', async () => {
-    await store.createRun({ runId: 'run-success-1', repository: 'o/r', tag: 'v1' });
-    await reportResults(finished('run-success-1', true), { store, notes, log });
-    const run = await store.getRun('run-success-1');
-    expect(run).toMatchObject({
+describe('reportResults: candidates, the gate, the end of a run', () => {
+  it('judges a first release on its thresholds, asks for its promotion, and ends the run once it serves', async () => {
+    const { d, published } = deps();
+    await open('rr-first', { [S]: candidate(S) });
+    const finished = await measured('rr-first', S, { seed: 1 });
+    await reportResults(finished, d);
+    expect(published).toEqual([
+      expect.objectContaining({
+        type: 'PromoteRequested',
+        runId: 'rr-first',
+        scenario: S,
+        image,
+        requestedBy: 'pipeline',
+      }),
+    ]);
+    const judged = await store.getRun('rr-first');
+    expect(judged).toMatchObject({
+      status: 'running',
+      promotion: { status: 'pending', scenario: S },
+      scenarios: { [S]: { status: 'succeeded', figures: finished.summary, verdict: { passed: true, deltas: null } } },
+    });
+    expect(written.at(-1)?.markdown).toMatch(new RegExp(`\\| \\*\\*${S}\\*\\* \\| 15 \\| .* \\| passed ✅ \\|`));
+
+    await reportResults(promoted('rr-first', S), d);
+    expect(await store.getRun('rr-first')).toMatchObject({
       status: 'succeeded',
-      result: { scenario: '2n-8c-16r-interop4', rps: 10, p99Ms: 12, reportUrl: 'file:///tmp/report.html' },
-      stages: {
-        'load-test': { status: 'succeeded' },
-        report: { status: 'succeeded', details: { releaseUrl: 'https://github.com/o/r/releases/tag/v1' } },
-      },
+      promotion: { status: 'promoted', scenario: S, image },
+      stages: { promote: { status: 'succeeded' }, report: { status: 'succeeded' } },
     });
-    expect(written.at(-1)).toMatchObject({ repository: 'o/r', tag: 'v1', key: 'run-success-1-2n-8c-16r-interop4' });
+    expect(written.at(-1)?.markdown).toContain(`${S} promoted ✅`);
+    // The namespace is free for the next run; a late redelivery changes nothing.
+    expect(
+      await store.acquireLock(lock, { runId: 'next', scenario: RUN_HOLDER, expiresAt: '2999-01-01T00:00:00Z' }),
+    ).toEqual({
+      acquired: true,
+    });
+    await store.releaseLock(lock, 'next', RUN_HOLDER);
+    const ended = await store.getRun('rr-first');
+    await reportResults(finished, d);
+    expect(await store.getRun('rr-first')).toEqual(ended);
+    expect(published).toHaveLength(1);
   });
 
-  it('marks a run whose thresholds failed as failed at load-test, saying which', async () => {
-    await store.createRun({ runId: 'run-thresholds', repository: 'o/r', tag: 'v2' });
-    await reportResults(finished('run-thresholds', false), { store, notes, log });
-    expect(await store.getRun('run-thresholds')).toMatchObject({
+  it('refuses a candidate slower than the serving release measured beside it, and the run fails with why', async () => {
+    const { d, published } = deps();
+    await open('rr-slower', { [S]: candidate(S), [`${S}~baseline`]: baseline(S) });
+    await reportResults(await measured('rr-slower', S, { seed: 3 }, 'baseline'), d);
+    expect(published).toEqual([]);
+    await reportResults(await measured('rr-slower', S, { seed: 4, medianMs: 48 }), d);
+    expect(published).toEqual([
+      expect.objectContaining({
+        type: 'PromoteRequested',
+        scenario: null,
+        reason: expect.stringMatching(/no candidate passed the gate/),
+      }),
+    ]);
+    const run = await store.getRun('rr-slower');
+    expect(run?.scenarios?.[S]?.verdict).toMatchObject({ passed: false, deltas: { p50: expect.any(Number) } });
+    expect(run?.scenarios?.[S]?.verdict?.deltas?.p50).toBeGreaterThan(0.1);
+    expect(run?.scenarios?.[S]?.verdict?.reasons.join(' ')).toMatch(/latency \+\d+\.\d% .*slower/);
+    expect(written.at(-1)?.markdown).toMatch(/baseline \(serving/);
+
+    await reportResults(promoted('rr-slower', null), d);
+    expect(await store.getRun('rr-slower')).toMatchObject({
       status: 'failed',
-      failure: { stage: 'load-test', reason: 'thresholds failed: errors<1%' },
+      failure: { stage: 'promote', reason: 'no candidate passed the gate' },
+      promotion: { status: 'none', scenario: null },
     });
-    expect(written.at(-1)?.markdown).toContain('load test failed ❌ (errors<1%)');
   });
 
-  it('records a failed stage and writes why on the release; a redelivery after the run ended changes nothing', async () => {
-    await store.createRun({ runId: 'run-failed-bake', repository: 'o/r', tag: 'v3' });
+  it('does not pass a candidate whose baseline could not be measured', async () => {
+    const { d, published } = deps();
+    await open('rr-no-baseline', { [S]: candidate(S), [`${S}~baseline`]: baseline(S) });
     const failed: PipelineFailed = {
       type: 'PipelineFailed',
       version: 1,
-      runId: 'run-failed-bake',
+      runId: 'rr-no-baseline',
+      stage: 'deploy',
+      scenario: S,
+      arm: 'baseline',
+      reason: 'ImagePullBackOff',
+    };
+    await reportResults(failed, d);
+    await reportResults(await measured('rr-no-baseline', S, { seed: 5 }), d);
+    expect(published).toEqual([expect.objectContaining({ type: 'PromoteRequested', scenario: null })]);
+    expect((await store.getRun('rr-no-baseline'))?.scenarios?.[S]?.verdict).toEqual({
+      passed: false,
+      reasons: ['its baseline (the serving image) failed at deploy: ImagePullBackOff'],
+      deltas: null,
+    });
+  });
+
+  it('asks for the next wave once a wave has ended, once however often the message comes', async () => {
+    const { d, published } = deps();
+    await open('rr-waves', { [S]: candidate(S), [OTHER]: candidate(OTHER, { status: 'pending', wave: 1 }) });
+    const finished = await measured('rr-waves', S, { seed: 6 });
+    await reportResults(finished, d);
+    await reportResults(finished, d);
+    expect(published).toEqual([
+      {
+        type: 'DeployRequested',
+        version: 1,
+        runId: 'rr-waves',
+        scenario: OTHER,
+        image,
+        requestedBy: 'pipeline',
+      },
+    ]);
+  });
+
+  it('with PROMOTION=manual, promotes nothing and says how to; the run succeeds since a candidate passed', async () => {
+    const { d, published } = deps({ PROMOTION: 'manual' });
+    await open('rr-manual', { [S]: candidate(S) });
+    await reportResults(await measured('rr-manual', S, { seed: 7 }), d);
+    expect(published).toEqual([
+      expect.objectContaining({
+        scenario: null,
+        reason: expect.stringContaining(`modelship promote rr-manual --scenario ${S}`),
+      }),
+    ]);
+    await reportResults(promoted('rr-manual', null), d);
+    expect((await store.getRun('rr-manual'))?.status).toBe('succeeded');
+  });
+
+  it('ends a run that failed as a whole, writes why, and a redelivery after it ended changes nothing', async () => {
+    const { d } = deps();
+    await store.createRun({ runId: 'rr-bake', repository: 'o/r', tag: 'v3' });
+    const failed: PipelineFailed = {
+      type: 'PipelineFailed',
+      version: 1,
+      runId: 'rr-bake',
       stage: 'bake',
       reason: 'archive holds ../etc/passwd',
     };
-    await reportResults(failed, { store, notes, log });
-    await reportResults(failed, { store, notes, log });
-    expect(await store.getRun('run-failed-bake')).toMatchObject({
+    await reportResults(failed, d);
+    await reportResults(failed, d);
+    expect(await store.getRun('rr-bake')).toMatchObject({
       status: 'failed',
       failure: { stage: 'bake', reason: 'archive holds ../etc/passwd' },
     });
-    expect(written.filter((w) => w.key === 'run-failed-bake-run')).toHaveLength(1);
+    expect(written.filter((w) => w.key === 'rr-bake')).toHaveLength(1);
+    expect(written.at(-1)?.markdown).toContain('failed at bake ❌');
   });
 
   it('refuses a message for a run that does not exist, creating nothing', async () => {
-    await expect(reportResults(finished('run-never-opened', true), { store, notes, log })).rejects.toThrow(
-      /run run-never-opened, which does not exist: refused/,
+    const { d } = deps();
+    await expect(reportResults(await measured('rr-never-opened', S, { seed: 8 }), d)).rejects.toThrow(
+      /run rr-never-opened, which does not exist: refused/,
     );
-    expect(await store.getRun('run-never-opened')).toBeUndefined();
-  });
-
-  it('ends a run with its last scenario, releases each rollout lock, and lets no late message overwrite it', async () => {
-    const lock = rolloutLock('ns');
-    await store.createRun({
-      runId: 'run-two',
-      scenarios: { '2n-8c-16r-interop4': { status: 'running', lock }, other: { status: 'running' } },
-    });
-    await store.acquireLock(lock, {
-      runId: 'run-two',
-      scenario: '2n-8c-16r-interop4',
-      expiresAt: '2999-01-01T00:00:00Z',
-    });
-    await reportResults(finished('run-two', true), { store, notes, log });
-    expect((await store.getRun('run-two'))?.status).toBe('running');
-    // The lock is free: another run may roll out now.
-    expect(await store.acquireLock(lock, { runId: 'next', scenario: 'x', expiresAt: '2999-01-01T00:00:00Z' })).toEqual({
-      acquired: true,
-    });
-    const failed: PipelineFailed = {
-      type: 'PipelineFailed',
-      version: 1,
-      runId: 'run-two',
-      stage: 'deploy',
-      scenario: 'other',
-      reason: 'rolled back',
-    };
-    await reportResults(failed, { store, notes, log });
-    const ended = await store.getRun('run-two');
-    expect(ended).toMatchObject({
-      status: 'failed',
-      failure: { stage: 'deploy', reason: 'rolled back', scenario: 'other' },
-      scenarios: { '2n-8c-16r-interop4': { status: 'succeeded' }, other: { status: 'failed' } },
-    });
-    // Late: a redelivered result, a second failure. Neither changes the finished run.
-    await reportResults(finished('run-two', true), { store, notes, log });
-    await reportResults({ ...failed, scenario: undefined, stage: 'load-test', reason: 'late' }, { store, notes, log });
-    expect(await store.getRun('run-two')).toEqual(ended);
-  });
-
-  it('completes the record of a run without a release (a redeploy) and writes nothing on GitHub', async () => {
-    const before = written.length;
-    await store.createRun({ runId: 'run-redeploy-1' });
-    await reportResults(finished('run-redeploy-1', true), { store, notes, log });
-    expect(written).toHaveLength(before);
-    expect(await store.getRun('run-redeploy-1')).toMatchObject({ status: 'succeeded' });
+    expect(await store.getRun('rr-never-opened')).toBeUndefined();
   });
 });

@@ -71,7 +71,7 @@ describe('the pipeline in containers fails at the right step, with the reason', 
       const missing = `${inject('localImages').registry}/modelship/serving@sha256:${'0'.repeat(64)}`;
       process.env.SCENARIOS_DIR = dir;
       const message = await redeploy(
-        { scenario: 'quick', namespace: 'default', image: missing },
+        { scenarios: ['quick'], namespace: 'default', image: missing },
         { store: createFirestoreStore(stack.firestore), publish: createPublisher(stack.pubsub) },
       );
       const lines: string[] = [];

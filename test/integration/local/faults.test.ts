@@ -65,8 +65,8 @@ describe('faults injected into the local stack', () => {
       const store = createFirestoreStore(stack.firestore);
       const publish = createPublisher(stack.pubsub);
       const image = (await store.lastGoodDeployment('default'))?.image ?? '';
-      const a = await redeploy({ scenario: 'small', namespace: 'default', image }, { store, publish });
-      const b = await redeploy({ scenario: 'small-two', namespace: 'default', image }, { store, publish });
+      const a = await redeploy({ scenarios: ['small'], namespace: 'default', image }, { store, publish });
+      const b = await redeploy({ scenarios: ['small-two'], namespace: 'default', image }, { store, publish });
       const follow = (runId: string) =>
         followRun(stack.firestore, runId, { print: () => undefined, timeoutMs: 180_000 });
       const [runA, runB] = await Promise.all([follow(a.runId), follow(b.runId)]);

@@ -39,7 +39,7 @@ describe('the whole pipeline on one machine, when it fails or compares', () => {
       const good = await store.lastGoodDeployment('default');
       process.env.SCENARIOS_DIR = scenarios;
       const message = await redeploy(
-        { scenario: 'never-ready', namespace: 'default', image: good?.image },
+        { scenarios: ['never-ready'], namespace: 'default', image: good?.image },
         { store, publish: createPublisher(stack.pubsub) },
       );
       const lines: string[] = [];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BakeError } from '../../../bake-steps/bake-error.js';
 import { layOutModel } from '../../../bake-steps/model-layout.js';
-import { SEED_SIGNATURES, writeFixtureSavedModel } from '../../../shared/tfserving/index.js';
+import { readSimModelFile, SEED_SIGNATURES, writeFixtureSavedModel } from '../../../shared/tfserving/index.js';
 
 let work: string;
 let n = 0;
@@ -40,6 +40,12 @@ describe('layOutModel', () => {
     expect(Object.keys(model.signatures).sort()).toEqual(Object.keys(SEED_SIGNATURES).sort());
     expect(await readdir(join(tree.dest, 'models', 'resnet'))).toEqual(['1']);
     expect((await readdir(join(tree.dest, 'models', 'resnet', '1'))).sort()).toEqual(['saved_model.pb', 'variables']);
+  });
+
+  it("carries the simulator's assets.extra/tfs-sim.json into the image with the model", async () => {
+    const tree = await release((dir) => writeFixtureSavedModel(dir, { version: 1, simSlowdown: 1.1 }));
+    await layOutModel(tree.source, tree.dest, OPTIONS);
+    expect(await readSimModelFile(join(tree.dest, 'models', 'resnet', '1'))).toEqual({ slowdown: 1.1 });
   });
 
   it('gives a version directory to a SavedModel at the top, or under a directory that is not a number', async () => {

@@ -99,7 +99,7 @@ describe('buildPlan for the example config', () => {
 
   it('gives each trigger subscription a 600 s ack deadline, a backoff and the dead-letter topic', () => {
     const subscriptions = plan.actions.filter((a) => a.id.startsWith('subscription of '));
-    expect(subscriptions).toHaveLength(7);
+    expect(subscriptions).toHaveLength(9);
     for (const s of subscriptions) {
       expect(s.update?.argv).toEqual(
         expect.arrayContaining([
@@ -290,13 +290,15 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('lets the deployer only reach the cluster (RBAC does the rest) and publish its three messages', () => {
+  it('lets the deployer only reach the cluster (RBAC does the rest) and publish its five messages', () => {
     expect(rolesOf('modelship-deployer')).toEqual([
       'roles/container.clusterViewer on project my-project',
       'roles/datastore.user on project my-project',
       'roles/pubsub.publisher on topic deploy-requested',
       'roles/pubsub.publisher on topic load-test-requested',
       'roles/pubsub.publisher on topic pipeline-failed',
+      'roles/pubsub.publisher on topic promote-requested',
+      'roles/pubsub.publisher on topic promotion-finished',
     ]);
   });
 
@@ -336,7 +338,7 @@ describe('least privilege', () => {
     expect(invokers.filter((g) => g.member === 'allUsers').map((g) => targetLabel(g.on))).toEqual([
       'function modelship-webhook',
     ]);
-    expect(invokers).toHaveLength(8);
+    expect(invokers).toHaveLength(10);
   });
 });
 
@@ -350,7 +352,7 @@ describe('secrets in the plan', () => {
     const envFlags = plan.actions
       .flatMap((a) => a.create?.argv ?? [])
       .filter((arg) => arg.startsWith('--set-env-vars'));
-    expect(envFlags.length).toBe(9);
+    expect(envFlags.length).toBe(11);
     for (const flag of envFlags)
       expect(flag).not.toMatch(/[=,|](GITHUB_WEBHOOK_SECRET|GITHUB_WEBHOOK_SECRET_PREVIOUS|GITHUB_TOKEN)=/);
   });

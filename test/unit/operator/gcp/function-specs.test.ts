@@ -64,7 +64,7 @@ describe('function environments', () => {
     const withUrl = functionSpecs(ghe, resourceNames(ghe), imageByDigest(images, 'tool'))
       .filter((s) => s.env.GITHUB_API_URL === 'https://github.example.com/api/v3')
       .map((s) => s.entryPoint);
-    expect(withUrl).toEqual(['githubWebhook', 'bakeModel', 'reportResults', 'reportResults']);
+    expect(withUrl).toEqual(['githubWebhook', 'bakeModel', 'reportResults', 'reportResults', 'reportResults']);
   });
 
   it('gives the load-test job a report bucket it accepts', () => {

@@ -7,6 +7,7 @@ import {
   type DeployOptions,
   type KubeClient,
   type LastGoodDeployment,
+  type Role,
   type Scenario,
 } from '../../../../shared/deploy/index.js';
 import { readConnection, useEmulator } from '../../local/emulators/kubernetes/emulator-fixture.js';
@@ -29,12 +30,12 @@ async function cluster(behaviour: Record<string, FakeBehaviour>) {
   const deploy = (
     scenario: Scenario,
     image: string,
-    extra: { lastGood?: LastGoodDeployment; options?: DeployOptions } = {},
+    extra: { lastGood?: LastGoodDeployment; options?: DeployOptions; role?: Role; kube?: KubeClient } = {},
   ) =>
     deployScenario(
-      { scenario, image, runId: 'run-000001' },
+      { scenario, image, runId: 'run-000001', ...(extra.role ? { role: extra.role } : {}) },
       {
-        kube,
+        kube: extra.kube ?? kube,
         clock: systemClock,
         log,
         options: extra.options ?? OPTIONS,
@@ -173,5 +174,73 @@ describe('deployScenario against the Kubernetes emulator', () => {
     const template = (await kube.readDeployment('default', 'tfs-server'))?.spec?.template.spec?.containers[0]?.image;
     expect(template).toBe(IMAGE_B);
     expect(fake.launches.at(-1)?.image).toBe(IMAGE_B);
+  });
+});
+
+/** A KubeClient that records the name of every object it reads, writes or lists pods of. */
+function recording(kube: KubeClient): { kube: KubeClient; touched: string[] } {
+  const touched: string[] = [];
+  return {
+    touched,
+    kube: {
+      apply: (objects) => (touched.push(...objects.map((o) => o.metadata?.name ?? '?')), kube.apply(objects)),
+      readDeployment: (namespace, name) => (touched.push(name), kube.readDeployment(namespace, name)),
+      readService: (namespace, name) => (touched.push(name), kube.readService(namespace, name)),
+      listPods: (namespace, selector) => (touched.push(selector), kube.listPods(namespace, selector)),
+      delete: (objects) => (touched.push(...objects.map((o) => o.metadata?.name ?? '?')), kube.delete(objects)),
+    },
+  };
+}
+
+describe('deployScenario by role', () => {
+  const CANDIDATE = 'tfs-c-4n-4c-8r-interop8';
+
+  it('deploys a candidate beside the serving deployment, with an endpoint of its own, touching only its objects', async () => {
+    const { deploy, kube } = await cluster({ [IMAGE_A]: { readyAfterMs: 0 }, [IMAGE_B]: { readyAfterMs: 0 } });
+    const serving = await deploy(await loadScenario('2n-8c-16r-interop4'), IMAGE_A);
+    const servingPods = async () =>
+      (await kube.listPods('default', 'app.kubernetes.io/name=tfs-server')).map((p) => p.metadata?.name).sort();
+    const before = { deployment: await kube.readDeployment('default', 'tfs-server'), pods: await servingPods() };
+
+    const spy = recording(kube);
+    const candidate = await deploy(await loadScenario('4n-4c-8r-interop8'), IMAGE_B, {
+      role: 'candidate',
+      kube: spy.kube,
+    });
+    expect(candidate).toMatchObject({ outcome: 'succeeded', rollout: { phase: 'done' } });
+    expect(candidate.manifests.map((m) => `${m.kind}/${m.metadata?.name}`)).toEqual([
+      `Deployment/${CANDIDATE}`,
+      `Service/${CANDIDATE}`,
+      `Service/${CANDIDATE}-headless`,
+    ]);
+    expect(candidate.endpoint).not.toBe(serving.endpoint);
+    // Each endpoint reaches its own pods only (fake pods answer with their name).
+    expect(await readConnection(candidate.endpoint ?? '')).toMatch(new RegExp(`^${CANDIDATE}-`));
+    expect(await readConnection(serving.endpoint ?? '')).toMatch(/^tfs-server-/);
+    expect(spy.touched.length).toBeGreaterThan(0);
+    expect(spy.touched.filter((name) => !name.includes(CANDIDATE))).toEqual([]);
+    const after = await kube.readDeployment('default', 'tfs-server');
+    expect(after?.metadata?.resourceVersion).toBe(before.deployment?.metadata?.resourceVersion);
+    expect(await servingPods()).toEqual(before.pods);
+  });
+
+  it('never rolls a failed candidate back, even given the last good deployment, and leaves serving as it was', async () => {
+    const { deploy, kube, log } = await cluster({ [IMAGE_A]: { readyAfterMs: 0 }, [IMAGE_B]: { crashAfterMs: 10 } });
+    const scenario = await loadScenario('2n-8c-16r-interop4');
+    const good = await deploy(scenario, IMAGE_A);
+    const lastGood = { scenario: scenario.name, image: IMAGE_A, manifests: good.manifests };
+    const before = await kube.readDeployment('default', 'tfs-server');
+
+    const spy = recording(kube);
+    const result = await deploy(scenario, IMAGE_B, { role: 'baseline', lastGood, kube: spy.kube });
+    expect(result).toMatchObject({ outcome: 'failed', rollout: { phase: 'failed', reason: 'CrashLoopBackOff' } });
+    expect(result.reason).toMatch(
+      /^pod tfs-b-2n-8c-16r-interop4-\w+-\w+ container tfs-k8s is in CrashLoopBackOff after \d+ restarts: back-off restarting failed container tfs-k8s; last exit code 1 \(Error\)$/,
+    );
+    expect(log.lines.map((l) => l.message)).toContain('baseline rollout failed');
+    expect(spy.touched.some((name) => name.includes('tfs-server'))).toBe(false);
+    const after = await kube.readDeployment('default', 'tfs-server');
+    expect(after?.metadata?.resourceVersion).toBe(before?.metadata?.resourceVersion);
+    expect(after?.spec?.template.spec?.containers[0]?.image).toBe(IMAGE_A);
   });
 });

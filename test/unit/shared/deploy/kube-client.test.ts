@@ -99,6 +99,28 @@ describe('createKubeClient', () => {
     );
   });
 
+  it('deletes each object by kind, namespace and name with Background propagation; one already gone is fine', async () => {
+    const kube = createKubeClient(emulator.kubeConfig());
+    const manifests = renderScenario(await loadScenario('2n-8c-64r-interop8-batch'), IMAGE, {
+      replicas: 1,
+      role: 'candidate',
+    });
+    await kube.apply(manifests);
+    requests.length = 0;
+    await kube.delete([...manifests, { ...CONFIG_MAP, metadata: { name: 'never-made', namespace: 'default' } }]);
+    const remove = (path: string) => ({ method: 'DELETE', path, query: { propagationPolicy: 'Background' } });
+    const base = 'tfs-c-2n-8c-64r-interop8-batch';
+    expect(requests.map(({ body: _body, ...r }) => r)).toEqual([
+      remove(`/api/v1/namespaces/default/configmaps/${base}-batching`),
+      remove(`/apis/apps/v1/namespaces/default/deployments/${base}`),
+      remove(`/api/v1/namespaces/default/services/${base}`),
+      remove(`/api/v1/namespaces/default/services/${base}-headless`),
+      remove('/api/v1/namespaces/default/configmaps/never-made'),
+    ]);
+    expect(await kube.readDeployment('default', base)).toBeUndefined();
+    expect(await kube.readService('default', `${base}-headless`)).toBeUndefined();
+  });
+
   it('calls a 5xx or an unreachable server transient', async () => {
     const server = await coreApiServer((res) =>
       res
@@ -111,8 +133,14 @@ describe('createKubeClient', () => {
         'applying ConfigMap default/x: the Kubernetes API answered 503 ServiceUnavailable: etcd is down',
       ),
     );
+    await expect(down.delete([CONFIG_MAP])).rejects.toThrow(
+      new TransientError(
+        'deleting ConfigMap default/x: the Kubernetes API answered 503 ServiceUnavailable: etcd is down',
+      ),
+    );
     await server.close();
     await expect(down.apply([CONFIG_MAP])).rejects.toBeInstanceOf(TransientError);
+    await expect(down.delete([CONFIG_MAP])).rejects.toBeInstanceOf(TransientError);
   });
 
   it('bounds reading the answer too', async () => {

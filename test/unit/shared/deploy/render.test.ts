@@ -193,3 +193,72 @@ describe('renderScenario', () => {
     expect(JSON.parse(JSON.stringify(objects))).toEqual(objects);
   });
 });
+
+describe('renderScenario by role', () => {
+  const SCENARIO = '2n-8c-64r-interop4-batch';
+  const names = (objects: Manifest[]) => objects.map((o) => `${o.kind}/${o.metadata?.name}`);
+
+  it('renders serving as before: the same names and selector, labelled with its role and run', async () => {
+    const objects = renderScenario(await loadScenario(SCENARIO), IMAGE, { runId: 'run-000001' });
+    expect(renderScenario(await loadScenario(SCENARIO), IMAGE, { runId: 'run-000001', role: 'serving' })).toEqual(
+      objects,
+    );
+    expect(names(objects)).toEqual([
+      'ConfigMap/tfs-server-batching',
+      'Deployment/tfs-server',
+      'Service/tfs-server',
+      'Service/tfs-server-headless',
+    ]);
+    const { deployment, services } = byKind(objects);
+    expect(deployment.spec?.selector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'tfs-server' } });
+    expect(services.map((s) => s.spec?.selector)).toEqual([
+      { 'app.kubernetes.io/name': 'tfs-server' },
+      { 'app.kubernetes.io/name': 'tfs-server' },
+    ]);
+    for (const o of objects) {
+      expect(o.metadata?.labels).toMatchObject({ 'modelship.dev/role': 'serving', 'modelship.dev/run': 'run-000001' });
+    }
+  });
+
+  it('renders a candidate under its own names, selecting only its own pods, on every object', async () => {
+    const objects = renderScenario(await loadScenario(SCENARIO), IMAGE, { runId: 'run-000042', role: 'candidate' });
+    const base = `tfs-c-${SCENARIO}`;
+    expect(names(objects)).toEqual([
+      `ConfigMap/${base}-batching`,
+      `Deployment/${base}`,
+      `Service/${base}`,
+      `Service/${base}-headless`,
+    ]);
+    const { deployment, services } = byKind(objects);
+    const selector = { 'app.kubernetes.io/name': base };
+    expect(deployment.spec?.selector?.matchLabels).toEqual(selector);
+    expect(services.map((s) => s.spec?.selector)).toEqual([selector, selector]);
+    const pod = deployment.spec?.template;
+    expect(
+      pod?.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.[0]?.labelSelector,
+    ).toEqual({ matchLabels: selector });
+    expect(pod?.spec?.volumes).toEqual([{ name: 'batching-config', configMap: { name: `${base}-batching` } }]);
+    expect(pod?.spec?.containers[0]?.name).toBe('tfs-k8s');
+    const labels = {
+      'app.kubernetes.io/name': base,
+      'app.kubernetes.io/component': 'model-server',
+      'app.kubernetes.io/managed-by': 'modelship',
+      'modelship.dev/scenario': SCENARIO,
+      'modelship.dev/role': 'candidate',
+    };
+    for (const o of objects) expect(o.metadata?.labels).toEqual({ ...labels, 'modelship.dev/run': 'run-000042' });
+    // The pods carry no run: another run of the same scenario and image restarts nothing.
+    expect(pod?.metadata?.labels).toEqual(labels);
+    for (const object of objects) expect(objectProblems(object), `${object.kind}`).toEqual([]);
+  });
+
+  it('renders a baseline apart from the candidate of the same scenario, and no run label without a run', async () => {
+    const scenario = await loadScenario(SCENARIO);
+    const baseline = renderScenario(scenario, IMAGE, { role: 'baseline' });
+    expect(names(baseline)).toContain(`Deployment/tfs-b-${SCENARIO}`);
+    for (const o of baseline) {
+      expect(o.metadata?.labels?.['modelship.dev/role']).toBe('baseline');
+      expect(o.metadata?.labels?.['modelship.dev/run']).toBeUndefined();
+    }
+  });
+});

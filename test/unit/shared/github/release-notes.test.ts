@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { failureSection, hasSection, loadTestSection, upsertSection } from '../../../../shared/github/release-notes.js';
+import { failureSection, hasSection, reportCell, upsertSection } from '../../../../shared/github/release-notes.js';
+import { runSection } from '../../../../shared/github/run-section.js';
+import type { RunRecord } from '../../../../shared/store.js';
 
 const finished = {
   type: 'LoadTestFinished' as const,
@@ -36,45 +38,69 @@ describe('release notes', () => {
     expect(upsertSection(ab, 'a', 'A2')).toContain('A2\n<!-- modelship:a:end -->\n\n<!-- modelship:b:begin -->\nB');
   });
 
-  it('states the load test outcome: scenario, digest, throughput, percentiles, errors, report', () => {
-    const md = loadTestSection(finished);
-    expect(md).toContain('2n-8c-16r-interop4 · load test failed ❌ (errors<0.1%)');
-    expect(md).toContain('`sha256:abababababab…`');
-    expect(md).toContain('| throughput | 98.8 requests/s |');
-    expect(md).toContain('| latency p50 / p95 / p99 | 41 ms / 80 ms / 121 ms |');
-    expect(md).toContain('| errors | 5 of 1000 (0.50%) |');
+  it('states each candidate: vCPU, throughput, percentiles, errors, cost, verdict, deltas, and the promotion', async () => {
+    const run: RunRecord = {
+      runId: 'r-1',
+      status: 'running',
+      createdAt: '2026-12-06T00:00:00Z',
+      updatedAt: '2026-12-06T00:00:00Z',
+      stages: {},
+      scenarios: {
+        '2n-8c-16r-interop4': {
+          status: 'succeeded',
+          image: finished.image,
+          figures: finished.summary,
+          reportUrl: finished.reportUrl,
+          verdict: {
+            passed: true,
+            reasons: ['thresholds held', 'latency +1.0%: no regression'],
+            deltas: { p50: 0.01, p95: 0.02, p99: -0.01, rps: 0, errors: 0 },
+          },
+        },
+        '2n-8c-16r-interop4~baseline': {
+          status: 'succeeded',
+          image: `europe-docker.pkg.dev/p/models/resnet@sha256:${'cd'.repeat(32)}`,
+          figures: {
+            ...finished.summary,
+            capacity: { rps: 412.5, p99BoundMs: 200, errorsBound: 0.01, limit: 'server', verdict: 'v' },
+          },
+        },
+      },
+      promotion: {
+        status: 'promoted',
+        scenario: '2n-8c-16r-interop4',
+        image: finished.image,
+        reason: 'the best',
+        requestedBy: 'pipeline',
+        at: 'x',
+      },
+    };
+    const md = await runSection(run);
+    expect(md).toContain('### modelship · 2 candidates · 2n-8c-16r-interop4 promoted ✅');
+    expect(md).toMatch(
+      /\| \*\*2n-8c-16r-interop4\*\* \| 15 \| 98\.8 req\/s \| 41 ms \/ 80 ms \/ 121 ms \| 0\.50% \| \$\d+\.\d{3} \| passed ✅ \|/,
+    );
     expect(md).toContain(
-      '| report | [report.html](https://storage.cloud.google.com/reports/runs/20261125-144159-3fa9c1/2n-8c-16r-interop4/report.html) (Google sign-in; needs read access to the report bucket) |',
+      '| 2n-8c-16r-interop4 · baseline (serving `sha256:cdcdcdcdcdcd…`) | 15 | 412.5 req/s (capacity) |',
+    );
+    expect(md).toContain('Against the serving release: p50 +1.0%, p95 +2.0%, p99 -1.0%, throughput +0.0%');
+    expect(md).toContain('**Promoted:** 2n-8c-16r-interop4 now serves `sha256:abababababab…` (the best).');
+    expect(md).toContain(
+      '[report.html](https://storage.cloud.google.com/reports/runs/20261125-144159-3fa9c1/2n-8c-16r-interop4/report.html) (Google sign-in; needs read access to the report bucket)',
     );
   });
 
   it('never links a report a release reader cannot open as if they could', () => {
-    const row = (reportUrl: string) =>
-      loadTestSection({ ...finished, reportUrl })
-        .split('\n')
-        .find((l) => l.startsWith('| report |'));
-    expect(row('file:///tmp/modelship/reports/runs/r/s/report.html')).toBe(
-      '| report | `/tmp/modelship/reports/runs/r/s/report.html` on the machine that ran the test |',
+    expect(reportCell('file:///tmp/modelship/reports/runs/r/s/report.html')).toBe(
+      '`/tmp/modelship/reports/runs/r/s/report.html` on the machine that ran the test',
     );
-    expect(row('gs://reports/runs/r/s/report.html')).toBe(
-      '| report | [report.html](https://storage.cloud.google.com/reports/runs/r/s/report.html) (Google sign-in; needs read access to the report bucket) |',
+    expect(reportCell('gs://reports/runs/r/s/report.html')).toBe(
+      '[report.html](https://storage.cloud.google.com/reports/runs/r/s/report.html) (Google sign-in; needs read access to the report bucket)',
     );
-    expect(row('(no report written)')).toBe('| report | none written |');
-    expect(row('https://reports.example.com/r/report.html')).toBe(
-      '| report | [report.html](https://reports.example.com/r/report.html) |',
+    expect(reportCell('(no report written)')).toBe('none written');
+    expect(reportCell('https://reports.example.com/r/report.html')).toBe(
+      '[report.html](https://reports.example.com/r/report.html)',
     );
-    expect(loadTestSection(finished)).not.toMatch(/gs:\/\/|storage\.googleapis\.com/);
-  });
-
-  it("states a capacity search's capacity, and per vCPU when the scenario's vCPU are known", () => {
-    const capacity = { rps: 412.5, p99BoundMs: 200, errorsBound: 0.01, limit: 'server' as const, verdict: 'v' };
-    const md = loadTestSection({ ...finished, summary: { ...finished.summary, capacity } }, 15);
-    expect(md).toContain('| capacity | 412.5 requests/s with p99 ≤ 200 ms, errors ≤ 1.0% (the server was the limit) |');
-    expect(md).toContain('| capacity per vCPU | 27.50 requests/s (15 vCPU) |');
-    const starved = { ...capacity, rps: null, limit: 'generator' as const, verdict: 'the generator, not the server' };
-    const none = loadTestSection({ ...finished, summary: { ...finished.summary, capacity: starved } }, 15);
-    expect(none).toContain('| capacity | none with p99 ≤ 200 ms, errors ≤ 1.0% (the generator, not the server) |');
-    expect(none).not.toContain('per vCPU');
   });
 
   it('states which stage failed and why', () => {

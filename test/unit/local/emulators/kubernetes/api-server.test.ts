@@ -131,7 +131,7 @@ describe('the API server', () => {
         /does not match the name on the URL \(other\)/,
       ],
       [call('PATCH', `${DEPLOYMENTS}/web?fieldManager=m`, 'a: [1'), 400, 'BadRequest', /error decoding YAML/],
-      [call('GET', `${DEPLOYMENTS}/missing`), 404, 'NotFound', /deployments "missing" not found/],
+      [call('GET', `${DEPLOYMENTS}/missing`), 404, 'NotFound', /^deployments\.apps "missing" not found$/],
       [
         call('GET', '/apis/apps/v1/namespaces/default/statefulsets'),
         404,
@@ -190,5 +190,95 @@ describe('the API server', () => {
     expect(await names('?labelSelector=tier%3Dback')).toEqual(['b']);
     expect(await names('?labelSelector=tier!%3Dback')).toEqual(['a']);
     expect((await call('GET', '/api/v1/namespaces/default/configmaps')).body.kind).toBe('ConfigMapList');
+  });
+});
+
+describe('DELETE', () => {
+  const SERVICES = '/api/v1/namespaces/default/services';
+  const service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'front' },
+    spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80 }] },
+  };
+
+  /** The events of a watch, up to and including the first DELETED one. */
+  async function watchUntilDeleted(path: string): Promise<Array<{ type: string; rv: string | undefined }>> {
+    const res = await fetch(`${url}${path}?watch=true`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const events: Array<{ type: string; rv: string | undefined }> = [];
+    let text = '';
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      text += decoder.decode(chunk);
+      const lines = text.split('\n');
+      text = lines.pop() ?? '';
+      for (const line of lines) {
+        const event = JSON.parse(line) as { type: string; object: { metadata: { resourceVersion?: string } } };
+        events.push({ type: event.type, rv: event.object.metadata.resourceVersion });
+        if (event.type === 'DELETED') return events;
+      }
+    }
+    return events;
+  }
+
+  it('deletes a Deployment, answering a Success Status that names it, as kube-apiserver does', async () => {
+    const created = await applyAs('modelship', deployment('img:1'));
+    const watched = watchUntilDeleted(DEPLOYMENTS);
+    const deleted = await call('DELETE', `${DEPLOYMENTS}/web`);
+    expect(deleted).toEqual({
+      status: 200,
+      body: {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        details: {
+          name: 'web',
+          group: 'apps',
+          kind: 'deployments',
+          uid: (created.body.metadata as { uid: string }).uid,
+        },
+      },
+    });
+    // Watchers see it go, with a resourceVersion newer than its last.
+    const events = await watched;
+    expect(events.map((e) => e.type)).toEqual(['ADDED', 'DELETED']);
+    expect(Number(events[1]?.rv)).toBeGreaterThan(Number(events[0]?.rv));
+    const notFound = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'deployments.apps "web" not found',
+      reason: 'NotFound',
+      details: { name: 'web', group: 'apps', kind: 'deployments' },
+      code: 404,
+    };
+    expect(await call('GET', `${DEPLOYMENTS}/web`)).toEqual({ status: 404, body: notFound });
+    expect(await call('DELETE', `${DEPLOYMENTS}/web`)).toEqual({ status: 404, body: notFound });
+  });
+
+  it('answers the deleted Service itself, and a core-group 404 without a group', async () => {
+    await call('PATCH', `${SERVICES}/front?fieldManager=m`, service);
+    const deleted = await call('DELETE', `${SERVICES}/front`);
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toMatchObject({ kind: 'Service', metadata: { name: 'front' } });
+    expect((await call('DELETE', `${SERVICES}/front`)).body).toMatchObject({
+      message: 'services "front" not found',
+      details: { name: 'front', kind: 'services' },
+    });
+  });
+
+  it('takes the Background propagation policy from the query or a DeleteOptions body, and refuses others', async () => {
+    await call('PATCH', `${SERVICES}/front?fieldManager=m`, service);
+    const foreground = await call('DELETE', `${SERVICES}/front?propagationPolicy=Foreground`);
+    expect([foreground.status, foreground.body.message]).toEqual([
+      400,
+      'the emulator deletes with propagationPolicy Background only, not Foreground',
+    ]);
+    const orphan = await call('DELETE', `${SERVICES}/front`, { kind: 'DeleteOptions', propagationPolicy: 'Orphan' });
+    expect(orphan.status).toBe(400);
+    const background = { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' };
+    expect((await call('DELETE', `${SERVICES}/front`, background, 'application/json')).status).toBe(200);
   });
 });

@@ -10,7 +10,7 @@ import {
   type PodLauncher,
 } from '../../../../../local/emulators/kubernetes/index.js';
 import { waitUntil } from '../../../../../local/wait-until.js';
-import { testDeployment, useEmulator } from './emulator-fixture.js';
+import { rawCall, testDeployment, useEmulator } from './emulator-fixture.js';
 import { fakeLauncher, type FakeBehaviour } from './fake-launcher.js';
 
 const start = useEmulator();
@@ -160,5 +160,56 @@ describe('the Deployment controller', () => {
     await emulator.stop();
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
     expect((await Promise.all(exits)).every((e) => e.signal === 'SIGKILL' || e.signal === 'SIGTERM')).toBe(true);
+  });
+
+  it('stops the processes of a deleted Deployment, and only those', async () => {
+    const launcher: PodLauncher = async () =>
+      processContainer(spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }), new Map());
+    const { kube, emulator } = await start({ launcher, timeScale: 0.01 });
+    const plain = (name: string) => {
+      const d = testDeployment(name, 'img', 2);
+      delete d.spec.template.spec.containers[0]?.readinessProbe;
+      return d;
+    };
+    await kube.apply([plain('gone'), plain('kept')]);
+    const pidsOf = async (name: string) => {
+      const pods = await kube.listPods('default', `app=${name}`);
+      const pids = [...emulator.controller.pods.values()].filter((p) => p.owner.startsWith(`default/${name}/`));
+      return pods.length === 2 && pids.every((p) => p.pid !== undefined) ? pids.map((p) => p.pid ?? 0) : undefined;
+    };
+    const gone = await waitUntil('two processes of "gone"', () => pidsOf('gone'));
+    const kept = await waitUntil('two processes of "kept"', () => pidsOf('kept'));
+
+    await kube.delete([plain('gone')]);
+    expect(await kube.readDeployment('default', 'gone')).toBeUndefined();
+    await waitUntil('the pods of "gone" to be removed', async () =>
+      (await kube.listPods('default', 'app=gone')).length === 0 ? true : undefined,
+    );
+    for (const pid of gone) expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
+    for (const pid of kept) expect(process.kill(pid, 0)).toBe(true);
+    expect((await kube.listPods('default', 'app=kept')).map((p) => p.metadata?.deletionTimestamp)).toEqual([
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('terminates a deleted pod gracefully, answering it with its deletionTimestamp, and its Deployment makes another', async () => {
+    const { kube, emulator } = await start({ launcher: fakeLauncher().launcher, timeScale: 0.01 });
+    await kube.apply([deployment('v1', 1)]);
+    const first = await waitUntil('a ready pod', async () =>
+      (await status(kube))?.readyReplicas === 1 ? (await kube.listPods('default', 'app=tfs'))[0] : undefined,
+    );
+    const name = first.metadata?.name ?? '';
+    const token = emulator.kubeConfig().getCurrentUser()?.token;
+    const answer = await rawCall<V1Pod>(emulator, token, 'DELETE', `/api/v1/namespaces/default/pods/${name}`);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ kind: 'Pod', metadata: { name, deletionTimestamp: expect.any(String) } });
+    const replacement = await waitUntil('another ready pod', async () => {
+      const pods = await kube.listPods('default', 'app=tfs');
+      return pods.length === 1 && pods[0]?.metadata?.name !== name && (await status(kube))?.readyReplicas === 1
+        ? pods[0]
+        : undefined;
+    });
+    expect(replacement.metadata?.deletionTimestamp).toBeUndefined();
   });
 });

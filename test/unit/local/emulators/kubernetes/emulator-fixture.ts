@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,5 +94,28 @@ export function readConnection(endpoint: string): Promise<string> {
     socket.on('data', (d) => (text += d.toString()));
     socket.on('close', () => resolve(text));
     socket.on('error', () => undefined);
+  });
+}
+
+/** A raw request, trusting the emulator's certificate as its kubeconfig does; no token sends no credentials. */
+export function rawCall<T>(
+  emulator: KubernetesEmulator,
+  token: string | undefined,
+  method: string,
+  path: string,
+): Promise<{ status: number; body: T }> {
+  const ca = Buffer.from(emulator.kubeConfig().getCurrentCluster()?.caData ?? '', 'base64');
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${emulator.url}${path}`,
+      { method, ca, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as T }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
   });
 }

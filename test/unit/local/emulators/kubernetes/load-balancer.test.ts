@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { V1Service } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { INTERNAL_LB_ANNOTATION, serviceEndpoint } from '../../../../../shared/deploy/index.js';
@@ -78,4 +79,30 @@ describe('LoadBalancer services', () => {
     );
     expect(endpoint).toMatch(/^127\.0\.0\.1:\d+$/);
   });
+
+  it("free a deleted Service's port", async () => {
+    const { kube } = await start({ launcher: fakeLauncher().launcher });
+    await kube.apply([service([['grpc', 8500]])]);
+    const endpoint = await waitUntil('an address', async () =>
+      serviceEndpoint(await kube.readService('default', 'lb')),
+    );
+    expect(await refused(endpoint)).toBe(false);
+    await kube.delete([service([])]);
+    await waitUntil('the port to be closed', async () => ((await refused(endpoint)) ? true : undefined));
+    // Deleting it again finds nothing, and that is fine.
+    await kube.delete([service([])]);
+  });
 });
+
+/** Whether a connection to host:port is refused (nothing listens there). */
+function refused(endpoint: string): Promise<boolean> {
+  const [host, port] = endpoint.split(':');
+  return new Promise((resolve) => {
+    const socket = connect({ host: host ?? '', port: Number(port) });
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+  });
+}

@@ -1,4 +1,3 @@
-import { request } from 'node:https';
 import { describe, expect, it } from 'vitest';
 import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import {
@@ -7,12 +6,15 @@ import {
   loadScenario,
   renderScenario,
   systemClock,
+  teardownScenario,
+  type Role,
 } from '../../../../../shared/deploy/index.js';
+import { waitUntil } from '../../../../../local/wait-until.js';
 import { ModelshipError } from '../../../../../shared/errors.js';
 import { rbacManifests } from '../../../../../operator/gcp/plan-cluster.js';
 import { localGcpConfig, localNames } from '../../../../../local/local-gcp-config.js';
 import type { KubernetesEmulator } from '../../../../../local/emulators/kubernetes/index.js';
-import { useEmulator } from './emulator-fixture.js';
+import { rawCall, useEmulator } from './emulator-fixture.js';
 import { fakeLauncher } from './fake-launcher.js';
 import { createMemoryLogger } from '../../../../support/memory-logger.js';
 
@@ -49,23 +51,8 @@ interface Status {
   code?: number;
 }
 
-/** A raw request, trusting the emulator's certificate as its kubeconfig does. */
-async function call(emulator: KubernetesEmulator, token: string | undefined, method: string, path: string) {
-  const ca = Buffer.from(emulator.kubeConfig().getCurrentCluster()?.caData ?? '', 'base64');
-  return new Promise<{ status: number; body: Status }>((resolve, reject) => {
-    const req = request(
-      `${emulator.url}${path}`,
-      { method, ca, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } },
-      (res) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Status }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+const call = (emulator: KubernetesEmulator, token: string | undefined, method: string, path: string) =>
+  rawCall<Status>(emulator, token, method, path);
 
 function forbidden(message: string, details: Record<string, string>) {
   return {
@@ -178,11 +165,10 @@ describe("the deployer with the plan's Role", () => {
       `User "${DEPLOYER}" cannot ${verb} resource "${resource}" in API group "${group}" in the namespace "${namespace}"`;
     const as = (method: string, path: string) => call(emulator, TOKENS.deployer, method, path);
 
-    expect(await as('DELETE', '/apis/apps/v1/namespaces/default/deployments/tfs-server')).toEqual(
-      forbidden(`deployments.apps "tfs-server" is forbidden: ${cannot('delete', 'deployments', 'apps')}`, {
-        name: 'tfs-server',
-        group: 'apps',
-        kind: 'deployments',
+    expect(await as('DELETE', '/api/v1/namespaces/default/pods/tfs-server-abc')).toEqual(
+      forbidden(`pods "tfs-server-abc" is forbidden: ${cannot('delete', 'pods', '')}`, {
+        name: 'tfs-server-abc',
+        kind: 'pods',
       }),
     );
     expect(await as('DELETE', '/apis/apps/v1/namespaces/default/deployments')).toEqual(
@@ -321,18 +307,20 @@ describe('RBAC semantics', () => {
     const deployment = '/apis/apps/v1/namespaces/default/deployments/web';
     expect((await call(emulator, TOKENS.bob, 'GET', `${deployment}/status`)).status).toBe(404);
     expect((await call(emulator, TOKENS.bob, 'GET', deployment)).status).toBe(403);
-    // Authorized, then refused by the emulator, which serves no DELETE.
-    expect((await call(emulator, TOKENS.alice, 'DELETE', deployment)).status).toBe(405);
+    // Authorized, then not found.
+    expect((await call(emulator, TOKENS.alice, 'DELETE', deployment)).status).toBe(404);
+    expect((await call(emulator, TOKENS.bob, 'DELETE', deployment)).status).toBe(403);
     expect((await call(emulator, TOKENS.alice, 'GET', '/api/v1/namespaces/default/pods')).status).toBe(403);
   });
 });
 
 describe('the deployer code path against RBAC', () => {
-  const deploy = async (rbac: KubernetesObject[]) => {
+  const SCENARIO = '2n-8c-16r-interop4';
+  const deploy = async (rbac: KubernetesObject[], role: Role = 'serving') => {
     const emulator = await emulatorWith(rbac);
     const kube = createKubeClient(emulator.kubeConfig('default', DEPLOYER));
-    return deployScenario(
-      { scenario: await loadScenario('2n-8c-16r-interop4'), image: IMAGE, runId: 'run-000001' },
+    const result = await deployScenario(
+      { scenario: await loadScenario(SCENARIO), image: IMAGE, runId: 'run-000001', role },
       {
         kube,
         clock: systemClock,
@@ -340,29 +328,67 @@ describe('the deployer code path against RBAC', () => {
         options: { replicas: 1, nodeSelector: false, budgetMs: 15_000, pollMs: 20 },
       },
     );
+    return { result, kube, emulator };
   };
 
-  it("rolls out with the plan's Role", async () => {
-    expect(await deploy(planRbac())).toMatchObject({ outcome: 'succeeded', rollout: { phase: 'done' } });
-  });
-
-  it('fails with the named 403 when the Role lacks patch on deployments', async () => {
-    const rbac = planRbac().map((o) =>
+  /** The plan's Role without one verb on one resource. */
+  const planWithout = (verb: string, resource: string) =>
+    planRbac().map((o) =>
       o.kind === 'Role'
         ? {
             ...o,
             rules: (o as { rules: Array<{ resources: string[]; verbs: string[] }> }).rules.map((r) =>
-              r.resources.includes('deployments') ? { ...r, verbs: r.verbs.filter((v) => v !== 'patch') } : r,
+              r.resources.includes(resource) ? { ...r, verbs: r.verbs.filter((v) => v !== verb) } : r,
             ),
           }
         : o,
     );
-    await expect(deploy(rbac)).rejects.toThrow(
+
+  it("rolls out with the plan's Role", async () => {
+    expect((await deploy(planRbac())).result).toMatchObject({ outcome: 'succeeded', rollout: { phase: 'done' } });
+  });
+
+  it('fails with the named 403 when the Role lacks patch on deployments', async () => {
+    await expect(deploy(planWithout('patch', 'deployments'))).rejects.toThrow(
       new ModelshipError(
         'applying Deployment default/tfs-server: the Kubernetes API answered 403 Forbidden: deployments.apps "tfs-server" is forbidden: ' +
           `User "${DEPLOYER}" cannot patch resource "deployments" in API group "apps" in the namespace "default"`,
         { hint: 'check the credentials and RBAC of the deployer' },
       ),
     );
+  });
+
+  it("tears a candidate down with the plan's Role: its objects and its pods are gone", async () => {
+    const { result, kube, emulator } = await deploy(planRbac(), 'candidate');
+    expect(result.outcome).toBe('succeeded');
+    const selector = `app.kubernetes.io/name=tfs-c-${SCENARIO}`;
+    expect(await kube.listPods('default', selector)).toHaveLength(1);
+    const deleted = await teardownScenario(kube, { role: 'candidate', scenario: SCENARIO });
+    expect(deleted.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual([
+      `Service/tfs-c-${SCENARIO}`,
+      `Service/tfs-c-${SCENARIO}-headless`,
+      `Deployment/tfs-c-${SCENARIO}`,
+      `ConfigMap/tfs-c-${SCENARIO}-batching`,
+    ]);
+    expect(await kube.readDeployment('default', `tfs-c-${SCENARIO}`)).toBeUndefined();
+    expect(await kube.readService('default', `tfs-c-${SCENARIO}`)).toBeUndefined();
+    await waitUntil('no pod of the candidate', async () =>
+      (await kube.listPods('default', selector)).length === 0 ? true : undefined,
+    );
+    expect(emulator.controller.pods.size).toBe(0);
+    // A second teardown finds nothing, and succeeds.
+    await teardownScenario(kube, { role: 'candidate', scenario: SCENARIO });
+  });
+
+  it('fails with the named 403 when the Role lacks delete on services, and deletes nothing after it', async () => {
+    const { kube } = await deploy(planWithout('delete', 'services'), 'candidate');
+    await expect(teardownScenario(kube, { role: 'candidate', scenario: SCENARIO })).rejects.toThrow(
+      new ModelshipError(
+        `deleting Service default/tfs-c-${SCENARIO}: the Kubernetes API answered 403 Forbidden: services "tfs-c-${SCENARIO}" is forbidden: ` +
+          `User "${DEPLOYER}" cannot delete resource "services" in API group "" in the namespace "default"`,
+        { hint: 'check the credentials and RBAC of the deployer' },
+      ),
+    );
+    expect(await kube.readDeployment('default', `tfs-c-${SCENARIO}`)).toBeDefined();
   });
 });
