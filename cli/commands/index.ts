@@ -37,8 +37,13 @@ export const commands: readonly CommandEntry[] = [
   },
   {
     name: 'redeploy',
-    summary: 'deploy and load-test a scenario again, by message (the last good image unless --image)',
+    summary: 'measure a scenario as a candidate and promote it through the gate (the last good image unless --image)',
     load: async () => (await import('./redeploy.js')).redeployCommand,
+  },
+  {
+    name: 'promote',
+    summary: 'serve a measured candidate of a run that has ended (PROMOTION=manual, or to override the gate)',
+    load: async () => (await import('./promote.js')).promoteCommand,
   },
   {
     name: 'runs',
@@ -47,7 +52,7 @@ export const commands: readonly CommandEntry[] = [
   },
   {
     name: 'sweep',
-    summary: 'deploy and load-test several scenarios in turn, compare them and recommend one',
+    summary: 'measure several scenarios side by side in one run, compare them and recommend one',
     load: async () => (await import('./sweep.js')).sweepCommand,
   },
   {
