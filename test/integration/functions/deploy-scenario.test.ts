@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PASSED_FIGURES } from '../../support/figures.js';
 import { loadConfig } from '../../../shared/config.js';
 import { systemClock, type KubeClient } from '../../../shared/deploy/index.js';
 import {
@@ -102,16 +103,7 @@ const measuredCandidate = (image: string): ScenarioRecord => ({
   arm: 'release',
   image,
   wave: 0,
-  figures: {
-    requests: 10,
-    failures: 0,
-    rps: 1,
-    p50Ms: 1,
-    p95Ms: 1,
-    p99Ms: 1,
-    thresholdsPassed: true,
-    failedThresholds: [],
-  },
+  figures: PASSED_FIGURES,
 });
 
 describe('deployScenario: candidates', () => {
@@ -283,9 +275,9 @@ describe('deployScenario: promotion', () => {
 
   it('rolls the serving deployment back to the last good one when the promoted image never becomes ready', async () => {
     const { deps, published, kube } = await setup('promote-bad');
-    await open('promote-bad-0', GOOD, S, { status: 'succeeded', figures: measuredCandidate(GOOD).figures });
+    await open('promote-bad-0', GOOD, S, { status: 'succeeded', figures: PASSED_FIGURES });
     await handlePromoteRequested(promote('promote-bad-0', S), deps);
-    await open('promote-bad-1', NEVER_READY, S, { status: 'succeeded', figures: measuredCandidate(GOOD).figures });
+    await open('promote-bad-1', NEVER_READY, S, { status: 'succeeded', figures: PASSED_FIGURES });
     await store.releaseLock(rolloutLock('promote-bad'), 'promote-bad-0', '*');
     await handlePromoteRequested(promote('promote-bad-1', S), deps);
     expect(published.at(-1)).toMatchObject({
@@ -314,7 +306,7 @@ describe('deployScenario: promotion', () => {
 
   it('lets a person promote a measured candidate of a run that has ended, and records it on the run', async () => {
     const { deps, published, kube } = await setup('promote-by-hand');
-    await open('by-hand-1', GOOD, S, { status: 'succeeded', figures: measuredCandidate(GOOD).figures });
+    await open('by-hand-1', GOOD, S, { status: 'succeeded', figures: PASSED_FIGURES });
     await expect(handlePromoteRequested(promote('by-hand-1', S, 'operator'), deps)).rejects.toThrow(
       /run by-hand-1 is still measuring its candidates/,
     );

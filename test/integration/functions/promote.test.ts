@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PASSED_FIGURES } from '../../support/figures.js';
 import { createPublisher } from '../../../shared/gcp/publisher.js';
 import { PromoteRequested } from '../../../shared/messages.js';
 import { promote } from '../../../operator/promote.js';
@@ -10,20 +11,10 @@ let project: TestProject;
 let store: Store;
 let inbox: Inbox;
 const image = `europe-docker.pkg.dev/p/models/resnet@sha256:${'d'.repeat(64)}`;
-const figures = {
-  requests: 10,
-  failures: 0,
-  rps: 1,
-  p50Ms: 1,
-  p95Ms: 1,
-  p99Ms: 1,
-  thresholdsPassed: true,
-  failedThresholds: [],
-};
 const measured = (passed: boolean): ScenarioRecord => ({
   status: 'succeeded',
   image,
-  figures,
+  figures: PASSED_FIGURES,
   verdict: { passed, reasons: [], deltas: null },
 });
 
