@@ -67,6 +67,8 @@ export const local: Command = {
     const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
     const onSignal = () => interrupt.abort();
     for (const signal of SIGNALS) process.once(signal, onSignal);
+    // A reader that went away (`| head`) is a hangup too: stop the stack, rather than die of EPIPE and leave it running.
+    process.stdout.on('error', onSignal);
     const release = runLocalRelease({
       signal: interrupt.signal,
       dir: resolve(values.dir),
@@ -84,6 +86,7 @@ export const local: Command = {
       console.log('interrupted: everything the local stack started is stopped');
       return 130;
     } finally {
+      // The stdout listener stays: the last lines may still go to a reader that has gone.
       for (const signal of SIGNALS) process.off(signal, onSignal);
     }
   },
