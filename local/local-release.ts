@@ -32,6 +32,8 @@ export interface LocalReleaseOptions extends Pick<
   revoke?: StackOptions['revoke'];
   /** How often the same webhook delivery is sent (GitHub redelivers by hand; a duplicate must change nothing). */
   deliveries?: number;
+  /** Runs before each delivery, numbered from 0 (fault-injection tests: the webhook's host down, then back). */
+  beforeDelivery?: (attempt: number) => Promise<void>;
   print: (line: string) => void;
   timeoutMs?: number;
   /** Ctrl-C: stop following; everything the stack started is stopped on the way out. */
@@ -139,6 +141,7 @@ async function releaseOnce(
   const delivery = randomUUID();
   let runId: string | undefined;
   for (let i = 0; i < (o.deliveries ?? 1); i++) {
+    await o.beforeDelivery?.(i);
     const res = await fetch(`${stack.functionsUrl}/githubWebhook`, {
       method: 'POST',
       headers: {
@@ -149,7 +152,10 @@ async function releaseOnce(
       },
       body,
     });
-    const answer = (await res.json()) as { runId?: string };
+    // A function that did not answer gets the router's 502 in plain text.
+    const text = await res.text();
+    const json = res.headers.get('content-type')?.includes('json');
+    const answer = (json ? JSON.parse(text) : { error: text }) as { runId?: string };
     print(
       `  → release ${LOCAL_REPOSITORY}@${tag} (${asset.size} bytes) sent to githubWebhook: HTTP ${res.status} ${JSON.stringify(answer)}`,
     );

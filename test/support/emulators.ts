@@ -72,6 +72,16 @@ export class Inbox {
     return this.messages;
   }
 
+  /** The first message, past or future, whose JSON body `match`es; fails after `timeoutMs`. */
+  async first(match: (body: unknown) => boolean, timeoutMs = 10_000): Promise<Message> {
+    const deadline = Date.now() + timeoutMs;
+    for (let seen = 0; ; seen++) {
+      await this.waitFor(seen + 1, Math.max(1, deadline - Date.now()));
+      const m = this.messages[seen] as Message;
+      if (match(JSON.parse(m.data.toString('utf8')))) return m;
+    }
+  }
+
   /**
    * Publishes a sentinel to the same topic and waits for it: whatever the subscription delivered before it is
    * everything that was published before it. Returns those messages (the way to show that nothing more came).
