@@ -81,13 +81,19 @@ let releases = 0;
 const seconds = (from: string | undefined, to: string | undefined) =>
   from && to ? (Date.parse(to) - Date.parse(from)) / 1000 : NaN;
 
-function timing(run: RunRecord, dir: string): Timing {
+function timing(run: RunRecord, dir: string, scenarios: number): Timing {
   const stages = Object.fromEntries(
     Object.entries(run.stages).map(([name, s]) => [name, seconds(s?.startedAt, s?.endedAt)]),
   );
   const bakeEnd = run.stages.bake?.endedAt ?? run.createdAt;
   const timeline = candidateTimeline(join(dir, 'logs', 'functions.log'), bakeEnd);
   const moments = Object.values(timeline);
+  if (moments.length !== scenarios || moments.some((m) => Object.keys(m).length !== 4)) {
+    throw new Error(
+      `expected the four moments of ${scenarios} candidates in ${dir}/logs/functions.log, found ${JSON.stringify(timeline)}: ` +
+        'have the log messages of bench/candidate-timeline.ts changed?',
+    );
+  }
   const longest = (from: keyof CandidateMoments, to: keyof CandidateMoments) =>
     Math.max(...moments.map((m) => (m[to] ?? NaN) - (m[from] ?? NaN)));
   const measuringS = seconds(bakeEnd, run.updatedAt);
@@ -136,7 +142,7 @@ async function release(set: SetName, images: LocalImages | undefined): Promise<T
   if (code !== 0 || !run) {
     throw new Error(`the ${set}-scenario release failed (logs in ${join(dir, 'logs')}):\n${lines.join('\n')}`);
   }
-  return timing(run, dir);
+  return timing(run, dir, SETS[set].length);
 }
 
 const median = (xs: readonly number[]) =>
