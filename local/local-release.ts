@@ -95,6 +95,8 @@ export async function runLocalRelease(o: LocalReleaseOptions, keep = false): Pro
     const runs: RunRecord[] = [];
     let notes: string | undefined;
     for (const { tag, tarball } of [{ tag: o.tag ?? 'v1.0.0', tarball: o.tarball }, ...(o.then ?? [])]) {
+      // An interrupt while the stack came up (minutes, the first time) or between two releases: release nothing more.
+      o.signal?.throwIfAborted();
       const released = await releaseOnce(stack, { ...o, tag, tarball }, secret, t0);
       if (!released.run) {
         handedOver = keep;
