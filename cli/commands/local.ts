@@ -11,6 +11,12 @@ import { type Command } from '../command.js';
 /** The demo's two releases; the second one's model is this many times slower in the simulator. */
 const DEMO_RELEASES = ['v1.0.0', 'v1.1.0'] as const;
 const DEMO_SLOWDOWN = 1.3;
+/**
+ * The demo's p99 bound for promotion (GATE_P99_BOUND_MS, 500 ms in the pipeline): on one shared machine the latencies
+ * are mostly the machine's own load (a p99 of 1 s at 20 users is common), and what the demo shows is the gate's
+ * comparison of the two releases, not this machine's latency.
+ */
+const DEMO_P99_BOUND_MS = 10_000;
 
 /** `--scenario a,b`: each name checked against the scenario files, before anything starts. */
 async function candidateScenarios(text: string): Promise<string> {
@@ -44,7 +50,8 @@ the serving deployment, judged by the gate, the best one promoted, reported. Eac
   demo      two releases of the sample model (a generated SavedModel with the seed's ResNet50 signature) on one
             stack: ${DEMO_RELEASES[0]}, then ${DEMO_RELEASES[1]}, ${Math.round((DEMO_SLOWDOWN - 1) * 100)}% slower in the simulator (its assets.extra/tfs-sim.json
             {"slowdown": ${DEMO_SLOWDOWN}}, docs/tfserving.md). The first is promoted; the second is measured beside
-            it and refused by the gate, and the first keeps serving. What npm start runs.
+            it and refused by the gate, and the first keeps serving. The p99 bound for promotion is ${DEMO_P99_BOUND_MS / 1000} s
+            here (GATE_P99_BOUND_MS): this machine's latency is not what the demo judges. What npm start runs.
   release   your own SavedModel: a directory (with or without its version directory) or a .tar.gz
 
 Exit code: release: 0 when the run succeeded; otherwise 1, with the stage that failed and why. demo: 0 when the
@@ -107,7 +114,7 @@ export const local: Command = {
       dir: resolve(values.dir),
       runtime,
       tarball,
-      ...(demo ? { tag: DEMO_RELEASES[0], then } : {}),
+      ...(demo ? { tag: DEMO_RELEASES[0], then, functionsEnv: { GATE_P99_BOUND_MS: String(DEMO_P99_BOUND_MS) } } : {}),
       ...(scenario ? { scenario } : {}),
       durationS: Math.ceil(durationMs / 1000),
       users,
