@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { DEFAULT_SCENARIO } from '../shared/deploy/index.js';
+import { createKubeClient, DEFAULT_SCENARIO, objectNames } from '../shared/deploy/index.js';
 import { signBody } from '../shared/github/signature.js';
 import { candidateLines, formatMs } from '../operator/run-view.js';
 import { runRecord } from '../operator/run-record.js';
@@ -52,6 +52,8 @@ export interface LocalReleaseResult {
   stack?: LocalStack;
   /** The release notes modelship wrote on the stand-in for GitHub. */
   notes?: string;
+  /** The image the serving Deployment runs once the last run has ended, as the cluster has it. */
+  serving?: string;
 }
 
 const seconds = (since: number) => formatMs(performance.now() - since);
@@ -95,6 +97,8 @@ export async function runLocalRelease(o: LocalReleaseOptions, keep = false): Pro
     const runs: RunRecord[] = [];
     let notes: string | undefined;
     for (const { tag, tarball } of [{ tag: o.tag ?? 'v1.0.0', tarball: o.tarball }, ...(o.then ?? [])]) {
+      // An interrupt while the stack came up (minutes, the first time) or between two releases: release nothing more.
+      o.signal?.throwIfAborted();
       const released = await releaseOnce(stack, { ...o, tag, tarball }, secret, t0);
       if (!released.run) {
         handedOver = keep;
@@ -105,7 +109,16 @@ export async function runLocalRelease(o: LocalReleaseOptions, keep = false): Pro
     }
     handedOver = keep;
     const code = runs.every((r) => r.status === 'succeeded') ? 0 : 1;
-    return { code, run: runs.at(-1), runs, ...(notes ? { notes } : {}), ...(keep ? { stack } : {}) };
+    const serving = await servingImage(stack, o.functionsEnv?.K8S_NAMESPACE ?? 'default');
+    if (serving) print(`  serving: ${objectNames('serving', '').deployment} runs ${serving}`);
+    return {
+      code,
+      run: runs.at(-1),
+      runs,
+      ...(notes ? { notes } : {}),
+      ...(serving ? { serving } : {}),
+      ...(keep ? { stack } : {}),
+    };
   } finally {
     if (!handedOver) await stack.stop();
   }
@@ -183,6 +196,17 @@ async function releaseOnce(
   refusals(stack).forEach((line) => print(`    ${line}`));
   const notes = releases.notes(release.id);
   return { run, ...(notes ? { notes } : {}) };
+}
+
+/** The image of the serving Deployment's pod template: what serves, whatever the run records say. */
+async function servingImage(stack: LocalStack, namespace: string): Promise<string | undefined> {
+  const kubernetes = stack.deploy?.kubernetes;
+  if (!kubernetes) return undefined;
+  const serving = await createKubeClient(kubernetes.kubeConfig()).readDeployment(
+    namespace,
+    objectNames('serving', '').deployment,
+  );
+  return serving?.spec?.template.spec?.containers[0]?.image;
 }
 
 /** The calls IAM refused in this stack, one line per kind with its count: what a missing grant looks like. */

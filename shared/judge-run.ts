@@ -56,8 +56,11 @@ export async function judgeRun(
     if (mine) results.push({ key, scenario: await loadScenario(scenario), figures: mine.figures, verdict });
   }
   const best = bestCandidate(results, { objective: config.PROMOTION_OBJECTIVE, p99BoundMs: config.GATE_P99_BOUND_MS });
-  return {
-    verdicts,
-    best: best.key === null ? { scenario: null, reason: best.reason } : { scenario: best.scenario, reason: best.why },
-  };
+  if (best.key !== null) return { verdicts, best: { scenario: best.scenario, reason: best.why } };
+  // With nothing measured, this reason becomes the run's failure ("failed at promote"): it says why each candidate
+  // was not measured, or the run would hide that its candidates failed at deploy or at load-test.
+  const unmeasured =
+    results.length === 0 ? Object.entries(verdicts).map(([k, v]) => `${k}: ${v.reasons.join('; ')}`) : [];
+  const reason = unmeasured.length ? `${best.reason} (${unmeasured.join('; ')})` : best.reason;
+  return { verdicts, best: { scenario: null, reason } };
 }

@@ -84,6 +84,11 @@ describe('modelship', () => {
     [['local', 'party'], /unknown action 'party'/],
     [['local', 'release'], /local release needs --model/],
     [['local', 'demo', '--users', 'many'], /--users must be a positive whole number/],
+    [
+      ['local', 'release', '--model', 'm', '--scenario', '2n-8c-16r-interop4,nope'],
+      /--scenario: no scenario 'nope' in \S+scenarios; expected names from 2n-8c-16r-interop2, /,
+    ],
+    [['local', 'release', '--model', 'm', '--scenario', ','], /--scenario must name at least one scenario/],
   ])('modelship %j fails with exit code 2 and says what is wrong', (args, says) => {
     const { code, out, err } = modelship(args);
     expect(code).toBe(2);

@@ -5,6 +5,7 @@ import { followRun } from '../../../operator/follow-run.js';
 import { createPublisher } from '../../../shared/gcp/publisher.js';
 import { redeploy } from '../../../operator/redeploy.js';
 import { createFirestoreStore } from '../../../shared/store.js';
+import { servingImage } from '../../support/faults.js';
 import { release, scenarios } from '../../support/local-release.js';
 
 /**
@@ -12,8 +13,8 @@ import { release, scenarios } from '../../support/local-release.js';
  * because it runs the real images as containers. Each case is a release (or a redeploy) through the whole stack.
  */
 
-// A release builds, pulls and starts a dozen containers on two shared cores.
-vi.setConfig({ testTimeout: 240_000 });
+// A release builds, pulls and starts a dozen containers on two shared cores, measures its candidates and promotes one.
+vi.setConfig({ testTimeout: 360_000 });
 
 describe('the pipeline in containers fails at the right step, with the reason', () => {
   it('fails the bake at fetch when the tool image has no `modelship` on its PATH', async () => {
@@ -46,7 +47,7 @@ describe('the pipeline in containers fails at the right step, with the reason', 
     }
   });
 
-  it('rolls out nothing when the pushed image holds no model where TF Serving looks', async () => {
+  it('promotes nothing when the pushed image holds no model where TF Serving looks', async () => {
     // The bake puts the model at /models/elsewhere; the scenario serves `resnet`, which the image does not hold.
     const dir = scenarios();
     const { code, run, stack, out } = await release({
@@ -55,17 +56,22 @@ describe('the pipeline in containers fails at the right step, with the reason', 
     });
     try {
       expect(code, out).toBe(1);
-      expect(run).toMatchObject({ status: 'failed', failure: { stage: 'deploy' } });
-      expect(run?.failure?.reason).toMatch(/nothing to roll back to/);
+      // The candidate fails at deploy and is deleted; nothing is promoted, nothing serves.
+      expect(run).toMatchObject({
+        status: 'failed',
+        scenarios: { small: { status: 'failed', stage: 'deploy' } },
+        failure: { stage: 'promote' },
+      });
       expect(run?.stages['load-test']).toBeUndefined();
+      expect(stack.deploy?.kubernetes.store.list('apps/v1', 'Deployment', 'default')).toEqual([]);
     } finally {
       await stack.stop();
     }
   });
 
-  it('fails a deploy whose image digest is not in the registry, with the pull error', async () => {
+  it('fails a candidate whose image digest is not in the registry, with the pull error, and keeps what serves', async () => {
     const dir = scenarios(['quick', 'resnet', 10]);
-    const { code, stack, out } = await release({ scenario: 'small', functionsEnv: { SCENARIOS_DIR: dir } });
+    const { code, stack, out, serving } = await release({ scenario: 'small', functionsEnv: { SCENARIOS_DIR: dir } });
     try {
       expect(code, out).toBe(0);
       const missing = `${inject('localImages').registry}/modelship/serving@sha256:${'0'.repeat(64)}`;
@@ -76,12 +82,20 @@ describe('the pipeline in containers fails at the right step, with the reason', 
       );
       const lines: string[] = [];
       const run = await followRun(stack.firestore, message.runId, { print: (l) => lines.push(l), timeoutMs: 120_000 });
-      expect(run, lines.join('\n')).toMatchObject({ status: 'failed', failure: { stage: 'deploy' } });
-      expect(run.failure?.reason).toMatch(/rolled back to scenario small/);
-      // The pods of the bad digest are gone with the rollback; the reason they never ran stays in the run.
-      expect(run.failure?.reason).toMatch(
+      // The serving image is measured beside it as its baseline; the candidate fails at deploy and is deleted.
+      expect(run, lines.join('\n')).toMatchObject({
+        status: 'failed',
+        scenarios: {
+          quick: { status: 'failed', stage: 'deploy', image: missing },
+          'quick~baseline': { status: 'succeeded', image: serving },
+        },
+        failure: { stage: 'promote' },
+      });
+      // The pods of the bad digest are gone with the candidate; the reason they never ran stays in the run.
+      expect(run.scenarios?.quick?.reason).toMatch(
         /is in (ErrImagePull|ImagePullBackOff): failed to pull image .*manifest unknown/s,
       );
+      expect(await servingImage(stack)).toBe(serving);
     } finally {
       delete process.env.SCENARIOS_DIR;
       await stack.stop();

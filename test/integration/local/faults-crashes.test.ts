@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { podman } from '../../../local/containers/podman.js';
 import { waitUntil } from '../../../local/wait-until.js';
+import { DEFAULT_SCENARIO } from '../../../shared/deploy/index.js';
 import type { RunRecord } from '../../../shared/store.js';
 import { runWhere, servingImage, withStack } from '../../support/faults.js';
 import { release } from '../../support/local-release.js';
@@ -40,7 +41,7 @@ describe('crashes injected into the local stack', () => {
     }
   });
 
-  it('a load-test job killed mid-test: the watcher fails the run with Cloud Run’s reason', async () => {
+  it('a load-test job killed mid-test: the watcher fails its candidate, and the run, with Cloud Run’s reason', async () => {
     const { stack: up, onStack } = withStack();
     const releasing = release({ onStack, durationS: 120, timeoutMs: 240_000 });
     const stack = await up;
@@ -58,15 +59,13 @@ describe('crashes injected into the local stack', () => {
       const t0 = Date.now();
       const { code, run, out } = await releasing;
       expect(code, out).toBe(1);
+      // The candidate fails at load-test with Cloud Run's reason; with nothing measured, the run promotes nothing.
+      const why = new RegExp(`execution ${execution} failed: Task .*-task0 failed with message: The container exited`);
       expect(run).toMatchObject({
         runId: testing.runId,
         status: 'failed',
-        failure: {
-          stage: 'load-test',
-          reason: expect.stringMatching(
-            new RegExp(`execution ${execution} failed: Task .*-task0 failed with message: The container exited`),
-          ),
-        },
+        scenarios: { [DEFAULT_SCENARIO]: { status: 'failed', stage: 'load-test', reason: expect.stringMatching(why) } },
+        failure: { stage: 'promote', reason: expect.stringMatching(why) },
       });
       // The job's report window (30 s locally) and a tick of the watcher.
       // Within its bound: the job's report window (30 s locally), a tick (5 s) and reportResults, with room to spare.

@@ -71,12 +71,12 @@ describe('faults injected into the local stack', () => {
         followRun(stack.firestore, runId, { print: () => undefined, timeoutMs: 180_000 });
       const [runA, runB] = await Promise.all([follow(a.runId), follow(b.runId)]);
       expect([runA.status, runB.status]).toEqual(['succeeded', 'succeeded']);
-      // Whichever went first, the other's rollout began only after the first's load test had ended.
+      // Whichever went first, the other's rollout began only after the first had ended (its promotion included).
       const [first, second] = [runA, runB].sort((x, y) =>
         (x.stages.deploy?.startedAt ?? '').localeCompare(y.stages.deploy?.startedAt ?? ''),
       );
       expect(second?.stages.deploy?.startedAt?.localeCompare(first?.stages['load-test']?.endedAt ?? '')).toBe(1);
-      expect([runA.result?.scenario, runB.result?.scenario]).toEqual(['small', 'small-two']);
+      expect([runA.result?.promoted, runB.result?.promoted]).toEqual(['small', 'small-two']);
 
       // Forged: an image from elsewhere, a build Cloud Build never ran, results and failures for runs never opened,
       // a load test aimed at the metadata server.

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, inject, it, vi } from 'vitest';
 import type { Grant } from '../../../operator/gcp/iam.js';
 import { startLocalStack } from '../../../local/stack.js';
+import { DEFAULT_SCENARIO } from '../../../shared/deploy/index.js';
 import { createFirestoreStore } from '../../../shared/store.js';
 import { createPublisher } from '../../../shared/gcp/publisher.js';
 import { SERVICE_ACCOUNTS, type AccountKey } from '../../../shared/wiring.js';
@@ -15,7 +16,7 @@ import { release } from '../../support/local-release.js';
  * PipelineFailed. Without that one grant the same path is refused, naming the permission.
  */
 
-vi.setConfig({ testTimeout: 240_000 });
+vi.setConfig({ testTimeout: 360_000 });
 
 /** One grant of the plan, by the account's id, the role and (part of) the resource. */
 const grantOf =
@@ -53,16 +54,19 @@ describe('IAM enforced in the local stack', () => {
     }
   });
 
-  it('ends the run at load-test when the job cannot run its test', async () => {
+  it('fails the candidate at load-test, and so the run, when the job cannot run its test', async () => {
     const { code, run, notes, stack, out } = await release({ functionsEnv: { LOAD_TEST_THRESHOLDS: 'banana<1' } });
     try {
       expect(stack.iam.denials).toEqual([]);
       expect(code, out).toBe(1);
+      // Its one candidate fails at load-test; with nothing measured, the run promotes nothing and says why.
+      const why = /the load test could not run: [\s\S]*banana<1/;
       expect(run).toMatchObject({
         status: 'failed',
-        failure: { stage: 'load-test', reason: expect.stringMatching(/the load test could not run: [\s\S]*banana<1/) },
+        scenarios: { [DEFAULT_SCENARIO]: { status: 'failed', stage: 'load-test', reason: expect.stringMatching(why) } },
+        failure: { stage: 'promote', reason: expect.stringMatching(why) },
       });
-      expect(notes).toContain('failed at load-test ❌');
+      expect(notes).toContain('failed at load-test');
     } finally {
       await stack.stop();
     }

@@ -4,33 +4,43 @@ import { createPublisher } from '../../../shared/gcp/publisher.js';
 import { redeploy } from '../../../operator/redeploy.js';
 import { recommendation, sweep } from '../../../operator/sweep.js';
 import { createFirestoreStore } from '../../../shared/store.js';
+import { DEFAULT_SCENARIO } from '../../../shared/deploy/index.js';
+import { servingImage } from '../../support/faults.js';
 import { release, scenarios as testScenarios } from '../../support/local-release.js';
 
 /**
- * The end-to-end tests of issue 7 where the run fails or a scenario is compared, in container mode as in
+ * The end-to-end tests of issues 7 and 14 where the run fails or a scenario is compared, in container mode as in
  * pipeline.test.ts (a file of their own, so that the two run side by side).
  */
 
-// A release builds, pulls and starts a dozen containers on two shared cores.
-vi.setConfig({ testTimeout: 240_000 });
+// A release builds, pulls and starts a dozen containers on two shared cores, measures its candidates and promotes one.
+vi.setConfig({ testTimeout: 360_000 });
 
 describe('the whole pipeline on one machine, when it fails or compares', () => {
-  it('fails a load test whose thresholds are not met, and the run says which', async () => {
-    const { code, run, notes, stack, out } = await release({ thresholds: ['p99<1ms'] });
+  it('refuses a candidate whose thresholds are not met, promotes nothing, and the run says which', async () => {
+    const { code, run, notes, serving, stack, out } = await release({ thresholds: ['p99<1ms'] });
     try {
       expect(code, out).toBe(1);
+      // Measured whatever its thresholds say; the gate refuses it, so nothing is promoted.
       expect(run).toMatchObject({
         status: 'failed',
-        failure: { stage: 'load-test', reason: 'thresholds failed: p99<1ms' },
+        stages: { 'load-test': { status: 'failed', reason: 'thresholds failed: p99<1ms' } },
+        failure: { stage: 'promote', reason: expect.stringMatching(/^no candidate passed the gate/) },
+        promotion: { status: 'none', scenario: null },
       });
-      expect(notes).toContain('load test failed ❌ (p99<1ms)');
+      expect(run?.scenarios?.[DEFAULT_SCENARIO]?.verdict).toMatchObject({
+        passed: false,
+        reasons: expect.arrayContaining(['thresholds failed: p99<1ms']),
+      });
+      expect(notes).toContain('refused ❌');
+      expect(serving).toBeUndefined();
       expect(stack.iam.denials).toEqual([]);
     } finally {
       await stack.stop();
     }
   });
 
-  it('rolls back a scenario whose pods never become ready, and launches no load test', async () => {
+  it('deletes a candidate whose pods never become ready, launches no load test, and leaves what serves', async () => {
     const scenarios = testScenarios(['never-ready', 'not-the-model', 10]);
     const { code, stack, out } = await release({ scenario: 'small', functionsEnv: { SCENARIOS_DIR: scenarios } });
     try {
@@ -44,13 +54,19 @@ describe('the whole pipeline on one machine, when it fails or compares', () => {
       );
       const lines: string[] = [];
       const run = await followRun(stack.firestore, message.runId, { print: (l) => lines.push(l), timeoutMs: 90_000 });
+      // A candidate never served: it is deleted, not rolled back, and the run promotes nothing.
       expect(run, lines.join('\n')).toMatchObject({
         status: 'failed',
-        failure: { stage: 'deploy', reason: expect.stringMatching(/rolled back to scenario small/) },
+        scenarios: { 'never-ready': { status: 'failed', stage: 'deploy' } },
+        failure: { stage: 'promote' },
       });
+      expect(run.scenarios?.['never-ready']?.reason).not.toMatch(/rolled back/);
       expect(run.stages['load-test']).toBeUndefined();
       expect(stack.loadTests?.run.executions.size).toBe(1);
       expect((await store.lastGoodDeployment('default'))?.scenario).toBe('small');
+      expect(await servingImage(stack)).toBe(good?.image);
+      const deployments = stack.deploy?.kubernetes.store.list('apps/v1', 'Deployment', 'default');
+      expect(deployments?.map((d) => d.metadata?.name)).toEqual(['tfs-server']);
       expect(stack.iam.denials).toEqual([]);
     } finally {
       delete process.env.SCENARIOS_DIR;

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { CloudBuildClient } from '@google-cloud/cloudbuild';
 import { describe, expect, inject, it, vi } from 'vitest';
 import { podman } from '../../../local/containers/podman.js';
+import { DEFAULT_SCENARIO } from '../../../shared/deploy/index.js';
 import { POD_NAME_LABEL, POD_NAMESPACE_LABEL } from '../../../local/emulators/kubernetes/podman-launcher.js';
 import { clientOptions } from '../../../shared/gcp/client-options.js';
 import { release } from '../../support/local-release.js';
@@ -14,25 +15,30 @@ import { release } from '../../support/local-release.js';
  * container of its image, and images go through the local registry.
  */
 
-// A release builds, pulls and starts a dozen containers on two shared cores.
-vi.setConfig({ testTimeout: 240_000 });
+// A release builds, pulls and starts a dozen containers on two shared cores, measures its candidates and promotes one.
+vi.setConfig({ testTimeout: 360_000 });
 
 describe('the whole pipeline on one machine', () => {
   it('goes from the webhook to a load-tested deployment and writes the results on the release', async () => {
-    const { code, run, notes, stack, out } = await release();
+    const { code, run, notes, serving, stack, out } = await release();
     try {
       expect(code, out).toBe(0);
       expect(run).toMatchObject({ status: 'succeeded', repository: 'modelship/sample-model', tag: 'v1.0.0' });
-      for (const stage of ['webhook', 'bake', 'deploy', 'load-test', 'report'] as const) {
+      for (const stage of ['webhook', 'bake', 'deploy', 'load-test', 'promote', 'report'] as const) {
         expect(run?.stages[stage]?.status, stage).toBe('succeeded');
       }
-      const result = run?.result as { requests: number; failures: number; reportUrl: string; image: string };
-      expect(result.requests).toBeGreaterThan(0);
-      expect(result.failures).toBe(0);
-      expect(result.image).toMatch(/@sha256:[a-f0-9]{64}$/);
-      expect(existsSync(fileURLToPath(result.reportUrl))).toBe(true);
+      // The release's one scenario, measured as a candidate (nothing served before it: no baseline), then promoted.
+      expect(run?.result).toMatchObject({ promoted: DEFAULT_SCENARIO });
+      expect(Object.keys(run?.scenarios ?? {})).toEqual([DEFAULT_SCENARIO]);
+      const candidate = run?.scenarios?.[DEFAULT_SCENARIO];
+      const image = candidate?.image ?? '';
+      expect(candidate?.figures?.requests).toBeGreaterThan(0);
+      expect(candidate?.figures?.failures).toBe(0);
+      expect(image).toMatch(/@sha256:[a-f0-9]{64}$/);
+      expect(existsSync(fileURLToPath(candidate?.reportUrl ?? ''))).toBe(true);
+      expect(run?.promotion).toMatchObject({ status: 'promoted', scenario: DEFAULT_SCENARIO, image });
       // The baked image is in the registry, and the serving pods are containers of it, pulled from there.
-      const [repository, digest] = result.image.split('@') as [string, string];
+      const [repository, digest] = image.split('@') as [string, string];
       expect(repository).toBe(`${inject('localImages').registry}/modelship/serving`);
       const manifest = await fetch(
         `http://${inject('localImages').registry}/v2/modelship/serving/manifests/${digest}`,
@@ -46,10 +52,12 @@ describe('the whole pipeline on one machine', () => {
       const pods = JSON.parse(
         await podman(['ps', '--filter', `label=${POD_NAMESPACE_LABEL}=default`, '--format', 'json']),
       ) as Array<{ Image: string; Labels: Record<string, string> }>;
-      // Other tests' stacks may run the same image (the bake is reproducible): only this cluster's pods count.
+      // Other tests' stacks may run the same image (the bake is reproducible): only this cluster's pods count. The
+      // candidate is torn down once promoted: its two pods are gone, the serving deployment's two run the image.
       const mine = new Set(stack.deploy?.kubernetes.store.list('v1', 'Pod', 'default').map((p) => p.metadata?.name));
-      expect(pods.filter((p) => p.Image === result.image && mine.has(p.Labels[POD_NAME_LABEL] ?? ''))).toHaveLength(2);
-      expect(notes).toContain('2n-8c-16r-interop4 · load test passed ✅');
+      expect(pods.filter((p) => p.Image === image && mine.has(p.Labels[POD_NAME_LABEL] ?? ''))).toHaveLength(2);
+      expect(serving).toBe(image);
+      expect(notes).toContain(`${DEFAULT_SCENARIO} promoted ✅`);
       expect(out).toMatch(/✓ run \S+ succeeded/);
       // Every call of every function and of the job went through IAM as the plan grants it: none was refused.
       // Take one grant out of shared/wiring.ts and this names the permission and the resource it was refused on.
@@ -83,6 +91,7 @@ describe('the whole pipeline on one machine', () => {
       expect(run?.stages.deploy).toBeUndefined();
       expect(notes).toMatch(/failed at bake ❌/);
       expect(stack.deploy?.kubernetes.pids()).toEqual([]);
+      expect(run?.scenarios).toBeUndefined();
       expect(stack.loadTests?.run.executions.size).toBe(0);
       expect(stack.iam.denials).toEqual([]);
     } finally {
