@@ -18,13 +18,20 @@ import { SEED_SIGNATURES, writeFixtureSavedModel, type SignatureSpec } from '../
  * serve the candidate with assets.extra/tfs-sim.json {"slowdown": SLOWDOWN}. Pairs alternate, identical then slower,
  * and each pair starts fresh processes. Every pair is judged by judgeCandidate with GATE_DEFAULTS, and again at a
  * few other tolerances from the same measurements.
- * Env: BENCH_PAIRS (20 of each), BENCH_DURATION (s, 6), BENCH_WARMUP (s, 1), BENCH_USERS (16), BENCH_SLOWDOWN (1.1).
+ * Env: BENCH_PAIRS (20 of each), BENCH_DURATION (s, 6), BENCH_WARMUP (s, 1), BENCH_USERS (16), BENCH_SLOWDOWN (1.1),
+ * BENCH_CPU_MS (the model's single-core ms per example in the simulator, 80: its default).
  */
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 20);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 6);
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 1);
 const USERS = Number(process.env.BENCH_USERS ?? 16);
 const SLOWDOWN = Number(process.env.BENCH_SLOWDOWN ?? 1.1);
+/**
+ * The model's cost in the simulator. A costlier one (a bigger model) makes its simulated time, not this shared
+ * machine's own work per request, rule the latency: that work is the same in both arms and dilutes the difference
+ * the gate must see (docs/gate.md).
+ */
+const CPU_MS = Number(process.env.BENCH_CPU_MS ?? 80);
 const TOLERANCES = [0.02, 0.03, GATE_DEFAULTS.tolerance, 0.07];
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -60,6 +67,7 @@ async function startSim(basePath: string): Promise<{ port: number; child: ChildP
     '--port=0',
     '--cpus=4',
     '--tensorflow_inter_op_parallelism=4',
+    `--sim_cpu_ms_per_example=${CPU_MS}`,
     '--load_time_ms=0',
   ]);
   let stderr = '';
@@ -167,7 +175,7 @@ try {
   };
   console.log(
     `gate bench: ${PAIRS} identical and ${PAIRS} slower (x${SLOWDOWN}) pairs, each arm a closed loop of ${USERS} users for ` +
-      `${DURATION_S} s (${WARMUP_S} s warmup) against tfs-sim --cpus 4 (inter-op 4), both arms at once; ` +
+      `${DURATION_S} s (${WARMUP_S} s warmup) against tfs-sim --cpus 4 (inter-op 4, ${CPU_MS} ms per example), both arms at once; ` +
       `${PIN ? 'simulators on core 0, load tests on core 1' : 'not pinned (one core)'}; alpha ${GATE_DEFAULTS.alpha}, tolerance ${GATE_DEFAULTS.tolerance}`,
   );
   console.log(' #  pair       reqB   reqC   latency  p(lat)   Δp99    thrpt   p(thr)  verdict');
