@@ -64,7 +64,7 @@ describe('modelship gcp against a fake project', () => {
     ]);
     expect(plan.out).not.toContain('WARNING');
     expect(plan.out).toMatch(
-      /^Plan for project my-project \(us-central1\) from modelship\.config\.yaml: 116 actions\./,
+      /^Plan for project my-project \(us-central1\) from modelship\.config\.yaml: 130 actions\./,
     );
   });
 
@@ -84,7 +84,7 @@ describe('modelship gcp against a fake project', () => {
     const second = await run('apply');
     expect(second.code).toBe(0);
     expect(second.changes).toEqual([]);
-    expect(second.out).toContain('No changes: all 116 actions were already in place.');
+    expect(second.out).toContain('No changes: all 130 actions were already in place.');
     expect(second.out).not.toContain(SECRET);
     expect(second.out).toContain('Secret:        unchanged; read it with: gcloud secrets versions access latest');
   });
@@ -95,7 +95,7 @@ describe('modelship gcp against a fake project', () => {
     const pushSubscriptions = [...cloud.state.resources.entries()].filter(([k]) =>
       k.startsWith('subscription eventarc-'),
     );
-    expect(pushSubscriptions).toHaveLength(7);
+    expect(pushSubscriptions).toHaveLength(9);
     for (const [k, s] of pushSubscriptions) {
       expect(s).toMatchObject({
         ackDeadlineSeconds: 600,
@@ -122,14 +122,14 @@ describe('modelship gcp against a fake project', () => {
     const before = await run('check');
     expect(before.code).toBe(1);
     expect(before.changes).toEqual([]);
-    expect(before.out).toMatch(/\d+ of 116 pieces are missing or differ/);
+    expect(before.out).toMatch(/\d+ of 130 pieces are missing or differ/);
 
     await run('apply');
     const after = await run('check');
     expect(after.code).toBe(0);
     expect(after.changes).toEqual([]);
     expect(after.out).toContain(`reachable: ${WEBHOOK_URL} answers and rejects an unsigned request (401)`);
-    expect(after.out).toContain('All 116 pieces are in place.');
+    expect(after.out).toContain('All 130 pieces are in place.');
     expect(probed).toEqual([WEBHOOK_URL]);
   });
 
@@ -156,7 +156,7 @@ describe('modelship gcp against a fake project', () => {
       'gcloud functions deploy modelship-deploy --gen2',
     ]);
     expect(repair.out).toContain('GKE_NAMESPACE');
-    expect(repair.out).toContain('0 created, 1 changed, 1 granted, 114 unchanged.');
+    expect(repair.out).toContain('0 created, 1 changed, 1 granted, 128 unchanged.');
   });
 
   it('builds both images in one Cloud Build and deploys each by its digest', async () => {
@@ -215,7 +215,7 @@ describe('modelship gcp against a fake project', () => {
         /^gcloud functions deploy modelship-bake .*MODELSHIP_IMAGE=\S+\/modelship@sha256:b{64}[ ,]/,
       ),
     ]);
-    expect(ci.out).toContain('0 created, 2 changed, 0 granted, 9 unchanged.');
+    expect(ci.out).toContain('0 created, 2 changed, 0 granted, 11 unchanged.');
   });
 
   it('stops before deploying when an image given is not in the registry', async () => {
