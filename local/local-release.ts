@@ -199,7 +199,7 @@ async function releaseOnce(
 }
 
 /** The image of the serving Deployment's pod template: what serves, whatever the run records say. */
-async function servingImage(stack: LocalStack, namespace: string): Promise<string | undefined> {
+export async function servingImage(stack: LocalStack, namespace = 'default'): Promise<string | undefined> {
   const kubernetes = stack.deploy?.kubernetes;
   if (!kubernetes) return undefined;
   const serving = await createKubeClient(kubernetes.kubeConfig()).readDeployment(

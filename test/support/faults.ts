@@ -26,8 +26,7 @@ const serving = (stack: LocalStack) =>
   createKubeClient(stack.deploy!.kubernetes.kubeConfig()).readDeployment('default', 'tfs-server');
 
 /** The image the serving Deployment's template holds. */
-export const servingImage = async (stack: LocalStack) =>
-  (await serving(stack))?.spec?.template.spec?.containers[0]?.image;
+export { servingImage } from '../../local/local-release.js';
 
 /**
  * The serving Deployment's image and generation: generation 1 means its template never held another image, so no

@@ -9,6 +9,7 @@ import { createPublisher } from '../../../shared/gcp/publisher.js';
 import type { PipelineMessage } from '../../../shared/messages.js';
 import { createFirestoreStore } from '../../../shared/store.js';
 import { TOPICS } from '../../../shared/topics.js';
+import { PASSED_FIGURES } from '../../support/figures.js';
 import { runWhere, servingImage, withStack } from '../../support/faults.js';
 import { release, scenarios as testScenarios } from '../../support/local-release.js';
 
@@ -120,16 +121,7 @@ describe('faults injected into the local stack', () => {
           scenario: 'small',
           image,
           reportUrl: 'https://example.com',
-          summary: {
-            requests: 1,
-            failures: 0,
-            rps: 1,
-            p50Ms: 1,
-            p95Ms: 1,
-            p99Ms: 1,
-            thresholdsPassed: true,
-            failedThresholds: [],
-          },
+          summary: PASSED_FIGURES,
         },
         { type: 'PipelineFailed', version: 1, runId: 'forged-failed-1', stage: 'deploy', reason: 'forged' },
       ];
