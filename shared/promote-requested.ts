@@ -2,7 +2,6 @@ import { armKey } from './arm.js';
 import {
   deployOptions,
   lockNamespace,
-  rolloutLock,
   rolloutSeconds,
   tearDown,
   type DeployRequestedDeps,
@@ -120,7 +119,7 @@ export async function handlePromoteRequested(m: PromoteRequested, deps: DeployRe
     return { outcome: result.outcome };
   });
   if (outcome.duplicate) log.info('duplicate promotion request ignored', { attempt });
-  else log.info('promotion handled', { outcome: outcome.result.outcome, lock: rolloutLock(config.K8S_NAMESPACE) });
+  else log.info('promotion handled', { outcome: outcome.result.outcome });
 }
 
 const finished = (m: PromoteRequested) => ({
