@@ -9,6 +9,7 @@ import type { RunRecord } from '../shared/store.js';
 import { followRun } from '../operator/follow-run.js';
 import { releasePayload } from './release-payload.js';
 import { startLocalStack, type LocalStack, type StackOptions } from './stack.js';
+import { logLine, runLog } from './run-log.js';
 
 export const LOCAL_REPOSITORY = 'modelship/sample-model';
 
@@ -181,14 +182,16 @@ async function releaseOnce(
     print,
     timeoutMs: o.timeoutMs ?? 180_000,
     ...(o.signal ? { signal: o.signal } : {}),
-  }).catch((err: Error) => {
-    // A run that never ends is most often a step whose report was refused: say which.
-    throw new Error([err.message, ...refusals(stack)].join('\n'), { cause: err });
+  }).catch(async (err: Error) => {
+    // A run that never ends is most often a step whose report was refused: say which, and what the steps logged.
+    const why = [...refusals(stack), ...(await troubles(stack, runId))];
+    throw new Error([err.message, ...why].join('\n'), { cause: err });
   });
   if (run.status === 'succeeded') print(`  ✓ run ${runId} succeeded in ${seconds(t0)}`);
   else print(`  ✗ run ${runId} failed at ${run.failure?.stage ?? '?'}: ${run.failure?.reason ?? run.status}`);
   candidateLines(run).forEach((line) => print(`    ${line}`));
   if (run.failure?.detailsUrl) print(`    details: ${run.failure.detailsUrl}`);
+  if (run.status !== 'succeeded') (await troubles(stack, runId)).forEach((line) => print(`    ${line}`));
   const file = join(o.dir, 'runs', `${runId}.json`);
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, `${JSON.stringify(runRecord(run), null, 2)}\n`);
@@ -207,6 +210,22 @@ export async function servingImage(stack: LocalStack, namespace = 'default'): Pr
     objectNames('serving', '').deployment,
   );
   return serving?.spec?.template.spec?.containers[0]?.image;
+}
+
+/** At most this many of a failed run's warnings and errors are printed; the log keeps them all. */
+const TROUBLES = 12;
+
+/** The warnings and errors the functions logged for a run, last ones first cut: where a failure's cause is. */
+async function troubles(stack: LocalStack, runId: string): Promise<string[]> {
+  const file = join(stack.logDir, 'functions.log');
+  const entries = await runLog(file, runId, 'WARNING');
+  if (entries.length === 0) return [];
+  const shown = entries.slice(-TROUBLES);
+  const more = entries.length > shown.length ? `, the last ${shown.length} of ${entries.length}` : '';
+  return [
+    `what the functions logged for run ${runId} (warnings and errors${more}; all in ${file}):`,
+    ...shown.map((e) => `  ${logLine(e)}`),
+  ];
 }
 
 /** The calls IAM refused in this stack, one line per kind with its count: what a missing grant looks like. */

@@ -165,6 +165,8 @@ export interface Store {
       reason?: string;
       startedAt?: string;
       deadline?: Deadline;
+      /** Written only while the run still waits on the deadline due at this time (one the caller read earlier). */
+      ifDeadlineAt?: string;
     },
   ): Promise<boolean>;
   /** Sets what the run waits for next. */
@@ -329,6 +331,7 @@ export function createFirestoreStore(db: Firestore, now: () => Date = () => new 
         `finishing stage ${stage} of run ${runId}`,
         runId,
         (run) => {
+          if (outcome.ifDeadlineAt !== undefined && run.deadline?.at !== outcome.ifDeadlineAt) return undefined;
           const at = now();
           const started = outcome.startedAt ?? run.stages?.[stage]?.startedAt;
           const record: StageRecord = {

@@ -56,16 +56,19 @@ async function watchRun(run: RunRecord, deps: WatchDeps): Promise<void> {
       return;
     }
     const reason = `${deadline.what} did not happen by ${deadline.at} (the ${deadline.stage} stage's deadline)`;
-    log.error('run past its deadline', { stage: deadline.stage, reason });
-    await reportFailure(
+    const reported = await reportFailure(
       {
         runId: run.runId,
         stage: deadline.stage,
         reason,
         ...(deadline.scenario ? { scenario: deadline.scenario } : {}),
+        // What was read may be stale: the step it waited for may have moved the deadline on since.
+        ifDeadlineAt: deadline.at,
       },
       deps,
     );
+    if (reported) log.error('run past its deadline', { stage: deadline.stage, reason });
+    else log.info('deadline moved on before it was enforced', { stage: deadline.stage, at: deadline.at });
     return;
   }
   for (const [scenario, s] of Object.entries(run.scenarios ?? {})) {

@@ -17,12 +17,12 @@ beforeAll(async () => {
 afterAll(() => project?.close());
 
 /** The watcher at a given time, with executions as a test says and a recording publisher. */
-function watcher(at: number, executions: Record<string, ExecutionState | Error> = {}) {
+function watcher(at: number, executions: Record<string, ExecutionState | Error> = {}, runs: Store = store) {
   const published: PipelineMessage[] = [];
   const log = createMemoryLogger();
   const now = () => new Date(at);
   const deps: WatchDeps = {
-    store,
+    store: runs,
     log,
     now,
     deadlines: deadlines(30, now),
@@ -119,6 +119,32 @@ describe('watchRuns', () => {
     expect(
       log.lines.some((l) => l.message === 'execution not read; next tick' && String(l.error).includes('UNAVAILABLE')),
     ).toBe(true);
+  });
+
+  it('does not fail a step that moved the deadline on after the watcher read the run', async () => {
+    await store.createRun({
+      runId: 'watch-moved',
+      deadline: { at: iso(T0), stage: 'load-test', what: 'launchLoadTest to start the load test of s' },
+    });
+    const moved = { at: iso(T0 + 600_000), stage: 'load-test' as const, what: 'the load-test job e-1 to report' };
+    // The watcher has read the run overdue; launchLoadTest then starts the job and moves the deadline on.
+    const racing: Store = {
+      ...store,
+      runningRuns: async (limit) => {
+        const read = await store.runningRuns(limit);
+        await store.startStage('watch-moved', 'load-test', { execution: 'e-1' }, moved);
+        return read;
+      },
+    };
+    const { published, log, tick } = watcher(T0 + 1000, {}, racing);
+    await tick();
+    expect(published.filter((m) => m.runId === 'watch-moved')).toEqual([]);
+    expect(await store.getRun('watch-moved')).toMatchObject({
+      status: 'running',
+      deadline: moved,
+      stages: { 'load-test': { status: 'running', details: { execution: 'e-1' } } },
+    });
+    expect(log.lines.some((l) => l.message === 'deadline moved on before it was enforced')).toBe(true);
   });
 
   it('leaves finished runs alone', async () => {
