@@ -125,6 +125,47 @@ export async function requestWave(
   deps.log.info('wave requested', { runId, wave });
 }
 
+/** A candidate that is no longer measured, passed or not. */
+const ended = (c: ScenarioRecord) => c.status === 'succeeded' || c.status === 'failed';
+
+/**
+ * The load tests of a wave start together, once each of its candidates is deployed (its load test recorded) or has
+ * ended: candidates and their baselines are then measured at the same time, under the same cluster conditions, and
+ * none while a neighbour still rolls out. Whoever completes the wave calls this (its last deployer, or reportResults
+ * ending a candidate that failed); each load test is asked for once however often it is called. Returns whether
+ * the wave was ready.
+ */
+export async function launchWave(
+  runId: string,
+  wave: number,
+  deps: Pick<CandidateDeps, 'store' | 'publish' | 'log' | 'deadlines'>,
+): Promise<boolean> {
+  const members = Object.entries((await deps.store.getRun(runId))?.scenarios ?? {}).filter(
+    ([, c]) => (c.wave ?? 0) === wave,
+  );
+  if (!members.every(([, c]) => c.loadTest || ended(c))) return false;
+  const claim = { staleMs: FUNCTIONS.launchLoadTest.timeoutS * 1000 };
+  for (const [key, c] of members) {
+    const request = c.loadTest;
+    if (!request || ended(c)) continue;
+    await runOnce(deps.store, `load-test-requested/${runId}/${key}`, claim, async () => {
+      await deps.store.expect(
+        runId,
+        deps.deadlines.after(
+          FUNCTIONS.launchLoadTest.timeoutS,
+          'load-test',
+          `launchLoadTest to start the load test of ${key}`,
+          key,
+        ),
+      );
+      await deps.publish(request);
+      return {};
+    });
+  }
+  deps.log.info('wave deployed; its load tests requested', { runId, wave, candidates: members.length });
+  return true;
+}
+
 /**
  * The wave to request once a candidate has ended: the lowest wave with candidates still pending, once no earlier
  * wave has one running. Requesting a wave again is harmless (requestWave asks for each candidate once).

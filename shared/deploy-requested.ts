@@ -1,5 +1,5 @@
 import { armFields, armKey, armOf, roleOf } from './arm.js';
-import { startCandidates } from './candidates.js';
+import { launchWave, startCandidates } from './candidates.js';
 import type { Config } from './config.js';
 import {
   deployScenario,
@@ -19,7 +19,7 @@ import { FUNCTIONS } from './wiring.js';
 import type { Publish } from './gcp/publisher.js';
 import { runOnce } from './idempotency.js';
 import type { Logger } from './log.js';
-import type { DeployRequested, LoadProfile } from './messages.js';
+import type { DeployRequested, LoadProfile, LoadTestRequested } from './messages.js';
 import { RUN_HOLDER, type ScenarioRecord, type Store } from './store.js';
 
 export const DEPLOY_SETTINGS = [
@@ -195,19 +195,9 @@ export async function handleDeployRequested(m: DeployRequested, deps: DeployRequ
     switch (result.outcome) {
       case 'succeeded': {
         const endpoint = result.endpoint ?? '';
-        // The one target a load test of this run and candidate may have (launchLoadTest checks it).
-        await store.setScenarios(m.runId, { [key]: { endpoint } });
-        await store.finishStage(m.runId, 'deploy', {
-          status: 'succeeded',
-          details: { scenario: key, image: m.image, endpoint },
-          deadline: deadlines.after(
-            FUNCTIONS.launchLoadTest.timeoutS,
-            'load-test',
-            `launchLoadTest to start the load test of ${key}`,
-            key,
-          ),
-        });
-        await deps.publish({
+        // The one target a load test of this run and candidate may have (launchLoadTest checks it), and the load
+        // test asked for once the whole wave is deployed.
+        const loadTest: LoadTestRequested = {
           type: 'LoadTestRequested',
           version: 1,
           runId: m.runId,
@@ -217,7 +207,13 @@ export async function handleDeployRequested(m: DeployRequested, deps: DeployRequ
           target: endpoint,
           modelName: scenario.tfserving.modelName,
           profile,
+        };
+        await store.setScenarios(m.runId, { [key]: { endpoint, loadTest } });
+        await store.finishStage(m.runId, 'deploy', {
+          status: 'succeeded',
+          details: { scenario: key, image: m.image, endpoint },
         });
+        if (!(await launchWave(m.runId, mine.wave ?? 0, deps))) log.info('deployed; waiting for the rest of its wave');
         break;
       }
       case 'in-progress':

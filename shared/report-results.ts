@@ -1,5 +1,5 @@
 import { armKey } from './arm.js';
-import { requestWave, waveToRequest } from './candidates.js';
+import { launchWave, requestWave, waveToRequest } from './candidates.js';
 import type { Config } from './config.js';
 import type { Deadlines } from './deadline.js';
 import type { Publish } from './gcp/publisher.js';
@@ -78,6 +78,8 @@ async function candidateEnded(
   const candidates = after.scenarios ?? {};
   const open = Object.values(candidates).some((c) => c.status === 'pending' || c.status === 'running');
   if (open) {
+    // A candidate that failed may have been the last of its wave the others waited for.
+    if (outcome.status === 'failed') await launchWave(run.runId, candidates[key]?.wave ?? 0, deps);
     const wave = waveToRequest(candidates);
     if (wave !== undefined) await requestWave(run.runId, wave, candidates, deps);
     return;

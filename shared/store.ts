@@ -1,7 +1,7 @@
 import type { Firestore } from '@google-cloud/firestore';
 import { TransientError } from './errors.js';
 import type { Verdict } from './gate/judge-candidate.js';
-import type { Arm, LoadProfile, LoadTestSummary, PipelineStage } from './messages.js';
+import type { Arm, LoadProfile, LoadTestRequested, LoadTestSummary, PipelineStage } from './messages.js';
 
 /**
  * Pipeline state in Firestore:
@@ -42,6 +42,8 @@ export interface ScenarioRecord {
   image?: string;
   /** The address the deploy recorded: the only target a load test of this run and scenario may have. */
   endpoint?: string;
+  /** Its load test, asked for once every candidate of its wave is deployed or has ended (shared/candidates.ts). */
+  loadTest?: LoadTestRequested;
   /** The load test's Cloud Run execution. */
   execution?: string;
   /** The lock this scenario holds (its rollout and load test), released when it ends. */

@@ -169,8 +169,9 @@ const FUNCTIONS_TABLE = {
     timeoutS: 120,
     account: 'reporter',
     trigger: [TOPICS.loadTestFinished, TOPICS.pipelineFailed, TOPICS.promotionFinished],
-    // The next wave of candidates, and the promotion once the gate has judged them all.
-    publishes: [TOPICS.deployRequested, TOPICS.promoteRequested],
+    // The load tests of a wave whose last rollout failed, the next wave of candidates, and the promotion once the
+    // gate has judged them all.
+    publishes: [TOPICS.loadTestRequested, TOPICS.deployRequested, TOPICS.promoteRequested],
     calls: STORE,
     secrets: { GITHUB_TOKEN: 'tokenSecret' },
   },

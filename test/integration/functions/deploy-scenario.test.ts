@@ -22,6 +22,7 @@ import { fakeLauncher, type FakeBehaviour } from '../../unit/local/emulators/kub
 const GOOD = `registry.local/tfs@sha256:${'a'.repeat(64)}`;
 const NEVER_READY = `registry.local/tfs@sha256:${'b'.repeat(64)}`;
 const SLOW = `registry.local/tfs@sha256:${'c'.repeat(64)}`;
+const SERVING = `registry.local/tfs@sha256:${'d'.repeat(64)}`;
 
 let project: TestProject;
 let store: Store;
@@ -39,6 +40,7 @@ async function setup(namespace: string, env: Record<string, string> = {}) {
     [GOOD]: { readyAfterMs: 20 },
     [NEVER_READY]: { readyAfterMs: 'never' },
     [SLOW]: { readyAfterMs: 3_000 },
+    [SERVING]: { readyAfterMs: 20 },
   };
   const fake = fakeLauncher((launch) => behaviour[launch.image] ?? {});
   const { kube } = await start({ launcher: fake.launcher, timeScale: 0.002, tickMs: 20 });
@@ -141,6 +143,36 @@ describe('deployScenario: candidates', () => {
       },
       deadline: { stage: 'load-test' },
     });
+  });
+
+  it("asks for a wave's load tests together, once each of its candidates is deployed, and not the next wave's", async () => {
+    const { deps, published } = await setup('wave');
+    const other = '2n-8c-16r-interop2';
+    await store.createRun({
+      runId: 'deploy-wave-1',
+      scenarios: {
+        [S]: { status: 'pending', scenario: S, arm: 'release', image: GOOD, wave: 0 },
+        [`${S}~baseline`]: { status: 'pending', scenario: S, arm: 'baseline', image: SERVING, wave: 0 },
+        [other]: { status: 'pending', scenario: other, arm: 'release', image: GOOD, wave: 1 },
+      },
+    });
+    await handleDeployRequested(request('deploy-wave-1', GOOD), deps);
+    // Deployed, and waiting for its baseline: nothing is measured while a neighbour still rolls out.
+    expect(published).toEqual([]);
+    const waiting = await store.getRun('deploy-wave-1');
+    expect(waiting?.scenarios?.[S]?.loadTest).toMatchObject({ type: 'LoadTestRequested', image: GOOD });
+    expect(waiting?.deadline?.stage).toBe('deploy');
+    await handleDeployRequested({ ...request('deploy-wave-1', SERVING), arm: 'baseline' }, deps);
+    const run = await store.getRun('deploy-wave-1');
+    expect(published).toEqual([run?.scenarios?.[S]?.loadTest, run?.scenarios?.[`${S}~baseline`]?.loadTest]);
+    expect(published).toEqual([
+      expect.objectContaining({ type: 'LoadTestRequested', scenario: S, image: GOOD }),
+      expect.objectContaining({ type: 'LoadTestRequested', scenario: S, arm: 'baseline', image: SERVING }),
+    ]);
+    expect(run?.deadline).toMatchObject({ stage: 'load-test', what: expect.stringMatching(/launchLoadTest to start/) });
+    // Delivered again (Pub/Sub at least once): no load test is asked for twice.
+    await handleDeployRequested({ ...request('deploy-wave-1', SERVING), arm: 'baseline' }, deps);
+    expect(published).toHaveLength(2);
   });
 
   it('fails a candidate whose pods never become ready, rolls nothing back, and keeps one run per namespace', async () => {

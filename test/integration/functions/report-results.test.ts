@@ -3,7 +3,13 @@ import { loadConfig } from '../../../shared/config.js';
 import { deadlines } from '../../../shared/deadline.js';
 import { rolloutLock } from '../../../shared/deploy-requested.js';
 import type { ReleaseNotes } from '../../../shared/github/releases.js';
-import type { LoadTestFinished, PipelineFailed, PipelineMessage, PromotionFinished } from '../../../shared/messages.js';
+import type {
+  LoadTestFinished,
+  LoadTestRequested,
+  PipelineFailed,
+  PipelineMessage,
+  PromotionFinished,
+} from '../../../shared/messages.js';
 import { REPORT_SETTINGS, reportResults, type ReportDeps } from '../../../shared/report-results.js';
 import { createFirestoreStore, RUN_HOLDER, type ScenarioRecord, type Store } from '../../../shared/store.js';
 import { arm, type ArmShape } from '../../support/arm-measurement.js';
@@ -184,6 +190,37 @@ describe('reportResults: candidates, the gate, the end of a run', () => {
       reasons: ['its baseline (the serving image) failed at deploy: ImagePullBackOff'],
       deltas: null,
     });
+  });
+
+  it('asks for the load tests of a wave whose last rollout failed: the deployed candidates waited for it', async () => {
+    const { d, published } = deps();
+    const loadTest: LoadTestRequested = {
+      type: 'LoadTestRequested',
+      version: 1,
+      runId: 'rr-wave-failed',
+      scenario: S,
+      image,
+      target: '127.0.0.1:8500',
+      modelName: 'resnet',
+      profile: { durationS: 5, users: 2, thresholds: [] },
+    };
+    await open('rr-wave-failed', {
+      [S]: candidate(S, { endpoint: loadTest.target, loadTest }),
+      [`${S}~baseline`]: baseline(S),
+    });
+    const failed: PipelineFailed = {
+      type: 'PipelineFailed',
+      version: 1,
+      runId: 'rr-wave-failed',
+      stage: 'deploy',
+      scenario: S,
+      arm: 'baseline',
+      reason: 'ImagePullBackOff',
+    };
+    await reportResults(failed, d);
+    await reportResults(failed, d);
+    expect(published).toEqual([loadTest]);
+    expect((await store.getRun('rr-wave-failed'))?.deadline).toMatchObject({ stage: 'load-test', scenario: S });
   });
 
   it('asks for the next wave once a wave has ended, once however often the message comes', async () => {
