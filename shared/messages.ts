@@ -204,7 +204,8 @@ export const PromotionFinished = z.object({
   scenario: scenario.nullable(),
   image: imageByDigest.optional(),
   requestedBy: z.enum(['pipeline', 'operator']),
-  outcome: z.enum(['promoted', 'none']),
+  // failed: only a person's promotion (of a run that has ended) says so here; the pipeline's fails its run.
+  outcome: z.enum(['promoted', 'none', 'failed']),
   reason: z.string().min(1),
 });
 

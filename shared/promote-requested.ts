@@ -108,6 +108,8 @@ export async function handlePromoteRequested(m: PromoteRequested, deps: DeployRe
         at,
       });
       await store.releaseLock(lock, m.runId, RUN_HOLDER);
+      // For the release notes, which still say what the run decided.
+      await deps.publish({ ...finished(m), ...chosen, outcome: promoted ? 'promoted' : 'failed', reason });
     } else if (promoted) {
       await deps.publish({ ...finished(m), ...chosen, outcome: 'promoted' });
     } else {

@@ -5,6 +5,7 @@ import type { Deadlines } from './deadline.js';
 import type { Publish } from './gcp/publisher.js';
 import { runSection } from './github/run-section.js';
 import type { ReleaseNotes } from './github/releases.js';
+import { MessageError } from './errors.js';
 import { runOnce } from './idempotency.js';
 import { judgeRun, GATE_SETTINGS } from './judge-run.js';
 import type { Logger } from './log.js';
@@ -35,6 +36,8 @@ export interface ReportDeps {
  * a redelivery does nothing twice and a delivery after a crash does what was left.
  */
 export async function reportResults(message: RunOutcome, deps: ReportDeps): Promise<void> {
+  if (message.type === 'PromotionFinished' && message.requestedBy === 'operator')
+    return operatorPromoted(message, deps);
   const run = await runningRun(deps.store, message.runId, message.type, deps.log);
   if (!run) return;
   if (message.type === 'PromotionFinished') return endRun(run, message, deps);
@@ -183,6 +186,23 @@ async function endRun(run: RunRecord, message: PromotionFinished | PipelineFaile
     details: releaseUrl ? { releaseUrl } : {},
   });
   log.info('run reported', { status: outcome.status, ...(releaseUrl ? { releaseUrl } : {}) });
+}
+
+/**
+ * A person promoted a candidate of a run that had ended (`modelship promote`): the deployer recorded the outcome on
+ * the run; its release notes, which still say what the run decided, now say what serves.
+ */
+async function operatorPromoted(message: PromotionFinished, deps: ReportDeps): Promise<void> {
+  const run = await deps.store.getRun(message.runId);
+  if (!run) {
+    throw new MessageError(`PromotionFinished is for run ${message.runId}, which does not exist: refused`);
+  }
+  const releaseUrl = await writeRelease(run, deps);
+  deps.log.info('release notes updated after a promotion by an operator', {
+    runId: run.runId,
+    outcome: message.outcome,
+    ...(releaseUrl ? { releaseUrl } : {}),
+  });
 }
 
 /** The run's section of the release notes: its candidates, the verdicts, the promotion or the failure. */

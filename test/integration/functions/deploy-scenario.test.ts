@@ -353,6 +353,18 @@ describe('deployScenario: promotion', () => {
       image: GOOD,
       requestedBy: 'operator',
     });
-    expect(published).toEqual([]);
+    // For reportResults, which writes what now serves on the release.
+    expect(published).toEqual([
+      {
+        type: 'PromotionFinished',
+        version: 1,
+        runId: 'by-hand-1',
+        scenario: S,
+        image: GOOD,
+        requestedBy: 'operator',
+        outcome: 'promoted',
+        reason: 'the most throughput per vCPU',
+      },
+    ]);
   });
 });

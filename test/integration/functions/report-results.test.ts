@@ -251,8 +251,30 @@ describe('reportResults: candidates, the gate, the end of a run', () => {
         reason: expect.stringContaining(`modelship promote rr-manual --scenario ${S}`),
       }),
     ]);
-    await reportResults(promoted('rr-manual', null), d);
+    const decided = published[0]?.type === 'PromoteRequested' ? published[0].reason : '';
+    await reportResults({ ...promoted('rr-manual', null), reason: decided }, d);
     expect((await store.getRun('rr-manual'))?.status).toBe('succeeded');
+    expect(written.filter((w) => w.tag === 'rr-manual').at(-1)?.markdown).toMatch(
+      /Nothing promoted:\*\* PROMOTION=manual/,
+    );
+
+    // `modelship promote`: the deployer serves it and records it on the ended run; the release notes follow.
+    await store.recordPromotion('rr-manual', {
+      status: 'promoted',
+      scenario: S,
+      image,
+      reason: 'chosen by hand',
+      requestedBy: 'operator',
+      at: new Date().toISOString(),
+    });
+    await reportResults({ ...promoted('rr-manual', S), requestedBy: 'operator', reason: 'chosen by hand' }, d);
+    expect(written.filter((w) => w.tag === 'rr-manual').at(-1)?.markdown).toMatch(
+      new RegExp(`\\*\\*Promoted:\\*\\* ${S} now serves .*chosen by hand`),
+    );
+    expect((await store.getRun('rr-manual'))?.status).toBe('succeeded');
+    await expect(reportResults({ ...promoted('rr-nowhere', S), requestedBy: 'operator' }, d)).rejects.toThrow(
+      /run rr-nowhere, which does not exist: refused/,
+    );
   });
 
   it('ends a run that failed as a whole, writes why, and a redelivery after it ended changes nothing', async () => {
