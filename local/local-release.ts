@@ -1,12 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { Firestore } from '@google-cloud/firestore';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { createKubeClient, DEFAULT_SCENARIO, objectNames } from '../shared/deploy/index.js';
 import { signBody } from '../shared/github/signature.js';
 import { candidateLines, formatMs } from '../operator/run-view.js';
 import { runRecord } from '../operator/run-record.js';
 import type { RunRecord } from '../shared/store.js';
 import { followRun } from '../operator/follow-run.js';
+import { publishRelease, releaseNotes, type GitHubAccess } from './publish-release.js';
 import { releasePayload } from './release-payload.js';
 import { startLocalStack, type LocalStack, type StackOptions } from './stack.js';
 import { logLine, runLog } from './run-log.js';
@@ -59,6 +62,74 @@ export interface LocalReleaseResult {
 
 const seconds = (since: number) => formatMs(performance.now() - since);
 
+/** The secrets a stack's releases are sent with: the webhook's, and the token that publishes on the stand-in GitHub. */
+export interface ReleaseSecrets {
+  webhookSecret: string;
+  githubToken: string;
+}
+
+export const newReleaseSecrets = (): ReleaseSecrets => ({
+  webhookSecret: randomBytes(32).toString('hex'),
+  githubToken: randomBytes(20).toString('hex'),
+});
+
+/** The functions' configuration for local releases: the secrets, the sample repository, the candidates and load test. */
+export function releaseFunctionsEnv(
+  o: Pick<LocalReleaseOptions, 'scenario' | 'users' | 'durationS' | 'thresholds' | 'functionsEnv'>,
+  secrets: ReleaseSecrets,
+): Record<string, string> {
+  return {
+    GITHUB_WEBHOOK_SECRET: secrets.webhookSecret,
+    ALLOWED_REPOSITORIES: LOCAL_REPOSITORY,
+    GITHUB_TOKEN: secrets.githubToken,
+    DEPLOY_SCENARIOS: o.scenario ?? DEFAULT_SCENARIO,
+    LOAD_TEST_USERS: String(o.users ?? 20),
+    LOAD_TEST_SPAWN_RATE: String(o.users ?? 20),
+    LOAD_TEST_THINK_TIME_MS: '100',
+    LOAD_TEST_DURATION_S: String(o.durationS ?? 10),
+    LOAD_TEST_THRESHOLDS: (o.thresholds ?? ['errors<1%']).join(','),
+    ...o.functionsEnv,
+  };
+}
+
+/**
+ * Where releases are sent: a local stack, started in this process (`runLocalRelease`) or by `modelship local up` in
+ * another one (local/attached-stack.ts), by its addresses: one way of sending for both.
+ */
+export interface ReleaseTarget {
+  functionsUrl: string;
+  github: GitHubAccess;
+  webhookSecret: string;
+  firestore: Firestore;
+  logDir: string;
+  /** The cluster, as its administrator (the serving image is read there). */
+  kubeConfig?: KubeConfig;
+  /** The calls IAM refused, one line per kind: known only in the process that runs the stack. */
+  refusals?: () => string[];
+}
+
+/** What sending releases needs of LocalReleaseOptions (the stack's own options aside). */
+export type SendOptions = Pick<
+  LocalReleaseOptions,
+  'dir' | 'tarball' | 'tag' | 'then' | 'scenario' | 'deliveries' | 'beforeDelivery' | 'print' | 'timeoutMs' | 'signal'
+> & { namespace?: string };
+
+/** The target of a stack started in this process. */
+export function stackTarget(stack: LocalStack, secrets: ReleaseSecrets): ReleaseTarget {
+  const releases = stack.bake?.releases;
+  if (!releases) throw new Error('the local stack has no release server');
+  const kubeConfig = stack.deploy?.kubernetes.kubeConfig();
+  return {
+    functionsUrl: stack.functionsUrl,
+    github: { apiUrl: releases.apiUrl, serverUrl: releases.serverUrl, token: secrets.githubToken },
+    webhookSecret: secrets.webhookSecret,
+    firestore: stack.firestore,
+    logDir: stack.logDir,
+    ...(kubeConfig ? { kubeConfig } : {}),
+    refusals: () => refusals(stack),
+  };
+}
+
 /**
  * `modelship local release` and `npm start`: the whole pipeline on this machine. The local stack comes up, a
  * release with the model as its asset is published on the stand-in for GitHub, the signed webhook is sent, and the
@@ -67,8 +138,7 @@ const seconds = (since: number) => formatMs(performance.now() - since);
  */
 export async function runLocalRelease(o: LocalReleaseOptions, keep = false): Promise<LocalReleaseResult> {
   const t0 = performance.now();
-  const print = o.print;
-  const secret = randomBytes(32).toString('hex');
+  const secrets = newReleaseSecrets();
   const stack = await startLocalStack({
     dir: o.dir,
     ...(o.ports ? { ports: o.ports } : {}),
@@ -77,92 +147,82 @@ export async function runLocalRelease(o: LocalReleaseOptions, keep = false): Pro
     ...(o.runtime ? { runtime: o.runtime } : {}),
     ...(o.images ? { images: o.images } : {}),
     ...(o.revoke ? { revoke: o.revoke } : {}),
-    functionsEnv: {
-      GITHUB_WEBHOOK_SECRET: secret,
-      ALLOWED_REPOSITORIES: LOCAL_REPOSITORY,
-      GITHUB_TOKEN: 'local-token',
-      DEPLOY_SCENARIOS: o.scenario ?? DEFAULT_SCENARIO,
-      LOAD_TEST_USERS: String(o.users ?? 20),
-      LOAD_TEST_SPAWN_RATE: String(o.users ?? 20),
-      LOAD_TEST_THINK_TIME_MS: '100',
-      LOAD_TEST_DURATION_S: String(o.durationS ?? 10),
-      LOAD_TEST_THRESHOLDS: (o.thresholds ?? ['errors<1%']).join(','),
-      ...o.functionsEnv,
-    },
-    onStep: (s) => print(`  … ${s}`),
+    functionsEnv: releaseFunctionsEnv(o, secrets),
+    onStep: (s) => o.print(`  … ${s}`),
   });
   let handedOver = false;
   o.onStack?.(stack);
   try {
-    print(`  ✓ local stack up in ${seconds(t0)}; functions at ${stack.functionsUrl}; logs in ${stack.logDir}`);
-    const runs: RunRecord[] = [];
-    let notes: string | undefined;
-    for (const { tag, tarball } of [{ tag: o.tag ?? 'v1.0.0', tarball: o.tarball }, ...(o.then ?? [])]) {
-      // An interrupt while the stack came up (minutes, the first time) or between two releases: release nothing more.
-      o.signal?.throwIfAborted();
-      const released = await releaseOnce(stack, { ...o, tag, tarball }, secret, t0);
-      if (!released.run) {
-        handedOver = keep;
-        return { code: 1, runs, ...(keep ? { stack } : {}) };
-      }
-      runs.push(released.run);
-      notes = released.notes ?? notes;
-    }
+    o.print(`  ✓ local stack up in ${seconds(t0)}; functions at ${stack.functionsUrl}; logs in ${stack.logDir}`);
+    const namespace = o.functionsEnv?.K8S_NAMESPACE;
+    const result = await sendReleases(stackTarget(stack, secrets), { ...o, ...(namespace ? { namespace } : {}) }, t0);
     handedOver = keep;
-    const code = runs.every((r) => r.status === 'succeeded') ? 0 : 1;
-    const serving = await servingImage(stack, o.functionsEnv?.K8S_NAMESPACE ?? 'default');
-    if (serving) print(`  serving: ${objectNames('serving', '').deployment} runs ${serving}`);
-    return {
-      code,
-      run: runs.at(-1),
-      runs,
-      ...(notes ? { notes } : {}),
-      ...(serving ? { serving } : {}),
-      ...(keep ? { stack } : {}),
-    };
+    return { ...result, ...(keep ? { stack } : {}) };
   } finally {
     if (!handedOver) await stack.stop();
   }
 }
 
+/**
+ * The releases sent to a stack that is up, one after the other, each followed to its run's end; then the image that
+ * serves. Code 0 when every run succeeded.
+ */
+export async function sendReleases(target: ReleaseTarget, o: SendOptions, t0: number): Promise<LocalReleaseResult> {
+  const runs: RunRecord[] = [];
+  let notes: string | undefined;
+  for (const { tag, tarball } of [{ tag: o.tag ?? 'v1.0.0', tarball: o.tarball }, ...(o.then ?? [])]) {
+    // An interrupt while the stack came up (minutes, the first time) or between two releases: release nothing more.
+    o.signal?.throwIfAborted();
+    const released = await releaseOnce(target, { ...o, tag, tarball }, t0);
+    if (!released.run) return { code: 1, runs };
+    runs.push(released.run);
+    notes = released.notes || notes;
+  }
+  const code = runs.every((r) => r.status === 'succeeded') ? 0 : 1;
+  const serving = await servingImage(target.kubeConfig, o.namespace);
+  if (serving) o.print(`  serving: ${objectNames('serving', '').deployment} runs ${serving}`);
+  return {
+    code,
+    run: runs.at(-1),
+    runs,
+    ...(notes ? { notes } : {}),
+    ...(serving ? { serving } : {}),
+  };
+}
+
 /** One release published, its webhook sent, its run followed to the end and written to DIR/runs/RUN_ID.json. */
 async function releaseOnce(
-  stack: LocalStack,
-  o: LocalReleaseOptions & { tag: string },
-  secret: string,
+  target: ReleaseTarget,
+  o: SendOptions & { tag: string },
   t0: number,
 ): Promise<{ run?: RunRecord; notes?: string }> {
   const { print, tag } = o;
-  const releases = stack.bake?.releases;
-  if (!releases) throw new Error('the local stack has no release server');
-  const release = releases.addRelease({
+  const { releaseId, asset } = await publishRelease(target.github, {
     repository: LOCAL_REPOSITORY,
     tag,
-    assets: [{ name: 'saved_model.tar.gz', content: o.tarball }],
+    asset: { name: 'saved_model.tar.gz', content: o.tarball },
   });
-  const asset = release.assets[0];
-  if (!asset) throw new Error('the release has no asset');
   const body = JSON.stringify(
     releasePayload({
       repository: LOCAL_REPOSITORY,
       tag,
-      releaseId: release.id,
-      asset: { id: asset.id, name: asset.name, size: asset.size },
-      apiUrl: releases.apiUrl,
-      serverUrl: releases.serverUrl,
+      releaseId,
+      asset,
+      apiUrl: target.github.apiUrl,
+      serverUrl: target.github.serverUrl,
     }),
   );
   const delivery = randomUUID();
   let runId: string | undefined;
   for (let i = 0; i < (o.deliveries ?? 1); i++) {
     await o.beforeDelivery?.(i);
-    const res = await fetch(`${stack.functionsUrl}/githubWebhook`, {
+    const res = await fetch(`${target.functionsUrl}/githubWebhook`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         'x-github-event': 'release',
         'x-github-delivery': delivery,
-        'x-hub-signature-256': signBody(body, secret),
+        'x-hub-signature-256': signBody(body, target.webhookSecret),
       },
       body,
     });
@@ -177,38 +237,38 @@ async function releaseOnce(
   }
   if (!runId) return {};
 
+  const refused = () => target.refusals?.() ?? [];
   print(`  following run ${runId} (candidates ${o.scenario ?? DEFAULT_SCENARIO})`);
-  const run = await followRun(stack.firestore, runId, {
+  const run = await followRun(target.firestore, runId, {
     print,
     timeoutMs: o.timeoutMs ?? 180_000,
     ...(o.signal ? { signal: o.signal } : {}),
   }).catch(async (err: Error) => {
     // A run that never ends is most often a step whose report was refused: say which, and what the steps logged.
-    const why = [...refusals(stack), ...(await troubles(stack, runId))];
+    const why = [...refused(), ...(await troubles(target.logDir, runId))];
     throw new Error([err.message, ...why].join('\n'), { cause: err });
   });
   if (run.status === 'succeeded') print(`  ✓ run ${runId} succeeded in ${seconds(t0)}`);
   else print(`  ✗ run ${runId} failed at ${run.failure?.stage ?? '?'}: ${run.failure?.reason ?? run.status}`);
   candidateLines(run).forEach((line) => print(`    ${line}`));
   if (run.failure?.detailsUrl) print(`    details: ${run.failure.detailsUrl}`);
-  if (run.status !== 'succeeded') (await troubles(stack, runId)).forEach((line) => print(`    ${line}`));
+  if (run.status !== 'succeeded') (await troubles(target.logDir, runId)).forEach((line) => print(`    ${line}`));
   const file = join(o.dir, 'runs', `${runId}.json`);
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, `${JSON.stringify(runRecord(run), null, 2)}\n`);
   print(`    record: ${file}`);
-  refusals(stack).forEach((line) => print(`    ${line}`));
-  const notes = releases.notes(release.id);
+  refused().forEach((line) => print(`    ${line}`));
+  const notes = await releaseNotes(target.github, LOCAL_REPOSITORY, releaseId);
   return { run, ...(notes ? { notes } : {}) };
 }
 
 /** The image of the serving Deployment's pod template: what serves, whatever the run records say. */
-export async function servingImage(stack: LocalStack, namespace = 'default'): Promise<string | undefined> {
-  const kubernetes = stack.deploy?.kubernetes;
-  if (!kubernetes) return undefined;
-  const serving = await createKubeClient(kubernetes.kubeConfig()).readDeployment(
-    namespace,
-    objectNames('serving', '').deployment,
-  );
+export async function servingImage(
+  kubeConfig: KubeConfig | undefined,
+  namespace = 'default',
+): Promise<string | undefined> {
+  if (!kubeConfig) return undefined;
+  const serving = await createKubeClient(kubeConfig).readDeployment(namespace, objectNames('serving', '').deployment);
   return serving?.spec?.template.spec?.containers[0]?.image;
 }
 
@@ -216,8 +276,8 @@ export async function servingImage(stack: LocalStack, namespace = 'default'): Pr
 const TROUBLES = 12;
 
 /** The warnings and errors the functions logged for a run, last ones first cut: where a failure's cause is. */
-async function troubles(stack: LocalStack, runId: string): Promise<string[]> {
-  const file = join(stack.logDir, 'functions.log');
+async function troubles(logDir: string, runId: string): Promise<string[]> {
+  const file = join(logDir, 'functions.log');
   const entries = await runLog(file, runId, 'WARNING');
   if (entries.length === 0) return [];
   const shown = entries.slice(-TROUBLES);

@@ -8,8 +8,11 @@ import { listenOnLoopback } from './listen.js';
  *   storage origin (as GitHub redirects to its object store), so a client must not carry its token across;
  * - `SERVER/O/N/releases/download/TAG/NAME`: the browser download URL (public releases only);
  * - `API/repos/O/N/releases/ID` and `.../releases/tags/TAG`: the release as JSON.
- * Private releases answer 404 without the right `Authorization: Bearer TOKEN`, as GitHub does. Every POST or PATCH under
- * `API/repos/O/N/` (a release comment, a release update) is recorded and answered 201.
+ * Private releases answer 404 without the right `Authorization: Bearer TOKEN`, as GitHub does. With a `token`, releases
+ * are published as on GitHub (what `modelship local release` does against a stack started by `local up`):
+ * `POST API/repos/O/N/releases` creates one, and its `upload_url` (`SERVER/uploads/repos/O/N/releases/ID/assets`, the
+ * stand-in's uploads.github.com) takes an asset with `POST ...?name=NAME`, both with `Authorization: Bearer TOKEN`.
+ * Every other POST or PATCH under `API/repos/O/N/` (a release comment, a release update) is recorded and answered 201.
  */
 
 export interface ReleaseAssetInput {
@@ -79,8 +82,9 @@ const assetJson = (a: ServedAsset) => ({
   url: a.url,
   browser_download_url: a.browserDownloadUrl,
 });
-const releaseJson = (r: ServedRelease, body: string) => ({
+const releaseJson = (r: ServedRelease, body: string, uploadUrl: string) => ({
   id: r.id,
+  upload_url: `${uploadUrl}/repos/${r.repository}/releases/${r.id}/assets{?name,label}`,
   body,
   tag_name: r.tag,
   name: r.tag,
@@ -95,10 +99,14 @@ const json = (res: ServerResponse, status: number, body: unknown) =>
 const notFound = (res: ServerResponse) =>
   json(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
+async function readRaw(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const text = (await readRaw(req)).toString('utf8');
   try {
     return text ? JSON.parse(text) : undefined;
   } catch {
@@ -106,7 +114,14 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-export async function startReleaseServer({ port = 0 }: { port?: number } = {}): Promise<ReleaseServer> {
+/**
+ * `token`: the one token that may publish releases and upload assets (as a GitHub token with contents:write); without
+ * it, releases are only added in this process (`addRelease`).
+ */
+export async function startReleaseServer({
+  port = 0,
+  token,
+}: { port?: number; token?: string } = {}): Promise<ReleaseServer> {
   const releases: Stored[] = [];
   const posts: RecordedPost[] = [];
   const waiters = new Set<() => void>();
@@ -127,12 +142,14 @@ export async function startReleaseServer({ port = 0 }: { port?: number } = {}): 
     );
     return stored && { stored, file: stored.files.get(id) as ReleaseAssetInput };
   };
-  const authorized = (stored: Stored, req: IncomingMessage) => {
-    if (!stored.token) return true;
-    const given = Buffer.from(req.headers.authorization ?? '');
-    const wanted = Buffer.from(`Bearer ${stored.token}`);
-    return given.length === wanted.length && timingSafeEqual(given, wanted);
+  // GitHub takes a token as `Bearer TOKEN` or `token TOKEN` (what Octokit sends).
+  const bearer = (req: IncomingMessage, wanted: string) => {
+    const given = Buffer.from((req.headers.authorization ?? '').replace(/^token /, 'Bearer '));
+    const expected = Buffer.from(`Bearer ${wanted}`);
+    return given.length === expected.length && timingSafeEqual(given, expected);
   };
+  const authorized = (stored: Stored, req: IncomingMessage) => !stored.token || bearer(req, stored.token);
+  const mayWrite = (req: IncomingMessage) => token !== undefined && bearer(req, token);
 
   const storage = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://storage');
@@ -149,6 +166,15 @@ export async function startReleaseServer({ port = 0 }: { port?: number } = {}): 
     void (async () => {
       const path = new URL(req.url ?? '/', 'http://github').pathname;
       const api = /^\/api\/repos\/([^/]+\/[^/]+)\/(.*)$/.exec(path);
+      const upload = /^\/uploads\/repos\/([^/]+\/[^/]+)\/releases\/(\d+)\/assets$/.exec(path);
+      if (req.method === 'POST' && (upload || api?.[2] === 'releases')) {
+        if (!mayWrite(req)) return json(res, 401, { message: 'Bad credentials' });
+        if (upload) return uploadAsset(req, res, upload[1] as string, Number(upload[2]));
+        const { tag_name: tag } = ((await readBody(req)) ?? {}) as { tag_name?: unknown };
+        if (typeof tag !== 'string' || !tag) return json(res, 422, { message: 'tag_name is required' });
+        const stored = addStored(api?.[1] as string, tag, undefined);
+        return json(res, 201, releaseJson(stored.release, stored.body, uploadUrl));
+      }
       if (api && (req.method === 'POST' || req.method === 'PATCH')) {
         const body = await readBody(req);
         posts.push({ method: req.method, path: path.slice('/api'.length), repository: api[1] as string, body });
@@ -160,7 +186,7 @@ export async function startReleaseServer({ port = 0 }: { port?: number } = {}): 
           if (!req.headers.authorization) return json(res, 401, { message: 'Requires authentication' });
           const notes = (body as { body?: unknown } | undefined)?.body;
           if (typeof notes === 'string') target.body = notes;
-          return json(res, 200, releaseJson(target.release, target.body));
+          return json(res, 200, releaseJson(target.release, target.body, uploadUrl));
         }
         return json(res, 201, { id: posts.length, html_url: `${serverUrl}/${api[1]}` });
       }
@@ -189,7 +215,7 @@ export async function startReleaseServer({ port = 0 }: { port?: number } = {}): 
             (r.release.id === Number(byId) || r.release.tag === decodeURIComponent(byTag ?? '\0')),
         );
         if (!stored || !authorized(stored, req)) return notFound(res);
-        return json(res, 200, releaseJson(stored.release, stored.body));
+        return json(res, 200, releaseJson(stored.release, stored.body, uploadUrl));
       }
       const download = /^\/([^/]+\/[^/]+)\/releases\/download\/([^/]+)\/([^/]+)$/.exec(path);
       const stored =
@@ -201,6 +227,45 @@ export async function startReleaseServer({ port = 0 }: { port?: number } = {}): 
   });
   const serverUrl = await listenOnLoopback(main, port);
   const apiUrl = `${serverUrl}/api`;
+  const uploadUrl = `${serverUrl}/uploads`;
+
+  function addStored(repository: string, tag: string, releaseToken: string | undefined): Stored {
+    const id = nextId++;
+    const release: ServedRelease = {
+      id,
+      repository,
+      tag,
+      htmlUrl: `${serverUrl}/${repository}/releases/tag/${tag}`,
+      private: Boolean(releaseToken),
+      assets: [],
+    };
+    const stored: Stored = { release, body: '', token: releaseToken, files: new Map() };
+    releases.push(stored);
+    return stored;
+  }
+  function addAsset(stored: Stored, a: ReleaseAssetInput): ServedAsset {
+    const assetId = nextId++;
+    const { repository, tag } = stored.release;
+    stored.files.set(assetId, a);
+    const served = {
+      id: assetId,
+      name: a.name,
+      size: a.content.length,
+      url: `${apiUrl}/repos/${repository}/releases/assets/${assetId}`,
+      browserDownloadUrl: `${serverUrl}/${repository}/releases/download/${tag}/${a.name}`,
+    };
+    stored.release.assets.push(served);
+    return served;
+  }
+  async function uploadAsset(req: IncomingMessage, res: ServerResponse, repository: string, id: number) {
+    const name = new URL(req.url ?? '/', 'http://github').searchParams.get('name');
+    const stored = releases.find(
+      (r) => r.release.id === id && r.release.repository.toLowerCase() === repository.toLowerCase(),
+    );
+    if (!stored) return notFound(res);
+    if (!name) return json(res, 422, { message: 'the name query parameter is required' });
+    return json(res, 201, assetJson(addAsset(stored, { name, content: await readRaw(req) })));
+  }
 
   return {
     serverUrl,
@@ -210,30 +275,10 @@ export async function startReleaseServer({ port = 0 }: { port?: number } = {}): 
       return downloads;
     },
     notes: (id) => releases.find((r) => r.release.id === id)?.body,
-    addRelease({ repository, tag, assets, token }) {
-      const id = nextId++;
-      const files = new Map<number, ReleaseAssetInput>();
-      const served = assets.map((a): ServedAsset => {
-        const assetId = nextId++;
-        files.set(assetId, a);
-        return {
-          id: assetId,
-          name: a.name,
-          size: a.content.length,
-          url: `${apiUrl}/repos/${repository}/releases/assets/${assetId}`,
-          browserDownloadUrl: `${serverUrl}/${repository}/releases/download/${tag}/${a.name}`,
-        };
-      });
-      const release = {
-        id,
-        repository,
-        tag,
-        htmlUrl: `${serverUrl}/${repository}/releases/tag/${tag}`,
-        private: Boolean(token),
-        assets: served,
-      };
-      releases.push({ release, body: '', token, files });
-      return release;
+    addRelease({ repository, tag, assets, token: releaseToken }) {
+      const stored = addStored(repository, tag, releaseToken);
+      for (const a of assets) addAsset(stored, a);
+      return stored.release;
     },
     async waitForPost(predicate, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;

@@ -14,12 +14,18 @@ export interface LogEntry {
 
 const RANK: Record<string, number> = { DEBUG: 0, INFO: 1, NOTICE: 2, WARNING: 3, ERROR: 4, CRITICAL: 5 };
 
+/** The label the functions' logger puts a run id under, as Cloud Logging shows it (`labels."runId"`). */
+const LABELS = 'logging.googleapis.com/labels';
+
+/** The entry's run: its `runId` field, or its `runId` label. */
+const runOf = (e: LogEntry) => e.runId ?? (e[LABELS] as { runId?: string } | undefined)?.runId;
+
 /**
- * The entries of one run in a functions log, oldest first, at `minSeverity` or above: what Cloud Logging's
- * `jsonPayload.runId="…" severity>=WARNING` shows in Google Cloud. Lines that are not entries (a stack trace a
- * process printed) are skipped; a log that does not exist yet has no entries.
+ * The entries of one run (every entry, without `runId`) in a functions log, oldest first, at `minSeverity` or
+ * above: what Cloud Logging's `labels."runId"="…" severity>=WARNING` (or `jsonPayload.runId`) shows in Google Cloud.
+ * Lines that are not entries (a stack trace a process printed) are skipped; a log that does not exist yet has none.
  */
-export async function runLog(file: string, runId: string, minSeverity = 'DEBUG'): Promise<LogEntry[]> {
+export async function runLog(file: string, runId: string | undefined, minSeverity = 'DEBUG'): Promise<LogEntry[]> {
   const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return '';
     throw err;
@@ -34,7 +40,7 @@ export async function runLog(file: string, runId: string, minSeverity = 'DEBUG')
     } catch {
       continue;
     }
-    if (entry.runId === runId && (RANK[entry.severity] ?? 0) >= min) entries.push(entry);
+    if ((runId === undefined || runOf(entry) === runId) && (RANK[entry.severity] ?? 0) >= min) entries.push(entry);
   }
   return entries;
 }

@@ -155,7 +155,15 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     let bake: LocalBake | undefined;
     if (served.includes('bakeModel')) {
       step('starting the Cloud Build emulator and the release server');
-      bake = await startLocalBake({ dir: options.dir, pubsub, ports, ...(images ? { images } : {}) });
+      // The functions' GitHub token is the one that may publish releases on the stand-in, as a person's would be.
+      const githubToken = options.functionsEnv.GITHUB_TOKEN;
+      bake = await startLocalBake({
+        dir: options.dir,
+        pubsub,
+        ports,
+        ...(images ? { images } : {}),
+        ...(githubToken ? { githubToken } : {}),
+      });
       stops.push(() => (bake as LocalBake).stop());
     }
 

@@ -1,12 +1,18 @@
 import { resolve } from 'node:path';
 import { demoVerdict } from '../../local/demo-verdict.js';
 import { releaseTarball, sampleReleaseTarball } from '../../local/release-tarball.js';
-import { runLocalRelease } from '../../local/local-release.js';
+import { attachStack, type AttachedStack } from '../../local/attached-stack.js';
+import { runLocalRelease, sendReleases } from '../../local/local-release.js';
 import { defaultRuntime, type Runtime } from '../../local/stack.js';
 import { parseDuration } from '../../loadtest/duration.js';
 import { UsageError, parseOptions } from '../../shared/command-line.js';
 import { DEFAULT_SCENARIO, scenarioNames, scenariosDir } from '../../shared/deploy/index.js';
 import { type Command } from '../command.js';
+import { interruptOnSignals } from '../interrupt.js';
+import { localDown, localLogs, localUp } from './local-stack.js';
+
+const DEFAULT_DURATION = '10s';
+const DEFAULT_USERS = '20';
 
 /** The demo's two releases; the second one's model is DEMO_SLOWDOWN times slower than the first in the simulator. */
 const DEMO_RELEASES = ['v1.0.0', 'v1.1.0'] as const;
@@ -44,7 +50,10 @@ async function candidateScenarios(text: string): Promise<string> {
 
 const usage = `Usage: modelship local demo [--dir DIR]
        modelship local release --model DIR|TARBALL [--scenario A,B] [--duration D] [--users N] [--dir DIR]
-       (both also take --runtime containers|processes)
+       modelship local up [--ports auto] [--scenario A,B] [--duration D] [--users N] [--dir DIR]
+       modelship local down [--dir DIR]
+       modelship local logs [--run RUN_ID] [--dir DIR]
+       (demo, release and up also take --runtime containers|processes)
 
 Runs the whole pipeline on this machine: the Google Cloud SDK's Pub/Sub and Firestore emulators, a local OCI
 registry, modelship's emulators of Cloud Build, Kubernetes and Cloud Run, a stand-in for GitHub, and every function
@@ -59,19 +68,46 @@ the serving deployment, judged by the gate, the best one promoted, reported. Eac
             simulator's ResNet-50, docs/tfserving.md). The first is promoted; the second is measured beside
             it and refused by the gate, and the first keeps serving. The p99 bound for promotion is ${DEMO_P99_BOUND_MS / 1000} s
             here (GATE_P99_BOUND_MS): this machine's latency is not what the demo judges. What npm start runs.
-  release   your own SavedModel: a directory (with or without its version directory) or a .tar.gz
+  release   your own SavedModel: a directory (with or without its version directory) or a .tar.gz. When 'local up'
+            runs in DIR, the release goes to that stack (its candidates and load test are up's options)
+  up        starts the stack and leaves it running until Ctrl-C, SIGTERM or 'local down'; prints the variables that
+            point gcloud, kubectl and modelship at it and writes them to DIR/env (source it), and the stack's
+            addresses and PIDs to DIR/stack.json (docs/local.md walks through it)
+  down      stops the stack 'local up' runs in DIR
+  logs      the functions' log entries as JSON lines; --run: those of one run (Cloud Logging's labels."runId")
 
 Exit code: release: 0 when the run succeeded; otherwise 1, with the stage that failed and why. demo: 0 when the
 first release was promoted, the second refused and the serving deployment kept the first's digest; otherwise 1,
-saying which did not happen.
+saying which did not happen. up: 0 once stopped. Any: 2 for a bad command line, or a stack that is not up.
 
 Options:
   --model PATH      the SavedModel to release
   --scenario A,B    the candidate scenarios, comma separated (default ${DEFAULT_SCENARIO}; modelship scenarios lists them)
-  --duration D      load test duration (default 10s)
-  --users N         load test users (default 20)
-  --dir DIR         where logs, the registry, reports and run records go (default .modelship)
-  --runtime R       containers (default when podman is installed) or processes (the same code, no images run)`;
+  --duration D      load test duration (default ${DEFAULT_DURATION})
+  --users N         load test users (default ${DEFAULT_USERS})
+  --dir DIR         where logs, the registry, reports, run records and up's stack.json and env go (default .modelship)
+  --runtime R       containers (default when podman is installed) or processes (the same code, no images run)
+  --ports auto      up: free ports instead of firebase.json's (several stacks on one machine, tests)
+  --run RUN_ID      logs: only this run's entries`;
+
+const ACTIONS = ['demo', 'release', 'up', 'down', 'logs'] as const;
+type Action = (typeof ACTIONS)[number];
+const isAction = (a: string | undefined): a is Action => ACTIONS.includes(a as Action);
+/** What the stack is started with: given to `local up`, not to a release sent to it. */
+const STACK_OPTIONS = ['scenario', 'duration', 'users', 'runtime'] as const;
+/** Every port 0: each server takes a free one (the Java emulators and the registry are given one). */
+const AUTO_PORTS = {
+  pubsub: 0,
+  firestore: 0,
+  functions: 0,
+  cloudbuild: 0,
+  run: 0,
+  kubernetes: 0,
+  releases: 0,
+  registry: 0,
+};
+
+const print = (line: string) => console.log(line);
 
 export const local: Command = {
   usage,
@@ -82,33 +118,72 @@ export const local: Command = {
         dir: { type: 'string', default: '.modelship' },
         model: { type: 'string' },
         scenario: { type: 'string' },
-        duration: { type: 'string', default: '10s' },
-        users: { type: 'string', default: '20' },
+        duration: { type: 'string' },
+        users: { type: 'string' },
         runtime: { type: 'string' },
+        ports: { type: 'string' },
+        run: { type: 'string' },
       },
       true,
     );
     const [action, ...extra] = positionals;
     if (extra.length) throw new UsageError(`unexpected '${extra.join(' ')}'`);
-    if (action !== 'demo' && action !== 'release')
-      throw new UsageError(action ? `unknown action '${action}'` : 'an action is required');
+    if (!isAction(action)) throw new UsageError(action ? `unknown action '${action}'` : 'an action is required');
+    const dir = resolve(values.dir);
+    const only = (option: 'model' | 'ports' | 'run', actions: readonly Action[]) => {
+      if (values[option] !== undefined && !actions.includes(action))
+        throw new UsageError(`--${option} is for local ${actions.join(' and ')}, not local ${action}`);
+    };
+    only('model', ['release']);
+    only('ports', ['up']);
+    only('run', ['logs']);
+    if (action === 'down') return localDown(dir, print);
+    if (action === 'logs') return localLogs(dir, values.run, print);
     if (action === 'release' && !values.model) throw new UsageError('local release needs --model DIR|TARBALL');
-    const durationMs = parseDuration(values.duration);
+    if (values.ports !== undefined && values.ports !== 'auto')
+      throw new UsageError(
+        `--ports takes only 'auto' (free ports); without it, firebase.json's, not '${values.ports}'`,
+      );
+    const durationText = values.duration ?? DEFAULT_DURATION;
+    const durationMs = parseDuration(durationText);
     if (durationMs === undefined || durationMs < 1000)
-      throw new UsageError(`--duration must be a duration of at least 1s, such as 30s or 2m, not '${values.duration}'`);
-    const users = Number(values.users);
+      throw new UsageError(`--duration must be a duration of at least 1s, such as 30s or 2m, not '${durationText}'`);
+    const users = Number(values.users ?? DEFAULT_USERS);
     if (!Number.isInteger(users) || users < 1)
       throw new UsageError(`--users must be a positive whole number, not '${values.users}'`);
     if (values.runtime !== undefined && values.runtime !== 'containers' && values.runtime !== 'processes')
       throw new UsageError(`--runtime must be containers or processes, not '${values.runtime}'`);
     const scenario = values.scenario === undefined ? undefined : await candidateScenarios(values.scenario);
-    const fallback = defaultRuntime();
-    const runtime: Runtime = (values.runtime as Runtime | undefined) ?? fallback.runtime;
-    console.log(`modelship local ${action} (${runtime})`);
-    if (!values.runtime && fallback.note) console.log(`  ! ${fallback.note}`);
     const tarball = values.model
       ? await releaseTarball(resolve(values.model))
       : await sampleReleaseTarball(action === 'demo' ? { simSlowdown: DEMO_MODEL_COST } : {});
+    if (action === 'release') {
+      const attached = await attachStack(dir);
+      if (attached) {
+        const given = STACK_OPTIONS.filter((o) => values[o] !== undefined);
+        if (given.length)
+          throw new UsageError(
+            `${given.map((o) => `--${o}`).join(', ')}: the local stack up in ${dir} was started with its own; give them to local up`,
+          );
+        return releaseToStack(attached, { dir, tarball });
+      }
+    }
+    const fallback = defaultRuntime();
+    const runtime: Runtime = (values.runtime as Runtime | undefined) ?? fallback.runtime;
+    print(`modelship local ${action} (${runtime})`);
+    if (!values.runtime && fallback.note) print(`  ! ${fallback.note}`);
+    const durationS = Math.ceil(durationMs / 1000);
+    if (action === 'up') {
+      return localUp({
+        dir,
+        runtime,
+        ...(values.ports ? { ports: AUTO_PORTS } : {}),
+        ...(scenario ? { scenario } : {}),
+        durationS,
+        users,
+        print,
+      });
+    }
     const demo = action === 'demo';
     const then = demo
       ? [
@@ -118,37 +193,63 @@ export const local: Command = {
           },
         ]
       : [];
-    const interrupt = new AbortController();
-    // Stopped by Ctrl-C, `kill` or a closed terminal: everything the stack started, containers too, is stopped.
-    const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-    const onSignal = () => interrupt.abort();
-    for (const signal of SIGNALS) process.once(signal, onSignal);
-    // A reader that went away (`| head`) is a hangup too: stop the stack, rather than die of EPIPE and leave it running.
-    process.stdout.on('error', onSignal);
+    const interrupt = interruptOnSignals();
     const release = runLocalRelease({
       signal: interrupt.signal,
-      dir: resolve(values.dir),
+      dir,
       runtime,
       tarball,
       ...(demo ? { tag: DEMO_RELEASES[0], then, functionsEnv: { GATE_P99_BOUND_MS: String(DEMO_P99_BOUND_MS) } } : {}),
       ...(scenario ? { scenario } : {}),
-      durationS: Math.ceil(durationMs / 1000),
+      durationS,
       users,
-      print: (line) => console.log(line),
+      print,
     });
     try {
       const result = await release;
       if (!demo) return result.code;
       const verdict = demoVerdict(result.runs, result.serving);
-      console.log(verdict.line);
+      print(verdict.line);
       return verdict.ok ? 0 : 1;
     } catch (err) {
       if (!interrupt.signal.aborted) throw err;
-      console.log('interrupted: everything the local stack started is stopped');
+      print('interrupted: everything the local stack started is stopped');
       return 130;
     } finally {
-      // The stdout listener stays: the last lines may still go to a reader that has gone.
-      for (const signal of SIGNALS) process.off(signal, onSignal);
+      interrupt.dispose();
     }
   },
 };
+
+/** A release sent to the stack `local up` runs: a tag of its own (the stand-in keeps every release), followed. */
+async function releaseToStack(attached: AttachedStack, o: { dir: string; tarball: Buffer }): Promise<number> {
+  const t0 = performance.now();
+  const { record } = attached;
+  print(`modelship local release (to the stack up in ${o.dir}, process ${record.pid}, ${record.runtime})`);
+  const interrupt = interruptOnSignals();
+  try {
+    const result = await sendReleases(
+      attached.target,
+      {
+        dir: o.dir,
+        tarball: o.tarball,
+        tag: releaseTag(),
+        namespace: record.namespace,
+        print,
+        signal: interrupt.signal,
+      },
+      t0,
+    );
+    return result.code;
+  } catch (err) {
+    if (!interrupt.signal.aborted) throw err;
+    print('interrupted: the release goes on in the stack; modelship runs shows it');
+    return 130;
+  } finally {
+    interrupt.dispose();
+    await attached.close();
+  }
+}
+
+/** A tag for each release sent to a running stack, which keeps all of them: v1.0.0-YYYYMMDDHHMMSS. */
+const releaseTag = () => `v1.0.0-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;

@@ -78,11 +78,16 @@ async function startJava(name: string, args: string[], port: number): Promise<Em
   try {
     await Promise.race([
       spawnError,
-      waitUntil(`the ${name} on ${host}`, async () => {
-        if (!alive) throw new ModelshipError(`the ${name} exited at start-up:\n${output}`);
-        const res = await fetch(`http://${host}/`);
-        return res.ok ? true : undefined;
-      }),
+      waitUntil(
+        `the ${name} on ${host}`,
+        async () => {
+          if (!alive) throw new ModelshipError(`the ${name} exited at start-up:\n${output}`);
+          const res = await fetch(`http://${host}/`);
+          return res.ok ? true : undefined;
+        },
+        // Ready in under 10 s on an idle machine; a busy shared one (image builds, three test files) took over 30 s.
+        { timeoutMs: 90_000 },
+      ),
     ]);
   } catch (err) {
     await stop();

@@ -89,6 +89,9 @@ describe('modelship', () => {
       /--scenario: no scenario 'nope' in \S+scenarios; expected names from 2n-8c-16r-interop2, /,
     ],
     [['local', 'release', '--model', 'm', '--scenario', ','], /--scenario must name at least one scenario/],
+    [['local', 'up', '--ports', '8080'], /--ports takes only 'auto'/],
+    [['local', 'down', '--model', 'm'], /--model is for local release, not local down/],
+    [['local', 'down', '--dir', tmpdir()], /no local stack is up in \S+ \(no \S+stack.json\)/],
   ])('modelship %j fails with exit code 2 and says what is wrong', (args, says) => {
     const { code, out, err } = modelship(args);
     expect(code).toBe(2);

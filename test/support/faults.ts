@@ -1,4 +1,5 @@
 import { podman } from '../../local/containers/podman.js';
+import { servingImage as servingImageOf } from '../../local/local-release.js';
 import { EXECUTION_LABEL } from '../../local/emulators/run/container-tasks.js';
 import type { LocalStack } from '../../local/stack.js';
 import { waitUntil } from '../../local/wait-until.js';
@@ -26,7 +27,7 @@ const serving = (stack: LocalStack) =>
   createKubeClient(stack.deploy!.kubernetes.kubeConfig()).readDeployment('default', 'tfs-server');
 
 /** The image the serving Deployment's template holds. */
-export { servingImage } from '../../local/local-release.js';
+export const servingImage = (stack: LocalStack) => servingImageOf(stack.deploy?.kubernetes.kubeConfig());
 
 /**
  * The serving Deployment's image and generation: generation 1 means its template never held another image, so no

@@ -27,9 +27,14 @@ export async function startLocalBake(o: {
   pubsub: PubSub;
   ports: { cloudbuild: number; releases: number };
   images?: LocalImages;
+  /** The token that may publish releases on the stand-in for GitHub (and write their notes). */
+  githubToken?: string;
 }): Promise<LocalBake> {
   const imageStore = join(o.dir, 'images');
-  const releases = await startReleaseServer({ port: o.ports.releases });
+  const releases = await startReleaseServer({
+    port: o.ports.releases,
+    ...(o.githubToken ? { token: o.githubToken } : {}),
+  });
   const cloudBuild = await startCloudBuildEmulator({
     port: o.ports.cloudbuild,
     pubsub: o.pubsub,

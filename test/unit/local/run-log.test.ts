@@ -19,6 +19,7 @@ describe('runLog', () => {
       '    at publish (file:///dist/shared/gcp/publisher.js:25:19)',
       '{"cut short',
       entry('r-1', 'WARNING', 'claim busy'),
+      JSON.stringify({ severity: 'INFO', message: 'labelled', 'logging.googleapis.com/labels': { runId: 'r-1' } }),
     ].join('\n'),
   );
 
@@ -27,7 +28,9 @@ describe('runLog', () => {
       'load test launched',
       'load test not launched; will be retried',
       'claim busy',
+      'labelled',
     ]);
+    expect(await runLog(file, undefined, 'ERROR')).toHaveLength(2);
     expect((await runLog(file, 'r-1', 'WARNING')).map((e) => e.severity)).toEqual(['ERROR', 'WARNING']);
     expect(await runLog(join(file, '..', 'none.log'), 'r-1')).toEqual([]);
   });
