@@ -8,7 +8,7 @@ import { messageSummary } from '../loadtest/pipeline-sink.js';
 import type { Summary } from '../loadtest/summary.js';
 import { SERVING_LINE_PREFIX } from '../local/tfserving-sim/index.js';
 import { GATE_DEFAULTS, judgeCandidate, type ArmMeasurement, type Verdict } from '../shared/gate/index.js';
-import { SEED_SIGNATURES, writeFixtureSavedModel, type SignatureSpec } from '../shared/tfserving/index.js';
+import { SMALL_SEED_SIGNATURES, writeFixtureSavedModel } from '../shared/tfserving/index.js';
 
 /**
  * `npm run bench:gate`: the gate's false-alarm rate and its detection rate, in the simulator. Each pair is two
@@ -36,20 +36,6 @@ const TOLERANCES = [0.02, 0.03, GATE_DEFAULTS.tolerance, 0.07];
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const PIN = availableParallelism() >= 2;
-
-/**
- * The seed's signature with 8 floats in and 2 out instead of a 602 KB image: the simulated service time follows
- * the same cost model, and the generator's and the simulator's own CPU per request, which on this shared 2-core
- * machine would otherwise be much of what is measured, stays small.
- */
-const seed = SEED_SIGNATURES['serving_default'] as SignatureSpec;
-const SMALL_SIGNATURES: Record<string, SignatureSpec> = {
-  serving_default: {
-    ...seed,
-    inputs: { image_input: { ...(seed.inputs['image_input'] as SignatureSpec['inputs'][string]), shape: [-1, 8] } },
-    outputs: { resnet50: { ...(seed.outputs['resnet50'] as SignatureSpec['outputs'][string]), shape: [-1, 2] } },
-  },
-};
 
 /** A command on one core when this machine has two or more. */
 function pinned(core: number, args: string[]): ChildProcess {
@@ -165,10 +151,11 @@ function row(i: number, pair: Pair): string {
 const work = await mkdtemp(join(tmpdir(), 'modelship-bench-gate-'));
 try {
   const models = {
-    identical: (await writeFixtureSavedModel(join(work, 'models', 'same'), { signatures: SMALL_SIGNATURES })).basePath,
+    identical: (await writeFixtureSavedModel(join(work, 'models', 'same'), { signatures: SMALL_SEED_SIGNATURES }))
+      .basePath,
     slower: (
       await writeFixtureSavedModel(join(work, 'models', 'slow'), {
-        signatures: SMALL_SIGNATURES,
+        signatures: SMALL_SEED_SIGNATURES,
         simSlowdown: SLOWDOWN,
       })
     ).basePath,

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { directoryEntries, writeTarFile } from '../bake-steps/tar-writer.js';
-import { writeFixtureSavedModel } from '../shared/tfserving/index.js';
+import { writeFixtureSavedModel, type FixtureSavedModelOptions } from '../shared/tfserving/index.js';
 
 /** A release asset from a SavedModel: a tarball as it is, or a directory packed as `tar czf` would pack it. */
 export async function releaseTarball(model: string): Promise<Buffer> {
@@ -21,7 +21,9 @@ export async function releaseTarball(model: string): Promise<Buffer> {
  * The sample release of the demo: a generated SavedModel with the seed's signature, in version directory 1/; with
  * `simSlowdown`, a model that many times slower in the simulator (its assets.extra/tfs-sim.json, docs/tfserving.md).
  */
-export async function sampleReleaseTarball(options: { simSlowdown?: number } = {}): Promise<Buffer> {
+export async function sampleReleaseTarball(
+  options: Pick<FixtureSavedModelOptions, 'simSlowdown' | 'signatures'> = {},
+): Promise<Buffer> {
   const dir = await mkdtemp(join(tmpdir(), 'modelship-sample-'));
   try {
     await writeFixtureSavedModel(dir, { version: 1, variablesBytes: 4096, ...options });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleReleaseTarball } from '../../../local/release-tarball.js';
+import { SMALL_SEED_SIGNATURES } from '../../../shared/tfserving/index.js';
 import type { runRecord } from '../../../operator/run-record.js';
 import { createFirestoreStore, type RunRecord } from '../../../shared/store.js';
 import { release, scenarios, tempDir } from '../../support/local-release.js';
@@ -27,22 +28,23 @@ const record = (run: RunRecord) =>
   JSON.parse(readFileSync(join(home, 'runs', `${run.runId}.json`), 'utf8')) as ReturnType<typeof runRecord>;
 
 beforeAll(async () => {
-  // A model about nine times as costly as the simulator's default, so that its simulated time (250 ms a request on
-  // four threads, 700 ms on one) rules the latencies, not the real cost of taking in each 602 KB request on this
-  // shared machine (up to ~130 ms when it is busy): with a cheaper model, a 30% slower release measured the same.
+  // A model about nine times as costly as the simulator's default (250 ms a request on four threads, 700 ms on
+  // one), with the seed's signature cut to 8 floats in: the simulated time rules the latencies, not this machine's
+  // own work per request (taking in a 602 KB image costs tens of ms, seconds when the suite loads both cores, and
+  // then drowned even a 2x slower release in CI).
   const model = { machineType: 'n2-custom-4-8192', interOp: 1, extraArgs: ['--sim_cpu_ms_per_example=700'] };
   const dir = scenarios(
     ['fast', 'resnet', 1200, { ...model, intraOp: 4 }],
     ['slow', 'resnet', 1200, { ...model, intraOp: 1 }],
   );
+  const signatures = SMALL_SEED_SIGNATURES;
   result = await release({
     dir: home,
     scenario: 'fast,slow',
-    // Twice as slow: each arm takes only some ten requests in its 8 s; the four arms' load tests start together once
-    // the wave is deployed, but their containers start seconds apart on a busy machine (docs/gate.md has the gate's
-    // power with more requests).
-    then: [{ tag: 'v1.1.0', tarball: await sampleReleaseTarball({ simSlowdown: 2 }) }],
-    durationS: 8,
+    tarball: await sampleReleaseTarball({ signatures }),
+    // Twice as slow, its four arms (two candidates, two baselines) measured together once the wave is deployed.
+    then: [{ tag: 'v1.1.0', tarball: await sampleReleaseTarball({ simSlowdown: 2, signatures }) }],
+    durationS: 12,
     users: 4,
     timeoutMs: 300_000,
     functionsEnv: { SCENARIOS_DIR: dir },
