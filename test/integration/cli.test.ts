@@ -83,6 +83,7 @@ describe('modelship', () => {
     [['sweep', '--scenarios', 'a', '--duration', 'soon'], /--duration must be a duration/],
     [['local', 'party'], /unknown action 'party'/],
     [['local', 'release'], /local release needs --model/],
+    [['local', 'release', '--model', '/no/such/model'], /--model \/no\/such\/model does not exist/],
     [['local', 'demo', '--users', 'many'], /--users must be a positive whole number/],
     [
       ['local', 'release', '--model', 'm', '--scenario', '2n-8c-16r-interop4,nope'],
