@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, inject } from 'vitest';
 import { runLocalRelease, type LocalReleaseOptions } from '../../local/local-release.js';
 import { sampleReleaseTarball } from '../../local/release-tarball.js';
+import type { LocalStack } from '../../local/stack.js';
 
 /**
  * A release through the whole local stack, as `modelship local release` runs it, in container mode: the suite's
@@ -19,6 +20,13 @@ export function tempDir(prefix: string): string {
   dirs.push(dir);
   return dir;
 }
+
+/**
+ * Every stack a release started, stopped once its file has run (stopping twice is harmless): a test that timed out
+ * never reaches its own `finally`, and its pods and load-test containers would outlive the suite.
+ */
+const stacks: LocalStack[] = [];
+afterAll(() => Promise.allSettled(stacks.map((s) => s.stop())));
 
 let projects = 0;
 export async function release(o: Partial<LocalReleaseOptions> = {}) {
@@ -37,6 +45,10 @@ export async function release(o: Partial<LocalReleaseOptions> = {}) {
       timeoutMs: 180_000,
       print: (l) => lines.push(l),
       ...o,
+      onStack: (s) => {
+        stacks.push(s);
+        o.onStack?.(s);
+      },
       // The shared machine's own load is in every latency: these tests judge what the pipeline does, not that bound.
       functionsEnv: { GATE_P99_BOUND_MS: '60000', ...o.functionsEnv },
     },
