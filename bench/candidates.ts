@@ -10,6 +10,7 @@ import type { Runtime } from '../local/stack.js';
 import type { RunRecord } from '../shared/store.js';
 import { candidateTimeline, stagger, type CandidateMoments } from './candidate-timeline.js';
 import { percentile } from './pin.js';
+import { AUTO_PORTS } from '../local/emulator-ports.js';
 
 /**
  * `npm run bench:candidates`: the wall time of a release that compares three scenarios side by side beside a
@@ -124,7 +125,7 @@ async function release(set: SetName, images: LocalImages | undefined): Promise<T
     dir,
     tarball: await sampleReleaseTarball(),
     tag: `v1.0.${n}`,
-    ports: { functions: 0, cloudbuild: 0, kubernetes: 0, run: 0, releases: 0, registry: 0 },
+    ports: AUTO_PORTS,
     emulatorHosts: { pubsub: pubsub.host, firestore: firestore.host },
     project: `bench-candidates-${n}`,
     runtime: RUNTIME,

@@ -7,6 +7,7 @@ import { startFirestoreEmulator, startPubsubEmulator } from '../local/emulators/
 import { runLocalRelease } from '../local/local-release.js';
 import { sampleReleaseTarball } from '../local/release-tarball.js';
 import type { Runtime } from '../local/stack.js';
+import { AUTO_PORTS } from '../local/emulator-ports.js';
 
 /**
  * `npm run bench:local`: a whole release (webhook → bake → deploy → load test → report) in container mode beside the
@@ -30,7 +31,7 @@ async function release(runtime: Runtime, images?: Awaited<ReturnType<typeof buil
     dir: join(work, `release-${++releases}`),
     tarball: await sampleReleaseTarball(),
     tag: `v1.0.${releases}`,
-    ports: { functions: 0, cloudbuild: 0, kubernetes: 0, run: 0, releases: 0, registry: 0 },
+    ports: AUTO_PORTS,
     emulatorHosts: { pubsub: pubsub.host, firestore: firestore.host },
     project: `bench-${releases}`,
     runtime,

@@ -20,6 +20,21 @@ const FirebaseJson = z.object({
 
 export type EmulatorPorts = { [K in keyof z.infer<typeof FirebaseJson>['emulators']]: number };
 
+/**
+ * Every port 0: each server takes a free one, so that several stacks share a machine (`local up --ports auto`, the
+ * tests, the benches). The emulators' ports count only when the stack starts its own emulators.
+ */
+export const AUTO_PORTS: EmulatorPorts = {
+  pubsub: 0,
+  firestore: 0,
+  functions: 0,
+  cloudbuild: 0,
+  run: 0,
+  kubernetes: 0,
+  releases: 0,
+  registry: 0,
+};
+
 /** The local stack's ports, from firebase.json's emulator section (the one place they are written). */
 export function emulatorPorts(file = join(packageRoot, 'firebase.json')): EmulatorPorts {
   const parsed = FirebaseJson.safeParse(JSON.parse(readFileSync(file, 'utf8')));

@@ -3,6 +3,7 @@ import { demoVerdict } from '../../local/demo-verdict.js';
 import { releaseTarball, sampleReleaseTarball } from '../../local/release-tarball.js';
 import { attachStack, type AttachedStack } from '../../local/attached-stack.js';
 import { runLocalRelease, sendReleases } from '../../local/local-release.js';
+import { AUTO_PORTS } from '../../local/emulator-ports.js';
 import { defaultRuntime, type Runtime } from '../../local/stack.js';
 import { parseDuration } from '../../loadtest/duration.js';
 import { UsageError, parseOptions } from '../../shared/command-line.js';
@@ -95,18 +96,6 @@ type Action = (typeof ACTIONS)[number];
 const isAction = (a: string | undefined): a is Action => ACTIONS.includes(a as Action);
 /** What the stack is started with: given to `local up`, not to a release sent to it. */
 const STACK_OPTIONS = ['scenario', 'duration', 'users', 'runtime'] as const;
-/** Every port 0: each server takes a free one (the Java emulators and the registry are given one). */
-const AUTO_PORTS = {
-  pubsub: 0,
-  firestore: 0,
-  functions: 0,
-  cloudbuild: 0,
-  run: 0,
-  kubernetes: 0,
-  releases: 0,
-  registry: 0,
-};
-
 const print = (line: string) => console.log(line);
 
 export const local: Command = {

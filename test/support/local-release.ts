@@ -5,6 +5,7 @@ import { afterAll, inject } from 'vitest';
 import { runLocalRelease, type LocalReleaseOptions } from '../../local/local-release.js';
 import { sampleReleaseTarball } from '../../local/release-tarball.js';
 import type { LocalStack } from '../../local/stack.js';
+import { AUTO_PORTS } from '../../local/emulator-ports.js';
 
 /**
  * A release through the whole local stack, as `modelship local release` runs it, in container mode: the suite's
@@ -35,7 +36,7 @@ export async function release(o: Partial<LocalReleaseOptions> = {}) {
     {
       dir: tempDir('modelship-e2e-'),
       tarball: await sampleReleaseTarball(),
-      ports: { functions: 0, cloudbuild: 0, kubernetes: 0, run: 0, releases: 0, registry: 0 },
+      ports: AUTO_PORTS,
       emulatorHosts: { pubsub: inject('pubsubHost'), firestore: inject('firestoreHost') },
       images: inject('localImages'),
       project: `e2e-${process.pid}-${++projects}`,

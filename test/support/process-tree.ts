@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { processAlive } from '../../local/stack-record.js';
 
 /** Processes as Linux's /proc shows them: a process tree, and whether a process still runs. */
 
@@ -32,10 +33,5 @@ export function descendants(pid: number): number[] {
  * parent to reap it; here PID 1 may never do that for orphans).
  */
 export function stillRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  return stat(pid)?.state !== 'Z';
+  return processAlive(pid) && stat(pid)?.state !== 'Z';
 }
