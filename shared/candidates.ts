@@ -132,17 +132,16 @@ const ended = (c: ScenarioRecord) => c.status === 'succeeded' || c.status === 'f
  * The load tests of a wave start together, once each of its candidates is deployed (its load test recorded) or has
  * ended: candidates and their baselines are then measured at the same time, under the same cluster conditions, and
  * none while a neighbour still rolls out. Whoever completes the wave calls this (its last deployer, or reportResults
- * ending a candidate that failed); each load test is asked for once however often it is called. Returns whether
- * the wave was ready.
+ * ending a candidate that failed), with the candidates as read after its own write; each load test is asked for
+ * once however often it is called. Returns whether the wave was ready.
  */
 export async function launchWave(
   runId: string,
   wave: number,
+  candidates: Readonly<Record<string, ScenarioRecord>>,
   deps: Pick<CandidateDeps, 'store' | 'publish' | 'log' | 'deadlines'>,
 ): Promise<boolean> {
-  const members = Object.entries((await deps.store.getRun(runId))?.scenarios ?? {}).filter(
-    ([, c]) => (c.wave ?? 0) === wave,
-  );
+  const members = Object.entries(candidates).filter(([, c]) => (c.wave ?? 0) === wave);
   if (!members.every(([, c]) => c.loadTest || ended(c))) return false;
   const claim = { staleMs: FUNCTIONS.launchLoadTest.timeoutS * 1000 };
   for (const [key, c] of members) {

@@ -213,7 +213,11 @@ export async function handleDeployRequested(m: DeployRequested, deps: DeployRequ
           status: 'succeeded',
           details: { scenario: key, image: m.image, endpoint },
         });
-        if (!(await launchWave(m.runId, mine.wave ?? 0, deps))) log.info('deployed; waiting for the rest of its wave');
+        // Read after this candidate's write: the last of the wave to write sees every other one's.
+        const candidates = (await store.getRun(m.runId))?.scenarios ?? {};
+        if (!(await launchWave(m.runId, mine.wave ?? 0, candidates, deps))) {
+          log.info('deployed; waiting for the rest of its wave');
+        }
         break;
       }
       case 'in-progress':

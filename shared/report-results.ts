@@ -82,7 +82,7 @@ async function candidateEnded(
   const open = Object.values(candidates).some((c) => c.status === 'pending' || c.status === 'running');
   if (open) {
     // A candidate that failed may have been the last of its wave the others waited for.
-    if (outcome.status === 'failed') await launchWave(run.runId, candidates[key]?.wave ?? 0, deps);
+    if (outcome.status === 'failed') await launchWave(run.runId, candidates[key]?.wave ?? 0, candidates, deps);
     const wave = waveToRequest(candidates);
     if (wave !== undefined) await requestWave(run.runId, wave, candidates, deps);
     return;
