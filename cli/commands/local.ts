@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { demoVerdict } from '../../local/demo-verdict.js';
 import { releaseTarball, sampleReleaseTarball } from '../../local/release-tarball.js';
 import { attachStack, type AttachedStack } from '../../local/attached-stack.js';
-import { runLocalRelease, sendReleases } from '../../local/local-release.js';
+import { localRepository, runLocalRelease, sendReleases } from '../../local/local-release.js';
 import { AUTO_PORTS } from '../../local/emulator-ports.js';
 import { defaultRuntime, type Runtime } from '../../local/stack.js';
 import { parseDuration } from '../../loadtest/duration.js';
@@ -146,6 +146,8 @@ export const local: Command = {
     const tarball = values.model
       ? await releaseTarball(resolve(values.model))
       : await sampleReleaseTarball(action === 'demo' ? { simSlowdown: DEMO_MODEL_COST } : {});
+    // A release of your own model is named after it; the demo's and up's are the sample model's.
+    const repository = values.model ? { repository: localRepository(resolve(values.model)) } : {};
     if (action === 'release') {
       const attached = await attachStack(dir);
       if (attached) {
@@ -154,7 +156,7 @@ export const local: Command = {
           throw new UsageError(
             `${given.map((o) => `--${o}`).join(', ')}: the local stack up in ${dir} was started with its own; give them to local up`,
           );
-        return releaseToStack(attached, { dir, tarball });
+        return releaseToStack(attached, { dir, tarball, ...repository });
       }
     }
     const fallback = defaultRuntime();
@@ -188,6 +190,7 @@ export const local: Command = {
       dir,
       runtime,
       tarball,
+      ...repository,
       ...(demo ? { tag: DEMO_RELEASES[0], then, functionsEnv: { GATE_P99_BOUND_MS: String(DEMO_P99_BOUND_MS) } } : {}),
       ...(scenario ? { scenario } : {}),
       durationS,
@@ -211,7 +214,10 @@ export const local: Command = {
 };
 
 /** A release sent to the stack `local up` runs: a tag of its own (the stand-in keeps every release), followed. */
-async function releaseToStack(attached: AttachedStack, o: { dir: string; tarball: Buffer }): Promise<number> {
+async function releaseToStack(
+  attached: AttachedStack,
+  o: { dir: string; tarball: Buffer; repository?: string },
+): Promise<number> {
   const t0 = performance.now();
   const { record } = attached;
   print(`modelship local release (to the stack up in ${o.dir}, process ${record.pid}, ${record.runtime})`);
@@ -222,6 +228,7 @@ async function releaseToStack(attached: AttachedStack, o: { dir: string; tarball
       {
         dir: o.dir,
         tarball: o.tarball,
+        ...(o.repository ? { repository: o.repository } : {}),
         tag: releaseTag(),
         namespace: record.namespace,
         print,

@@ -3,6 +3,7 @@ import { PubSub } from '@google-cloud/pubsub';
 import { promote } from '../../operator/promote.js';
 import { UsageError, parseOptions } from '../../shared/command-line.js';
 import { loadConfig } from '../../shared/config.js';
+import { requireGoogleAccess } from '../../operator/google-access.js';
 import { createPublisher } from '../../shared/gcp/publisher.js';
 import { createFirestoreStore } from '../../shared/store.js';
 import { TOPICS } from '../../shared/topics.js';
@@ -25,6 +26,7 @@ export const promoteCommand: Command = {
     const [runId, ...extra] = positionals;
     if (!runId || extra.length) throw new UsageError('promote takes exactly one RUN_ID');
     const { GOOGLE_CLOUD_PROJECT: projectId } = loadConfig(['GOOGLE_CLOUD_PROJECT']);
+    await requireGoogleAccess(['firestore', 'pubsub'], projectId);
     const db = new Firestore({ projectId });
     const pubsub = new PubSub({ projectId });
     try {

@@ -1,6 +1,7 @@
 import { Firestore } from '@google-cloud/firestore';
 import { PubSub } from '@google-cloud/pubsub';
 import { loadConfig } from '../../shared/config.js';
+import { requireGoogleAccess } from '../../operator/google-access.js';
 import { createPublisher } from '../../shared/gcp/publisher.js';
 import { redeploy } from '../../operator/redeploy.js';
 import { createFirestoreStore } from '../../shared/store.js';
@@ -26,6 +27,7 @@ export const redeployCommand: Command = {
     const { values } = parseOptions(argv, { scenario: { type: 'string' }, image: { type: 'string' } });
     if (!values.scenario) throw new UsageError('--scenario is required');
     const { GOOGLE_CLOUD_PROJECT: projectId, K8S_NAMESPACE } = loadConfig(['GOOGLE_CLOUD_PROJECT', 'K8S_NAMESPACE']);
+    await requireGoogleAccess(['firestore', 'pubsub'], projectId);
     const db = new Firestore({ projectId });
     const pubsub = new PubSub({ projectId });
     try {

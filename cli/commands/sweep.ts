@@ -8,6 +8,7 @@ import { runLocalRelease } from '../../local/local-release.js';
 import { releaseTarball, sampleReleaseTarball } from '../../local/release-tarball.js';
 import type { LocalStack } from '../../local/stack.js';
 import { loadConfig } from '../../shared/config.js';
+import { requireGoogleAccess } from '../../operator/google-access.js';
 import { ModelshipError } from '../../shared/errors.js';
 import { createPublisher } from '../../shared/gcp/publisher.js';
 import type { LoadProfile } from '../../shared/messages.js';
@@ -126,6 +127,7 @@ export const sweepCommand: Command = {
       close = () => (stack as LocalStack).stop();
     } else {
       const { GOOGLE_CLOUD_PROJECT: projectId, K8S_NAMESPACE } = loadConfig(['GOOGLE_CLOUD_PROJECT', 'K8S_NAMESPACE']);
+      await requireGoogleAccess(['firestore', 'pubsub'], projectId);
       const firestore = new Firestore({ projectId });
       const pubsub = new PubSub({ projectId });
       deps = {
