@@ -6,6 +6,7 @@ import type { Firestore } from '@google-cloud/firestore';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createKubeClient, DEFAULT_SCENARIO, objectNames } from '../shared/deploy/index.js';
 import { signBody } from '../shared/github/signature.js';
+import { ModelshipError } from '../shared/errors.js';
 import { candidateLines, formatMs } from '../operator/run-view.js';
 import { runRecord } from '../operator/run-record.js';
 import type { RunRecord } from '../shared/store.js';
@@ -274,7 +275,7 @@ async function releaseOnce(
   }).catch(async (err: Error) => {
     // A run that never ends is most often a step whose report was refused: say which, and what the steps logged.
     const why = [...refused(), ...(await troubles(target.logDir, runId))];
-    throw new Error([err.message, ...why].join('\n'), { cause: err });
+    throw new ModelshipError([err.message, ...why].join('\n'), { cause: err });
   });
   if (run.status === 'succeeded') print(`  ✓ run ${runId} succeeded in ${seconds(t0)}`);
   else print(`  ✗ run ${runId} failed at ${run.failure?.stage ?? '?'}: ${run.failure?.reason ?? run.status}`);

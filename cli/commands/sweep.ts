@@ -16,6 +16,7 @@ import { createFirestoreStore } from '../../shared/store.js';
 import { recommendation, sweep, type SweepDeps } from '../../operator/sweep.js';
 import { UsageError, parseOptions } from '../../shared/command-line.js';
 import { type Command } from '../command.js';
+import { knownScenarios } from '../known-scenarios.js';
 
 const usage = `Usage: modelship sweep --scenarios A,B,C [--image IMAGE] [options]
        modelship sweep --local --scenarios A,B,C [--model DIR|TARBALL] [options]
@@ -74,11 +75,8 @@ export const sweepCommand: Command = {
   usage,
   async run(argv) {
     const { values } = parseOptions(argv, options);
-    const scenarios = (values.scenarios ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    if (scenarios.length === 0) throw new UsageError('--scenarios is required: a comma-separated list');
+    if (values.scenarios === undefined) throw new UsageError('--scenarios is required: a comma-separated list');
+    const scenarios = await knownScenarios('--scenarios', values.scenarios);
     const local = values.local;
     const p99BoundMs = duration('p99-bound', values['p99-bound']);
     const durationS = Math.ceil(duration('duration', values.duration ?? (local ? '10s' : '5m')) / 1000);

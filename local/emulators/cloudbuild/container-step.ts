@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
   PODMAN_GLOBAL_FLAGS,
-  STACK_LABEL,
+  stackLabels,
   ULIMIT_FLAGS,
   imageExists,
   inLocalRegistry,
@@ -68,8 +68,7 @@ export function containerSteps(options: ContainerStepOptions): StepExecutor {
       '--rm',
       '--name',
       container,
-      '--label',
-      `${STACK_LABEL}=build-step`,
+      ...stackLabels('build-step'),
       '--network',
       'host',
       ...ULIMIT_FLAGS,
