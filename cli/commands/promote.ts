@@ -1,6 +1,3 @@
-import { Firestore } from '@google-cloud/firestore';
-import { PubSub } from '@google-cloud/pubsub';
-import { promote } from '../../operator/promote.js';
 import { UsageError, parseOptions } from '../../shared/command-line.js';
 import { loadConfig } from '../../shared/config.js';
 import { requireGoogleAccess } from '../../operator/google-access.js';
@@ -27,6 +24,12 @@ export const promoteCommand: Command = {
     if (!runId || extra.length) throw new UsageError('promote takes exactly one RUN_ID');
     const { GOOGLE_CLOUD_PROJECT: projectId } = loadConfig(['GOOGLE_CLOUD_PROJECT']);
     await requireGoogleAccess(['firestore', 'pubsub'], projectId);
+    // The clients load once the checks have passed: a command that cannot reach them answers at once.
+    const [{ Firestore }, { PubSub }, { promote }] = await Promise.all([
+      import('@google-cloud/firestore'),
+      import('@google-cloud/pubsub'),
+      import('../../operator/promote.js'),
+    ]);
     const db = new Firestore({ projectId });
     const pubsub = new PubSub({ projectId });
     try {

@@ -1,13 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Firestore } from '@google-cloud/firestore';
+import { existsSync } from 'node:fs';
+import type { Firestore } from '@google-cloud/firestore';
 import { loadConfig } from '../../shared/config.js';
 import { ModelshipError } from '../../shared/errors.js';
 import { requireGoogleAccess } from '../../operator/google-access.js';
 import { runDetail, runsTable, type RunSummary } from '../../operator/run-view.js';
 import { runRecord } from '../../operator/run-record.js';
 import { createFirestoreStore } from '../../shared/store.js';
-import { attachStack } from '../../local/attached-stack.js';
+import { stackRecordFile } from '../../local/stack-record.js';
 import { UsageError, parseOptions } from '../../shared/command-line.js';
 import { type Command } from '../command.js';
 
@@ -56,6 +57,8 @@ export const runs: Command = {
     if (process.env.FIRESTORE_EMULATOR_HOST || process.env.GOOGLE_CLOUD_PROJECT) {
       const { GOOGLE_CLOUD_PROJECT: projectId } = loadConfig(['GOOGLE_CLOUD_PROJECT']);
       await requireGoogleAccess(['firestore'], projectId);
+      // The clients load only once they are needed: a command that cannot reach them answers at once.
+      const { Firestore } = await import('@google-cloud/firestore');
       const db = new Firestore({ projectId });
       try {
         return await fromFirestore(db, `project ${projectId}`, show);
@@ -63,7 +66,9 @@ export const runs: Command = {
         await db.terminate();
       }
     }
-    const attached = await attachStack(dir);
+    const attached = existsSync(stackRecordFile(dir))
+      ? await (await import('../../local/attached-stack.js')).attachStack(dir)
+      : undefined;
     if (attached) {
       try {
         return await fromFirestore(attached.target.firestore, `the local stack up in ${dir}`, show);

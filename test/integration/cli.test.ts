@@ -71,6 +71,23 @@ describe('modelship', () => {
     }
   });
 
+  it.each([[['redeploy', '--scenario', '2n-8c-16r-interop4']], [['promote', '20261207-000000-abcdef']], [['runs']]])(
+    'modelship %j without credentials says how to sign in, exit code 2',
+    (args) => {
+      const { code, err } = modelship(args, { GOOGLE_CLOUD_PROJECT: 'p', HOME: join(tmpdir(), 'no-such-home') });
+      expect(code).toBe(2);
+      expect(err).toMatch(
+        /cannot reach firestore.* of project p: no Application Default Credentials.*gcloud auth application-default login/,
+      );
+    },
+  );
+
+  it('modelship runs with nothing to read says where it looked, exit code 2', () => {
+    const { code, err } = modelship(['runs', '--dir', join(tmpdir(), 'no-such-stack')]);
+    expect(code).toBe(2);
+    expect(err).toMatch(/no runs to read: neither FIRESTORE_EMULATOR_HOST nor GOOGLE_CLOUD_PROJECT is set/);
+  });
+
   it.each([
     [['nope'], /unknown command 'nope'/],
     [[], /Usage: modelship COMMAND/],
