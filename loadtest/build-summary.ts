@@ -16,6 +16,8 @@ export interface SummaryInput {
   readonly startedAt: string;
   readonly stopped: string | null;
   readonly health: SelfMonitor;
+  /** The version the server reported serving (GetModelMetadata), when --version named none. */
+  readonly modelVersion?: number;
 }
 
 export function buildSummary(input: SummaryInput): Summary {
@@ -48,11 +50,14 @@ export function buildSummary(input: SummaryInput): Summary {
       p50: stats.p50,
       p95: stats.p95,
       p99: stats.p99,
+      'p99.9': stats['p99.9'],
+      max: stats.max,
     };
   });
   return {
     schema: SUMMARY_SCHEMA,
     scenario: options.scenario ?? null,
+    ...(options.deployment ? { deployment: options.deployment } : {}),
     startedAt: input.startedAt,
     finishedAt: new Date(endMs).toISOString(),
     target: {
@@ -60,7 +65,7 @@ export function buildSummary(input: SummaryInput): Summary {
       protocol: options.protocol,
       model: options.model,
       signature: options.signature,
-      version: options.version ?? null,
+      version: options.version ?? input.modelVersion ?? null,
     },
     load: { ...options.load, description: input.description },
     warmupMs: options.warmupMs,

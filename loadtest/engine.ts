@@ -166,6 +166,7 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadTestDeps =
     startedAt,
     stopped,
     health: monitor,
+    ...(request.modelVersion !== undefined ? { modelVersion: request.modelVersion } : {}),
   });
   for (const output of outputs) await output.stop(summary);
   return summary;

@@ -17,7 +17,13 @@ export function modelSpec(options: LoadTestOptions): ModelSpec {
 }
 
 /** The signatures of the model, over the protocol of the test: GetModelMetadata (gRPC) or GET .../metadata (REST). */
-export async function fetchSignatures(options: LoadTestOptions): Promise<Record<string, SignatureSpec>> {
+/** The model's signatures, and the version the server says it serves (absent when it does not say). */
+export interface ModelMetadata {
+  readonly signatures: Record<string, SignatureSpec>;
+  readonly version?: number;
+}
+
+export async function fetchSignatures(options: LoadTestOptions): Promise<ModelMetadata> {
   const spec = modelSpec(options);
   const call = { method: 'GetModelMetadata', target: options.target.authority, modelSpec: spec };
   if (options.protocol === 'grpc') {
@@ -36,7 +42,8 @@ export async function fetchSignatures(options: LoadTestOptions): Promise<Record<
       const reply = await sender.send();
       if (!reply.ok || !reply.body)
         throw new TfServingError(call, reply.code.split(' ').at(-1) ?? reply.code, reply.message ?? '');
-      return decodeGetModelMetadataResponse(reply.body).signatures;
+      const { signatures, modelSpec: served } = decodeGetModelMetadataResponse(reply.body);
+      return { signatures, ...(served?.version !== undefined ? { version: served.version } : {}) };
     } finally {
       await sender.close();
     }
@@ -52,7 +59,9 @@ export async function fetchSignatures(options: LoadTestOptions): Promise<Record<
   });
   if (status !== 200)
     throw new TfServingError(call, status === 404 ? 'NOT_FOUND' : `HTTP ${status}`, body.slice(0, 300));
-  return signaturesFromRestJson(JSON.parse(body) as RestMetadata);
+  const json = JSON.parse(body) as RestMetadata;
+  const served = Number(json.model_spec?.version ?? Number.NaN);
+  return { signatures: signaturesFromRestJson(json), ...(Number.isInteger(served) ? { version: served } : {}) };
 }
 
 interface RestTensorInfo {
@@ -60,6 +69,8 @@ interface RestTensorInfo {
   tensor_shape?: { dim?: { size?: string | number }[]; unknown_rank?: boolean };
 }
 interface RestMetadata {
+  /** TF Serving writes the version as a string (proto JSON's int64). */
+  model_spec?: { version?: string | number };
   metadata?: {
     signature_def?: {
       signature_def?: Record<

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseOptions, UsageError } from '../shared/command-line.js';
 import { ConfigError } from '../shared/errors.js';
+import { measuredDeploymentProblems, type MeasuredDeployment } from '../shared/measured-deployment.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { validateClosed, type ClosedConfig } from './models/closed.js';
 import { constantRate, validateOpen, type OpenConfig } from './models/open.js';
@@ -103,6 +104,11 @@ export const OPTION_ROWS: readonly OptionRow[] = [
   { flag: 'out', type: 'string', help: 'write summary.json, CSVs and report.html here' },
   { flag: 'csv-prefix', type: 'string', fallback: 'loadtest', help: 'CSV names: PREFIX_stats.csv, ...' },
   { flag: 'scenario', type: 'string', help: 'label of this run (the serving scenario)' },
+  {
+    flag: 'deployment',
+    type: 'string',
+    help: 'JSON: what was measured (scenario parameters, image, run, release); the pipeline sets it',
+  },
   { flag: 'progress', type: 'string', fallback: 'auto', help: 'auto, line (terminal), log (JSON every 10s), off' },
 ];
 
@@ -139,6 +145,8 @@ export interface LoadTestOptions {
   readonly out: string | undefined;
   readonly csvPrefix: string;
   readonly scenario: string | undefined;
+  /** What was measured, as the pipeline knows it; copied into summary.json. */
+  readonly deployment: MeasuredDeployment | undefined;
   readonly progress: Progress;
 }
 
@@ -266,6 +274,8 @@ export function loadTestOptions(values: Values, env: NodeJS.ProcessEnv = {}): Lo
   const ratio =
     capacity && !ratioGiven ? undefined : number('stop-on-failure-ratio', (n) => n > 0 && n <= 1, 'a ratio in (0, 1]');
 
+  const deployment = deploymentOf(raw('deployment'), problems);
+
   if (problems.length > 0 || !load || typeof target === 'string') throw new ConfigError(problems);
   return {
     target,
@@ -289,8 +299,24 @@ export function loadTestOptions(values: Values, env: NodeJS.ProcessEnv = {}): Lo
     out: raw('out'),
     csvPrefix: raw('csv-prefix') ?? 'loadtest',
     scenario: raw('scenario'),
+    deployment,
     progress: progress as Progress,
   };
+}
+
+/** --deployment: the JSON the pipeline passes (shared/measured-deployment.ts), checked before use. */
+function deploymentOf(text: string | undefined, problems: string[]): MeasuredDeployment | undefined {
+  if (text === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    problems.push(`--deployment: expected JSON, found '${text.slice(0, 80)}' (${(err as Error).message})`);
+    return undefined;
+  }
+  const found = measuredDeploymentProblems(parsed);
+  problems.push(...found.map((p) => `--deployment: ${p}`));
+  return found.length === 0 ? (parsed as MeasuredDeployment) : undefined;
 }
 
 /** The capacity search's settings, or undefined without --find-capacity. */

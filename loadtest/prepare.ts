@@ -17,6 +17,8 @@ export interface PreparedRequest {
   readonly path: string;
   readonly body: Uint8Array;
   readonly outputs: readonly TensorSpec[];
+  /** The model version the server reported serving, for the report (absent when it said none). */
+  readonly modelVersion?: number;
 }
 
 /**
@@ -28,7 +30,7 @@ export async function prepareRequest(
   options: LoadTestOptions,
   log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): Promise<PreparedRequest> {
-  const signatures = await untilConnected(() => fetchSignatures(options), {
+  const { signatures, version } = await untilConnected(() => fetchSignatures(options), {
     target: options.target,
     deadlineMs: options.connectTimeoutMs,
     attemptMs: options.timeoutMs,
@@ -62,7 +64,7 @@ export async function prepareRequest(
   } finally {
     await sender.close();
   }
-  return prepared;
+  return version === undefined ? prepared : { ...prepared, modelVersion: version };
 }
 
 async function buildBody(options: LoadTestOptions, inputs: TensorSpec[]): Promise<{ path: string; body: Uint8Array }> {

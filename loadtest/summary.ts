@@ -1,3 +1,4 @@
+import type { MeasuredDeployment } from '../shared/measured-deployment.js';
 import type { ClosedConfig } from './models/closed.js';
 import type { OpenConfig } from './models/open.js';
 import type { LatencyStats } from './stats/latency.js';
@@ -16,6 +17,8 @@ export interface SeriesPoint {
   readonly p50: number | null;
   readonly p95: number | null;
   readonly p99: number | null;
+  readonly 'p99.9': number | null;
+  readonly max: number | null;
 }
 
 export interface GeneratorHealth {
@@ -63,6 +66,8 @@ export interface Capacity {
 export interface Summary {
   readonly schema: typeof SUMMARY_SCHEMA;
   readonly scenario: string | null;
+  /** Only in the pipeline (--deployment): the scenario as deployed, the image, the model, the run, the release. */
+  readonly deployment?: MeasuredDeployment;
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly target: {
@@ -92,7 +97,10 @@ export interface Summary {
     readonly bytesSent: number;
     readonly bytesReceived: number;
   };
-  /** Successful requests only, from the intended send time; ms with microsecond resolution (HDR, 3 digits). */
+  /**
+   * Successful requests only; ms with microsecond resolution (HDR, 3 digits). The open model measures from the
+   * intended send time (no coordinated omission), the closed model from the actual send (a user waits for its reply).
+   */
   readonly latencyMs: LatencyStats;
   readonly failures: readonly { readonly code: string; readonly count: number; readonly sample: string }[];
   readonly series: readonly SeriesPoint[];

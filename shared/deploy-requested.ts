@@ -1,3 +1,4 @@
+import { servingParameters } from './measured-deployment.js';
 import { armFields, armKey, armOf, roleOf } from './arm.js';
 import { launchWave, startCandidates } from './candidates.js';
 import type { Config } from './config.js';
@@ -208,7 +209,8 @@ export async function handleDeployRequested(m: DeployRequested, deps: DeployRequ
           modelName: scenario.tfserving.modelName,
           profile,
         };
-        await store.setScenarios(m.runId, { [key]: { endpoint, loadTest } });
+        const deployed = servingParameters(scenario, deployOptions(config).replicas);
+        await store.setScenarios(m.runId, { [key]: { endpoint, loadTest, deployed } });
         await store.finishStage(m.runId, 'deploy', {
           status: 'succeeded',
           details: { scenario: key, image: m.image, endpoint },

@@ -7,6 +7,7 @@ import { errorMessage, MessageError } from './errors.js';
 import { runningRun } from './run-guard.js';
 import type { Store } from './store.js';
 import { armKey } from './arm.js';
+import { measuredDeployment } from './measured-deployment.js';
 import { FUNCTIONS } from './wiring.js';
 
 export interface LaunchDeps {
@@ -83,6 +84,8 @@ export async function launchLoadTest(m: LoadTestRequested, deps: LaunchDeps): Pr
         env: {
           MODELSHIP_RUN_ID: m.runId,
           MODELSHIP_SERVING_IMAGE: m.image,
+          // What the report says was measured: the scenario as deployed, the image, the model, the run, the release.
+          MODELSHIP_DEPLOYMENT: JSON.stringify(measuredDeployment(run, key, m.modelName)),
           ...(m.arm === 'baseline' ? { MODELSHIP_ARM: m.arm } : {}),
         },
         timeoutS,

@@ -1,6 +1,7 @@
 import type { Firestore } from '@google-cloud/firestore';
 import { TransientError } from './errors.js';
 import type { Verdict } from './gate/judge-candidate.js';
+import type { ServingParameters } from './measured-deployment.js';
 import type { Arm, LoadProfile, LoadTestRequested, LoadTestSummary, PipelineStage } from './messages.js';
 
 /**
@@ -42,6 +43,8 @@ export interface ScenarioRecord {
   image?: string;
   /** The address the deploy recorded: the only target a load test of this run and scenario may have. */
   endpoint?: string;
+  /** The serving parameters the deploy applied (the report says what was measured). */
+  deployed?: ServingParameters;
   /** Its load test, asked for once every candidate of its wave is deployed or has ended (shared/candidates.ts). */
   loadTest?: LoadTestRequested;
   /** The load test's Cloud Run execution. */

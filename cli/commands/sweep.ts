@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Firestore } from '@google-cloud/firestore';
 import { PubSub } from '@google-cloud/pubsub';
-import { compareRuns } from '../../loadtest/compare.js';
+import { compareRuns } from '../../shared/report/compare-runs.js';
 import { parseDuration } from '../../loadtest/duration.js';
 import { runLocalRelease } from '../../local/local-release.js';
 import { releaseTarball, sampleReleaseTarball } from '../../local/release-tarball.js';
@@ -148,7 +148,7 @@ export const sweepCommand: Command = {
       const runs = result.entries.flatMap((e) => (e.summary ? [{ label: e.scenario, summary: e.summary }] : []));
       const out = resolve(values.out);
       await mkdir(out, { recursive: true });
-      const comparison = compareRuns(runs, verdict);
+      const comparison = compareRuns(runs, { note: verdict });
       await writeFile(join(out, 'compare.html'), comparison.html);
       await writeFile(join(out, 'compare.svg'), comparison.svg);
       const entries = result.entries.map(({ summary: _summary, run, ...e }) => ({
@@ -160,7 +160,9 @@ export const sweepCommand: Command = {
         join(out, 'sweep.json'),
         `${JSON.stringify({ image, profile, p99BoundMs, entries, recommended: result.recommended?.scenario ?? null }, null, 2)}\n`,
       );
-      print(`\n${comparison.text}\n${verdict}\n\nwrote ${join(out, 'compare.html')}, compare.svg and sweep.json`);
+      print(
+        `\n${comparison.table}${comparison.warnings.map((w) => `warning: ${w}\n`).join('')}\n${verdict}\n\nwrote ${join(out, 'compare.html')}, compare.svg and sweep.json`,
+      );
       return result.recommended ? 0 : 1;
     } finally {
       await close();

@@ -11,9 +11,10 @@ const pct = (ratio: number): string => `${(ratio * 100).toFixed(2)}%`;
 const msText = (v: number | null): string => (v === null ? '-' : `${v.toFixed(3)} ms`);
 
 export function summaryText(summary: Summary): string {
-  const { requests: r, latencyMs: l } = summary;
+  const { requests: r, latencyMs: l, target: t, deployment: d } = summary;
   const lines = [
-    `${summary.load.description} against ${summary.target.address} (${summary.target.protocol}), ${formatDuration(summary.measuredMs)} measured`,
+    `${summary.load.description} against ${t.address} (${t.protocol}), ${formatDuration(summary.measuredMs)} measured`,
+    `model    ${t.model}, version ${t.version ?? 'not reported'}, signature ${t.signature}${d ? `; ${d.scenario} in run ${d.runId}, image ${d.image}` : ''}`,
     `requests ${r.total}  ok ${r.ok}  failed ${r.failed} (${pct(r.errorRatio)})  ${r.rps} req/s  late ${r.late}  dropped ${r.dropped}`,
     `latency  p50 ${msText(l.p50)}  p90 ${msText(l.p90)}  p95 ${msText(l.p95)}  p99 ${msText(l.p99)}  p99.9 ${msText(l['p99.9'])}  max ${msText(l.max)}`,
     ...summary.failures.map((f) => `failure  ${f.count} x ${f.code}: ${f.sample}`),
@@ -55,7 +56,7 @@ export function capacityConsole(progress: Progress, deps: Pick<OutputDeps, 'stre
       mode === 'log' ? write('capacity probe', { probe: index + 1, ...probe }) : write(probeLine(probe, index)),
     stop(summary: Summary): void {
       if (mode === 'log') write('capacity search finished', { capacity: { ...summary.capacity, probes: undefined } });
-      if (mode !== 'off') stream.write(summaryText(summary));
+      stream.write(summaryText(summary));
     },
   };
 }
@@ -102,7 +103,8 @@ export function consoleOutput(progress: Progress, deps: Pick<OutputDeps, 'stream
           `${JSON.stringify({ severity: passed ? 'INFO' : 'WARNING', message: 'loadtest finished', passed, stopped, requests, latencyMs, generator })}\n`,
         );
       }
-      if (mode !== 'off') stream.write(summaryText(summary));
+      // --progress off hides the progress, never the result.
+      stream.write(summaryText(summary));
     },
   };
 }

@@ -22,5 +22,9 @@ export function fileOutputs(options: LoadTestOptions, deps: Partial<OutputDeps> 
       await writeFile(path, data);
     });
   const fs = { writeFile: write };
-  return [jsonOutput(dir, fs), csvOutput(dir, options.csvPrefix, fs), reportOutput(dir, fs)];
+  return [
+    jsonOutput(dir, fs),
+    csvOutput(dir, options.csvPrefix, fs),
+    reportOutput(dir, { csvPrefix: options.csvPrefix }, fs),
+  ];
 }

@@ -1,41 +1,45 @@
 import { join } from 'node:path';
+import { formatCpu, formatMemory } from '../../shared/deploy/quantity.js';
+import { escapeHtml, facts, formatBytes, page, table } from '../../shared/report/html.js';
+import { measuredSeconds } from '../../shared/report/measured-seconds.js';
+import { percentileChart } from '../../shared/report/percentile-chart.js';
+import { boundLine, lineChart, type Bound } from '../../shared/report/svg-chart.js';
 import { formatDuration } from '../duration.js';
-import type { Capacity, Summary } from '../summary.js';
-import { escapeHtml, page, table } from './html.js';
+import { LATENCY_STATS } from '../stats/names.js';
+import type { Capacity, SeriesPoint, Summary } from '../summary.js';
 import type { Output, OutputDeps } from './output.js';
-import { lineChart } from './svg-chart.js';
+
+/** The files written beside the report, linked from it (Locust's "Download data"). */
+export interface ReportFiles {
+  readonly csvPrefix: string;
+}
+
+const pct = (ratio: number): string => `${(ratio * 100).toFixed(2)}%`;
 
 /** report.html: one self-contained page (inline CSS and SVG, no script) that opens offline. */
-export function reportHtml(summary: Summary): string {
-  const { requests: r, latencyMs: l, series } = summary;
+export function reportHtml(summary: Summary, files?: ReportFiles): string {
+  const { requests: r, latencyMs: l } = summary;
   const title = `Load test${summary.scenario ? ` of ${summary.scenario}` : ''}: ${summary.target.model} at ${summary.target.address}`;
   const verdict = summary.passed ? '<span class="pass">PASSED</span>' : '<span class="fail">FAILED</span>';
-  const overview = table(
-    ['', ''],
-    [
-      [
-        'target',
-        `${summary.target.address} (${summary.target.protocol}), model ${summary.target.model}, signature ${summary.target.signature}`,
-      ],
-      ['load', summary.load.description],
-      ['started', summary.startedAt],
-      ['measured', `${formatDuration(summary.measuredMs)} (warmup ${formatDuration(summary.warmupMs)} excluded)`],
-      ['stopped early', summary.stopped ?? 'no'],
-    ],
-  );
+  const run = facts([
+    ['load', summary.load.description],
+    ['started', summary.startedAt],
+    ['measured', `${formatDuration(summary.measuredMs)} (warmup ${formatDuration(summary.warmupMs)} excluded)`],
+    ['stopped early', summary.stopped ?? 'no'],
+  ]);
   const figures = table(
-    ['requests', 'ok', 'failed', 'error ratio', 'req/s', 'late', 'dropped', 'bytes sent', 'bytes received'],
+    ['requests', 'ok', 'failed', 'error ratio', 'req/s', 'late', 'dropped', 'sent', 'received'],
     [
       [
         r.total,
         r.ok,
         r.failed,
-        `${(r.errorRatio * 100).toFixed(2)}%`,
+        pct(r.errorRatio),
         r.rps,
         r.late,
         r.dropped,
-        r.bytesSent,
-        r.bytesReceived,
+        formatBytes(r.bytesSent),
+        formatBytes(r.bytesReceived),
       ],
     ],
   );
@@ -47,51 +51,130 @@ export function reportHtml(summary: Summary): string {
     ? table(
         ['threshold', 'measured', 'result'],
         summary.thresholds.map((t) => [t.expression, t.actual, t.ok ? 'pass' : 'FAIL']),
+        (i) => (summary.thresholds[i]!.ok ? 'pass' : 'fail'),
       )
     : '<p>No thresholds were set.</p>';
-  const g = summary.generator;
-  const health = `<p>${g.workers} load threads on ${g.cores} cores; CPU ${g.cpuPercent.mean}% mean, ${g.cpuPercent.max}% peak; event-loop delay p99 ${g.eventLoopDelayMs.p99} ms, max ${g.eventLoopDelayMs.max} ms.</p>${
-    g.limited
-      ? `<div class="warn"><b>The generator, not the server, was the limit:</b><ul>${g.reasons.map((x) => `<li>${escapeHtml(x)}</li>`).join('')}</ul></div>`
-      : "<p>The generator kept up: these figures are the server's.</p>"
-  }`;
   const failures = summary.failures.length
     ? table(
         ['failure', 'count', 'sample message'],
         summary.failures.map((f) => [f.code, f.count, f.sample]),
       )
     : '<p>No failures.</p>';
-  const at = (pick: (p: (typeof series)[number]) => number | null) => series.map((p) => [p.second, pick(p)] as const);
+  const latencyBounds = bounds(summary, (m) => (LATENCY_STATS as readonly string[]).includes(m) || /^p\d/.test(m));
+  return page(
+    title,
+    `<h1>${escapeHtml(title)} ${verdict}</h1>
+<h2>What was measured</h2>${measuredTable(summary)}
+${files ? downloads(files) : ''}
+<h2>Run</h2>${run}
+${summary.capacity ? capacitySection(summary.capacity) : ''}
+<h2>Requests</h2>${figures}
+<h2>Latency (ms, successful requests, ${escapeHtml(latencyFrom(summary))})</h2>${latency}
+${percentileChart([{ name: 'latency', histogram: summary.histogram }], latencyBounds)}
+<h2>Thresholds</h2>${thresholds}
+<h2>Generator</h2>${generatorSection(summary)}
+<h2>Over time</h2>
+${timeCharts(summary, latencyBounds)}
+<h2>Failures</h2>${failures}
+<p><small>schema ${escapeHtml(summary.schema)}; finished ${escapeHtml(summary.finishedAt)}</small></p>`,
+  );
+}
+
+/** Where latency is measured from: what the load model's code does (loadtest/models/). */
+function latencyFrom(summary: Summary): string {
+  return summary.load.kind === 'open'
+    ? 'from the intended send time: a request sent late is charged its wait, no coordinated omission'
+    : "from the actual send: each user waits for its reply before the next, as Locust's users do";
+}
+
+/** The scenario as deployed, the image, the model, the run and the release; by hand, what the load tester knows. */
+function measuredTable(summary: Summary): string {
+  const { target: t, deployment: d } = summary;
+  const p = d?.parameters;
+  const b = p?.batching;
+  const scenario = d
+    ? `${d.scenario}${d.arm === 'baseline' ? ' (baseline: the serving image)' : ''}`
+    : summary.scenario;
+  return facts([
+    ['scenario', scenario ?? 'not named (--scenario)'],
+    ...(p
+      ? ([
+          ['replicas', `${p.replicas} × ${p.machineType}`],
+          ['CPU and memory', `${formatCpu(p.cpuMillis)} CPU, ${formatMemory(p.memoryMiB)} per pod`],
+          ['TF Serving threads', `inter-op ${p.interOpParallelism}, intra-op ${p.intraOpParallelism}`],
+          [
+            'batching',
+            b
+              ? `max batch ${b.maxBatchSize}, timeout ${b.batchTimeoutMicros} µs, ${b.numBatchThreads} threads, ${b.maxEnqueuedBatches} enqueued batches`
+              : 'off',
+          ],
+        ] as const)
+      : ([
+          ['scenario parameters', 'not known: the pipeline passes them (--deployment); a run by hand has none'],
+        ] as const)),
+    ...(d ? ([['image', d.image]] as const) : []),
+    ['model', `${t.model}, version ${t.version ?? 'not reported (the latest)'}, signature ${t.signature}`],
+    ['target', `${t.address} (${t.protocol})`],
+    ...(d ? ([['run', d.runId]] as const) : []),
+    ...(d?.release ? ([['release', `${d.release.repository}@${d.release.tag}`]] as const) : []),
+  ]);
+}
+
+function downloads(files: ReportFiles): string {
+  const names = ['summary.json', ...['stats', 'stats_history', 'failures'].map((n) => `${files.csvPrefix}_${n}.csv`)];
+  const links = names.map((n) => `<a href="${escapeHtml(encodeURI(n))}">${escapeHtml(n)}</a>`);
+  return `<p>Download data: ${links.join(' · ')}</p>`;
+}
+
+function generatorSection(summary: Summary): string {
+  const g = summary.generator;
+  const threads = g.workers === 0 ? 'in-process (the main thread)' : `${g.workers} load threads`;
+  return `<p>${threads} on ${g.cores} cores; CPU ${g.cpuPercent.mean}% mean, ${g.cpuPercent.max}% peak; event-loop delay p99 ${g.eventLoopDelayMs.p99} ms, max ${g.eventLoopDelayMs.max} ms.</p>${
+    g.limited
+      ? `<div class="warn"><b>The generator, not the server, was the limit:</b><ul>${g.reasons.map((x) => `<li>${escapeHtml(x)}</li>`).join('')}</ul></div>`
+      : "<p>The generator kept up: these figures are the server's.</p>"
+  }`;
+}
+
+/** The thresholds on the metrics `pick` accepts, in the unit their chart draws (errors in %). */
+function bounds(summary: Summary, pick: (metric: string) => boolean): Bound[] {
+  return summary.thresholds
+    .filter((t) => pick(t.metric))
+    .map((t) => ({ name: t.expression, value: t.metric === 'errors' ? t.limit * 100 : t.limit, ok: t.ok }));
+}
+
+/** Per-second charts over the whole seconds of the measured span, with the thresholds drawn on them. */
+function timeCharts(summary: Summary, latencyBounds: readonly Bound[]): string {
+  const points = measuredSeconds(summary);
+  const left = summary.series.length - points.length;
+  const at = (pick: (p: SeriesPoint) => number | null) => points.map((p) => [p.second, pick(p)] as const);
+  const first = points[0]?.second ?? 0;
+  const last = (points.at(-1)?.second ?? 0) + 1;
+  const across = (bs: readonly Bound[]) => bs.map((b) => boundLine(b, first, last));
   const targetName = summary.load.kind === 'closed' ? 'users' : 'target req/s';
   const charts = [
     lineChart('Throughput', 'requests/s', 'seconds', [
       { name: 'requests/s', points: at((p) => p.requests) },
       { name: 'failures/s', points: at((p) => p.failures) },
+      ...across(bounds(summary, (m) => m === 'rps')),
     ]),
     lineChart('Latency percentiles (each second)', 'ms', 'seconds', [
-      { name: 'p50', points: at((p) => p.p50) },
-      { name: 'p95', points: at((p) => p.p95) },
-      { name: 'p99', points: at((p) => p.p99) },
+      ...(['p50', 'p95', 'p99', 'p99.9', 'max'] as const).map((name) => ({ name, points: at((p) => p[name]) })),
+      ...across(latencyBounds),
     ]),
     lineChart(summary.load.kind === 'closed' ? 'Users' : 'Target rate', targetName, 'seconds', [
       { name: targetName, points: at((p) => p.target) },
     ]),
-    lineChart('Errors', 'failures/s', 'seconds', [{ name: 'failures/s', points: at((p) => p.failures) }]),
+    lineChart('Errors', 'failed requests (% of each second)', 'seconds', [
+      { name: 'errors %', points: at((p) => (p.requests ? (100 * p.failures) / p.requests : 0)) },
+      ...across(bounds(summary, (m) => m === 'errors')),
+    ]),
   ];
-  return page(
-    title,
-    `<h1>${escapeHtml(title)} ${verdict}</h1>
-${overview}
-${summary.capacity ? capacitySection(summary.capacity) : ''}
-<h2>Requests</h2>${figures}
-<h2>Latency (ms, successful requests, from the intended send time)</h2>${latency}
-<h2>Thresholds</h2>${thresholds}
-<h2>Generator</h2>${health}
-<h2>Charts</h2>
-${charts.join('\n')}
-<h2>Failures</h2>${failures}
-<p><small>schema ${escapeHtml(summary.schema)}; finished ${escapeHtml(summary.finishedAt)}</small></p>`,
-  );
+  const note =
+    left > 0
+      ? `<p>${left} partial second${left === 1 ? '' : 's'} at the edges of the measured span (cut by the end of the warmup, or holding only the replies drained after the end of the run) ${left === 1 ? 'is' : 'are'} left out of these charts; every figure above counts ${left === 1 ? 'it' : 'them'}.</p>`
+      : '';
+  return `${note}\n${charts.join('\n')}`;
 }
 
 /** The capacity search: its verdict, the latency-throughput curve with the bound and the capacity, every probe. */
@@ -129,7 +212,7 @@ function capacitySection(capacity: Capacity): string {
       p.rps,
       p.achievedRps,
       p.p99Ms,
-      `${(p.errors * 100).toFixed(2)}%`,
+      pct(p.errors),
       !p.valid ? 'INVALID' : p.passed ? 'held' : 'over',
       p.reason,
     ]),
@@ -142,10 +225,10 @@ ${probes}
 <p>The figures below are the probe that stands for the capacity (the last probe when none held the bounds).</p>`;
 }
 
-export function reportOutput(dir: string, deps: Pick<OutputDeps, 'writeFile'>): Output {
+export function reportOutput(dir: string, files: ReportFiles, deps: Pick<OutputDeps, 'writeFile'>): Output {
   return {
     start: () => undefined,
     add: () => undefined,
-    stop: (summary) => deps.writeFile(join(dir, 'report.html'), reportHtml(summary)),
+    stop: (summary) => deps.writeFile(join(dir, 'report.html'), reportHtml(summary, files)),
   };
 }

@@ -1,4 +1,5 @@
 import type { LoadTestSummary } from '../messages.js';
+import { measuredSeconds } from '../report/measured-seconds.js';
 import { histogramSample } from './histogram-sample.js';
 import {
   hodgesLehmann,
@@ -110,9 +111,7 @@ function outcome(test: MannWhitney, regressed: boolean, worse: string, options: 
 
 /** Requests per full second of the measured span. */
 function perSecond(summary: ArmMeasurement['summary']): WeightedSample {
-  const from = summary.warmupMs / 1000;
-  const to = (summary.warmupMs + summary.measuredMs) / 1000;
-  return weightedSample(summary.series.filter((s) => s.second >= from && s.second + 1 <= to).map((s) => s.requests));
+  return weightedSample(measuredSeconds(summary).map((s) => s.requests));
 }
 
 function mean(sample: WeightedSample): number {

@@ -57,27 +57,27 @@ describe('report.html and compare in a real browser', () => {
     expect((await openInChromium(bad)).console.join('\n')).toContain('broken');
   });
 
-  it('opens report.html offline with its four charts and no console message', async () => {
+  it('opens report.html offline with its five charts and no console message', async () => {
     const html = await readFile(join(dir, 'fast', 'report.html'), 'utf8');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
     const page = await openInChromium(join(dir, 'fast', 'report.html'));
     expect(page.console).toEqual([]);
-    expect(page.dom.match(/<svg /g)).toHaveLength(4);
+    expect(page.dom.match(/<svg /g)).toHaveLength(5);
     expect(page.dom).toContain('grpc 14 UNAVAILABLE');
     expect(page.dom).toContain('Latency percentiles');
   });
 
   it('compares runs side by side: table, HTML and SVG', async () => {
     const comparison = await compareDirs([join(dir, 'fast'), join(dir, 'slow')]);
-    expect(comparison.text).toMatch(/^run\s+requests\s+req\/s\s+p50 ms\s+p95 ms\s+p99 ms\s+errors/);
-    expect(comparison.text).toMatch(/\nfast\s+200\s+100\s/);
-    expect(comparison.text).toMatch(/\nslow\s+80\s+40\s/);
+    expect(comparison.table).toMatch(/^run\s+requests\s+req\/s\s+p50 ms\s+p95 ms\s+p99 ms\s+errors/);
+    expect(comparison.table).toMatch(/\nfast\s+200\s+100\s/);
+    expect(comparison.table).toMatch(/\nslow\s+80\s+40\s/);
     expect(comparison.svg.match(/<rect x=/g)?.length).toBeGreaterThanOrEqual(2 + 6 + 2);
     const file = join(dir, 'compare.html');
     await writeFile(file, comparison.html);
     const page = await openInChromium(file);
     expect(page.console).toEqual([]);
-    expect(page.dom.match(/<svg /g)).toHaveLength(3);
+    expect(page.dom.match(/<svg /g)).toHaveLength(4);
   });
 
   it('says which directory is not a run', async () => {

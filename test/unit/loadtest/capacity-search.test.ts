@@ -42,6 +42,8 @@ function probeSummary(rps: number, f: { p99?: number | null; late?: number; drop
       p50: 5,
       p95: 9,
       p99,
+      'p99.9': p99,
+      max: p99,
     })),
     generator: {
       workers: 1,

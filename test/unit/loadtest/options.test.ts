@@ -66,3 +66,34 @@ describe('the limits of a load test', () => {
     expect(optionsHelp()).toMatch(/^ {2}--users V +closed model: .* \(at most 10000\)$/m);
   });
 });
+
+describe('--deployment', () => {
+  const deployment = { scenario: 's', arm: 'baseline', runId: 'r', image: 'i@sha256:1', model: 'resnet' };
+  const problemsOf = (text: string): readonly string[] => {
+    try {
+      loadTestOptions({ ...run, deployment: text });
+      return [];
+    } catch (err) {
+      return (err as ConfigError).problems;
+    }
+  };
+
+  it('is read from the environment the pipeline sets, as JSON', () => {
+    const env = { MODELSHIP_DEPLOYMENT: JSON.stringify(deployment) };
+    expect(loadTestOptions(run, env).deployment).toEqual(deployment);
+    expect(loadTestOptions(run).deployment).toBeUndefined();
+  });
+
+  it('says what is wrong with it', () => {
+    expect(problemsOf('{')).toEqual([expect.stringMatching(/^--deployment: expected JSON, found '\{'/)]);
+    expect(
+      problemsOf(JSON.stringify({ ...deployment, runId: 4, arm: 'x', parameters: { machineType: 'n2' } })),
+    ).toEqual(
+      expect.arrayContaining([
+        '--deployment: runId: expected a string',
+        '--deployment: arm: expected release or baseline',
+        '--deployment: parameters.replicas: expected a number',
+      ]),
+    );
+  });
+});
