@@ -45,7 +45,8 @@ export async function startLocalLoadTests(o: {
   return {
     run,
     reportDir,
-    env: { CLOUD_RUN_EMULATOR_HOST: `127.0.0.1:${run.port}`, LOAD_TEST_JOB: o.job },
+    // REPORT_BUCKET for reportResults too: the run's comparison page goes beside the reports.
+    env: { CLOUD_RUN_EMULATOR_HOST: `127.0.0.1:${run.port}`, LOAD_TEST_JOB: o.job, REPORT_BUCKET: env.REPORT_BUCKET },
     stop: () => run.stop(),
   };
 }

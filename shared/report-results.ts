@@ -10,7 +10,9 @@ import { runOnce } from './idempotency.js';
 import { judgeRun, GATE_SETTINGS } from './judge-run.js';
 import type { Logger } from './log.js';
 import type { LoadTestFinished, PipelineFailed, PromotionFinished, RunOutcome } from './messages.js';
+import type { ReportStore } from './report-store.js';
 import { runningRun } from './run-guard.js';
+import { writeRunComparison } from './run-comparison.js';
 import { RUN_HOLDER, type RunRecord, type ScenarioOutcome, type ScenarioRecord, type Store } from './store.js';
 import { FUNCTIONS } from './wiring.js';
 
@@ -24,6 +26,8 @@ export interface ReportDeps {
   log: Logger;
   config: Config<(typeof REPORT_SETTINGS)[number]>;
   deadlines: Deadlines;
+  /** Where the run's comparison page goes, beside its reports; absent (no REPORT_BUCKET): none is written. */
+  reports?: ReportStore;
 }
 
 /**
@@ -125,6 +129,8 @@ async function judge(run: RunRecord, deps: ReportDeps): Promise<void> {
       },
       deadlines.after(FUNCTIONS.deployScenario.timeoutS, 'promote', `deployScenario to start ${what}`),
     );
+    const comparisonUrl = deps.reports && (await writeRunComparison(run, { ...deps, reports: deps.reports }));
+    if (comparisonUrl) await store.updateRun(run.runId, { comparisonUrl });
     const judged = (await store.getRun(run.runId)) ?? run;
     await writeRelease(judged, deps);
     await deps.publish({

@@ -1,5 +1,5 @@
-import { cp } from 'node:fs/promises';
-import { join } from 'node:path';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Storage } from '@google-cloud/storage';
 import { readdir } from 'node:fs/promises';
@@ -9,6 +9,8 @@ import { ConfigError, TransientError } from './errors.js';
 export interface ReportStore {
   /** Copies every file of `dir` under `prefix/`; returns the address of `prefix/report.html`. */
   put(dir: string, prefix: string): Promise<string>;
+  /** Writes one file at `path` (under the store's root); returns its address. */
+  putText(path: string, text: string, contentType: string): Promise<string>;
 }
 
 /**
@@ -22,6 +24,11 @@ export function createReportStore(location: string, storage: () => Storage): Rep
       async put(dir, prefix) {
         await cp(dir, join(root, prefix), { recursive: true });
         return `file://${join(root, prefix, 'report.html')}`;
+      },
+      async putText(path, text) {
+        await mkdir(dirname(join(root, path)), { recursive: true });
+        await writeFile(join(root, path), text);
+        return `file://${join(root, path)}`;
       },
     };
   }
@@ -48,6 +55,18 @@ export function createReportStore(location: string, storage: () => Storage): Rep
         });
       }
       return `https://storage.cloud.google.com/${bucket}/${path}/report.html`;
+    },
+    async putText(path, text, contentType) {
+      const object = [base.replace(/\/$/, ''), path].filter(Boolean).join('/');
+      try {
+        await storage().bucket(bucket).file(object).save(text, { contentType, resumable: false });
+      } catch (err) {
+        throw new TransientError(`writing gs://${bucket}/${object} failed`, {
+          cause: err,
+          hint: 'the writer needs storage.objects.create on the bucket (shared/wiring.ts, docs/gcp.md)',
+        });
+      }
+      return `https://storage.cloud.google.com/${bucket}/${object}`;
     },
   };
 }

@@ -101,6 +101,8 @@ export interface RunRecord {
   promotion?: PromotionRecord;
   failure?: { stage: PipelineStage; reason: string; detailsUrl?: string; scenario?: string };
   result?: Record<string, unknown>;
+  /** The candidates side by side (shared/run-comparison.ts), when the run measured several. */
+  comparisonUrl?: string;
 }
 
 /** The holder's scenario when a run as a whole holds a lock (its candidates and its promotion). */
@@ -195,8 +197,8 @@ export interface Store {
   ): Promise<{ accepted: boolean; allEnded: boolean; run?: RunRecord }>;
   /** Records the promotion: a pending one on a running run, its outcome also on a finished run (manual promotion). */
   recordPromotion(runId: string, promotion: PromotionRecord, deadline?: Deadline): Promise<boolean>;
-  /** Sets fields of the run itself (its profile, what served when it started). */
-  updateRun(runId: string, fields: Pick<Partial<RunRecord>, 'profile' | 'serving'>): Promise<boolean>;
+  /** Sets fields of the run itself (its profile, what served when it started, its comparison page). */
+  updateRun(runId: string, fields: Pick<Partial<RunRecord>, 'profile' | 'serving' | 'comparisonUrl'>): Promise<boolean>;
   /** Takes the lock, or returns who holds it (a holder past its expiry loses it). Taking it again renews it. */
   acquireLock(name: string, holder: LockRecord): Promise<{ acquired: true } | { acquired: false; holder: LockRecord }>;
   /** Releases the lock if this run and scenario hold it. */

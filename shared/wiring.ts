@@ -172,7 +172,19 @@ const FUNCTIONS_TABLE = {
     // The load tests of a wave whose last rollout failed, the next wave of candidates, and the promotion once the
     // gate has judged them all.
     publishes: [TOPICS.loadTestRequested, TOPICS.deployRequested, TOPICS.promoteRequested],
-    calls: STORE,
+    calls: [
+      ...STORE,
+      {
+        permission: 'storage.objects.create',
+        on: { kind: 'report-bucket' },
+        why: "reportResults writes the run's comparison page (its candidates side by side) beside their reports",
+      },
+      {
+        permission: 'storage.objects.delete',
+        on: { kind: 'report-bucket' },
+        why: 'a retried judgement overwrites its own comparison page',
+      },
+    ],
     secrets: { GITHUB_TOKEN: 'tokenSecret' },
   },
   watchRuns: {

@@ -110,7 +110,7 @@ export function functionSpecs(config: GcpConfig, names: Names, modelshipImage: s
       },
       memory: '256Mi',
       maxInstances: 5,
-      env: apiUrl,
+      env: { ...apiUrl, REPORT_BUCKET: `gs://${config.bucket}` },
     },
     watchRuns: {
       name: 'modelship-watch-runs',

@@ -37,9 +37,11 @@ const CONSOLE_URL = /^https:\/\/storage\.cloud\.google\.com\//;
 export function reportCell(address: string): string {
   // A gs:// address opens nowhere in a browser: the same object at its authenticated browser URL.
   const url = address.replace(/^gs:\/\//, 'https://storage.cloud.google.com/');
-  if (CONSOLE_URL.test(url)) return `[report.html](${url}) (Google sign-in; needs read access to the report bucket)`;
+  // Named by its file: report.html, or the run's compare.html.
+  const name = url.split('/').at(-1) || 'report.html';
+  if (CONSOLE_URL.test(url)) return `[${name}](${url}) (Google sign-in; needs read access to the report bucket)`;
   if (url.startsWith('file://')) return `\`${url.slice('file://'.length)}\` on the machine that ran the test`;
-  if (/^https?:\/\//.test(url)) return `[report.html](${url})`;
+  if (/^https?:\/\//.test(url)) return `[${name}](${url})`;
   return 'none written';
 }
 

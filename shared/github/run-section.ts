@@ -87,6 +87,7 @@ export async function runSection(run: RunRecord, failure?: PipelineFailed): Prom
     promotionLine(run),
     ...(failure ? ['', `Failed at ${failure.stage}: ${failure.reason}`] : []),
     ...(reports.length ? ['', `Reports: ${reports.join(' · ')}`] : []),
+    ...(run.comparisonUrl ? ['', `Side by side: ${reportCell(run.comparisonUrl)}`] : []),
     '',
     `<sub>run ${run.runId} · cost from on-demand prices (docs/gate.md)</sub>`,
   ].join('\n');

@@ -75,7 +75,9 @@ describe('release notes', () => {
         at: 'x',
       },
     };
-    const md = await runSection(run);
+    expect(await runSection(run)).not.toContain('Side by side');
+    const md = await runSection({ ...run, comparisonUrl: 'https://reports.example.com/runs/r-1/compare.html' });
+    expect(md).toContain('Side by side: [compare.html](https://reports.example.com/runs/r-1/compare.html)');
     expect(md).toContain('### modelship · 2 candidates · 2n-8c-16r-interop4 promoted ✅');
     expect(md).toMatch(
       /\| \*\*2n-8c-16r-interop4\*\* \| 15 \| 98\.8 req\/s \| 41 ms \/ 80 ms \/ 121 ms \| 0\.50% \| \$\d+\.\d{3} \| passed ✅ \|/,
@@ -98,6 +100,9 @@ describe('release notes', () => {
       '[report.html](https://storage.cloud.google.com/reports/runs/r/s/report.html) (Google sign-in; needs read access to the report bucket)',
     );
     expect(reportCell('(no report written)')).toBe('none written');
+    expect(reportCell('https://storage.cloud.google.com/reports/runs/r/compare.html')).toMatch(
+      /^\[compare\.html\]\(https:\/\/storage\.cloud\.google\.com\/reports\/runs\/r\/compare\.html\)/,
+    );
     expect(reportCell('https://reports.example.com/r/report.html')).toBe(
       '[report.html](https://reports.example.com/r/report.html)',
     );
