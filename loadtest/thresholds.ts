@@ -29,7 +29,8 @@ export interface ThresholdFacts {
   readonly requests: number;
 }
 
-const RATIOS = ['errors', 'late', 'dropped'];
+/** The metrics that are ratios ('1%' or '0.01'). */
+export const RATIO_METRICS: readonly string[] = ['errors', 'late', 'dropped'];
 const PATTERN = /^\s*(p\d+(?:\.\d+)?|min|mean|max|errors|late|dropped|rps|requests)\s*(<=|>=|<|>)\s*(\S+)\s*$/;
 
 export function parseThreshold(expression: string): Threshold | string {
@@ -38,7 +39,7 @@ export function parseThreshold(expression: string): Threshold | string {
   if (!match) return `${problem} (metrics: pNN, min, mean, max, errors, late, dropped, rps, requests)`;
   const [, metric, op, value] = match as unknown as [string, string, Threshold['op'], string];
   let limit: number | undefined;
-  if (RATIOS.includes(metric)) {
+  if (RATIO_METRICS.includes(metric)) {
     limit = parseRatio(value);
   } else if (metric === 'rps' || metric === 'requests') {
     limit = Number(value);
@@ -49,7 +50,7 @@ export function parseThreshold(expression: string): Threshold | string {
       return `${problem}: the percentile must be in (0, 100], found ${metric}`;
   }
   if (limit === undefined || !Number.isFinite(limit) || limit < 0)
-    return `${problem}: '${value}' is not a valid ${RATIOS.includes(metric) ? 'ratio (0-100% or 0-1)' : metric === 'rps' || metric === 'requests' ? 'number' : 'duration'}`;
+    return `${problem}: '${value}' is not a valid ${RATIO_METRICS.includes(metric) ? 'ratio (0-100% or 0-1)' : metric === 'rps' || metric === 'requests' ? 'number' : 'duration'}`;
   return { expression: expression.trim(), metric, op, limit };
 }
 

@@ -7,6 +7,7 @@ import { boundLine, lineChart, type Bound } from '../../shared/report/svg-chart.
 import { formatDuration } from '../duration.js';
 import { LATENCY_STATS } from '../stats/names.js';
 import type { Capacity, SeriesPoint, Summary } from '../summary.js';
+import { RATIO_METRICS, type ThresholdResult } from '../thresholds.js';
 import type { Output, OutputDeps } from './output.js';
 
 /** The files written beside the report, linked from it (Locust's "Download data"). */
@@ -50,7 +51,7 @@ export function reportHtml(summary: Summary, files?: ReportFiles): string {
   const thresholds = summary.thresholds.length
     ? table(
         ['threshold', 'measured', 'result'],
-        summary.thresholds.map((t) => [t.expression, t.actual, t.ok ? 'pass' : 'FAIL']),
+        summary.thresholds.map((t) => [t.expression, measured(t), t.ok ? 'pass' : 'FAIL']),
         (i) => (summary.thresholds[i]!.ok ? 'pass' : 'fail'),
       )
     : '<p>No thresholds were set.</p>';
@@ -78,6 +79,14 @@ ${timeCharts(summary, latencyBounds)}
 <h2>Failures</h2>${failures}
 <p><small>schema ${escapeHtml(summary.schema)}; finished ${escapeHtml(summary.finishedAt)}</small></p>`,
   );
+}
+
+/** A threshold's measured value in its limit's unit: ms, %, req/s or a count. */
+function measured(t: ThresholdResult): string | null {
+  if (t.actual === null) return null;
+  if (RATIO_METRICS.includes(t.metric)) return pct(t.actual);
+  if (t.metric === 'rps') return `${t.actual} req/s`;
+  return t.metric === 'requests' ? String(t.actual) : `${t.actual} ms`;
 }
 
 /** Where latency is measured from: what the load model's code does (loadtest/models/). */
@@ -149,7 +158,7 @@ function timeCharts(summary: Summary, latencyBounds: readonly Bound[]): string {
   const left = summary.series.length - points.length;
   const at = (pick: (p: SeriesPoint) => number | null) => points.map((p) => [p.second, pick(p)] as const);
   const first = points[0]?.second ?? 0;
-  const last = (points.at(-1)?.second ?? 0) + 1;
+  const last = points.at(-1)?.second ?? 1;
   const across = (bs: readonly Bound[]) => bs.map((b) => boundLine(b, first, last));
   const targetName = summary.load.kind === 'closed' ? 'users' : 'target req/s';
   const charts = [

@@ -97,8 +97,8 @@ describe('report.html', () => {
       new RegExp(`<polyline [^>]*stroke="${FAIL_COLOR}"[^>]*stroke-dasharray`),
     );
     expect(chart(failing, 'Latency by percentile (HDR)')).toMatch(new RegExp(`stroke="${FAIL_COLOR}"`));
-    expect(failing).toMatch(/<tr class="fail"><td>p99&#60;50ms<\/td>/);
-    expect(failing).toMatch(/<tr class="pass"><td>errors&#60;1%<\/td>/);
+    expect(failing).toContain('<tr class="fail"><td>p99&#60;50ms</td><td>100 ms</td><td>FAIL</td></tr>');
+    expect(failing).toContain('<tr class="pass"><td>errors&#60;1%</td><td>0.30%</td><td>pass</td></tr>');
   });
 
   it('keeps the legend under the title and inside the chart', () => {
