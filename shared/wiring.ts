@@ -82,6 +82,12 @@ const STORE: ApiCall[] = [
   'datastore.entities.update',
 ].map((permission) => ({ permission, on: { kind: 'project' }, why: 'run records and idempotency keys in Firestore' }));
 
+/** Writing files to the report bucket, and overwriting them (a retry writes the same names again). */
+const reportWrites = (writes: string, overwrites: string): ApiCall[] => [
+  { permission: 'storage.objects.create', on: { kind: 'report-bucket' }, why: writes },
+  { permission: 'storage.objects.delete', on: { kind: 'report-bucket' }, why: overwrites },
+];
+
 const FUNCTIONS_TABLE = {
   githubWebhook: {
     // GitHub gives up after 10 s; a longer timeout would only keep a stuck instance busy.
@@ -174,16 +180,10 @@ const FUNCTIONS_TABLE = {
     publishes: [TOPICS.loadTestRequested, TOPICS.deployRequested, TOPICS.promoteRequested],
     calls: [
       ...STORE,
-      {
-        permission: 'storage.objects.create',
-        on: { kind: 'report-bucket' },
-        why: "reportResults writes the run's comparison page (its candidates side by side) beside their reports",
-      },
-      {
-        permission: 'storage.objects.delete',
-        on: { kind: 'report-bucket' },
-        why: 'a retried judgement overwrites its own comparison page',
-      },
+      ...reportWrites(
+        "reportResults writes the run's comparison page (its candidates side by side) beside their reports",
+        'a retried judgement overwrites its own comparison page',
+      ),
     ],
     secrets: { GITHUB_TOKEN: 'tokenSecret' },
   },
@@ -220,16 +220,7 @@ export const STEPS = {
     publishes: [TOPICS.loadTestFinished, TOPICS.pipelineFailed],
     calls: [
       ...STORE,
-      {
-        permission: 'storage.objects.create',
-        on: { kind: 'report-bucket' },
-        why: 'the job writes the report files',
-      },
-      {
-        permission: 'storage.objects.delete',
-        on: { kind: 'report-bucket' },
-        why: 'a retried task overwrites its own report files',
-      },
+      ...reportWrites('the job writes the report files', 'a retried task overwrites its own report files'),
     ],
     secrets: {},
   },

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { judgeProbe, searchCapacity, type CapacityConfig } from '../../../loadtest/capacity-search.js';
 import { summaryText } from '../../../loadtest/outputs/console.js';
 import { reportHtml } from '../../../loadtest/outputs/report.js';
+import { KEPT_UP } from './outputs/summary-fixture.js';
 import { SUMMARY_SCHEMA, type Summary } from '../../../loadtest/summary.js';
 
 const config: CapacityConfig = { p99BoundMs: 100, errorsBound: 0.01, startRps: 100, maxProbes: 12 };
@@ -45,14 +46,7 @@ function probeSummary(rps: number, f: { p99?: number | null; late?: number; drop
       'p99.9': p99,
       max: p99,
     })),
-    generator: {
-      workers: 1,
-      cores: 2,
-      cpuPercent: { mean: 10, max: 10 },
-      eventLoopDelayMs: { p99: 1, max: 1 },
-      limited: false,
-      reasons: [],
-    },
+    generator: KEPT_UP,
     thresholds: [],
     stopped: null,
     passed: true,

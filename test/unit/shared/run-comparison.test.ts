@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReportStore } from '../../../shared/report-store.js';
 import { writeRunComparison } from '../../../shared/run-comparison.js';
 import type { RunRecord, Store } from '../../../shared/store.js';
+import { PASSED_FIGURES } from '../../support/figures.js';
 import { createMemoryLogger } from '../../support/memory-logger.js';
 import { summaryFixture } from '../loadtest/outputs/summary-fixture.js';
 
@@ -15,16 +16,6 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-const figures = {
-  requests: 1,
-  failures: 0,
-  rps: 1,
-  p50Ms: 1,
-  p95Ms: 1,
-  p99Ms: 1,
-  thresholdsPassed: true,
-  failedThresholds: [],
-};
 const run = (keys: string[]): RunRecord => ({
   runId: 'r-7',
   status: 'running',
@@ -33,7 +24,7 @@ const run = (keys: string[]): RunRecord => ({
   repository: 'acme/resnet',
   tag: 'v2',
   stages: {},
-  scenarios: Object.fromEntries(keys.map((k) => [k, { status: 'succeeded' as const, figures }])),
+  scenarios: Object.fromEntries(keys.map((k) => [k, { status: 'succeeded' as const, figures: PASSED_FIGURES }])),
 });
 const slower = summaryFixture({ requests: { ...summaryFixture().requests, rps: 80.24 } });
 /** The summaries the jobs stored, by candidate. */

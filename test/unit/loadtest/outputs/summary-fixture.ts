@@ -1,6 +1,6 @@
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { newHistogram } from '../../../../loadtest/stats/window.js';
-import { SUMMARY_SCHEMA, type SeriesPoint, type Summary } from '../../../../loadtest/summary.js';
+import { SUMMARY_SCHEMA, type GeneratorHealth, type SeriesPoint, type Summary } from '../../../../loadtest/summary.js';
 import type { ThresholdResult } from '../../../../loadtest/thresholds.js';
 
 /** Latencies in ms: 1000 requests, mostly 20-40 ms, a tail to 400 ms. */
@@ -33,6 +33,16 @@ const threshold = (expression: string, metric: string, limit: number, actual: nu
   actual,
   ok: actual < limit,
 });
+
+/** A generator that kept up: the figures are the server's. */
+export const KEPT_UP: GeneratorHealth = {
+  workers: 2,
+  cores: 2,
+  cpuPercent: { mean: 20, max: 35 },
+  eventLoopDelayMs: { p99: 3, max: 9 },
+  limited: false,
+  reasons: [],
+};
 
 /** A finished open-model run of 10 s; `overrides` replace whole fields. */
 export function summaryFixture(overrides: Partial<Summary> = {}): Summary {
@@ -77,14 +87,7 @@ export function summaryFixture(overrides: Partial<Summary> = {}): Summary {
     },
     failures: [{ code: 'grpc 14 UNAVAILABLE', count: 3, sample: 'connection reset' }],
     series,
-    generator: {
-      workers: 2,
-      cores: 2,
-      cpuPercent: { mean: 20, max: 35 },
-      eventLoopDelayMs: { p99: 3, max: 9 },
-      limited: false,
-      reasons: [],
-    },
+    generator: KEPT_UP,
     thresholds: [threshold('p99<500ms', 'p99', 500, 100), threshold('errors<1%', 'errors', 0.01, 3 / 1003)],
     stopped: null,
     passed: true,
