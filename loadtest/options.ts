@@ -109,7 +109,12 @@ export const OPTION_ROWS: readonly OptionRow[] = [
     type: 'string',
     help: 'JSON: what was measured (scenario parameters, image, run, release); the pipeline sets it',
   },
-  { flag: 'progress', type: 'string', fallback: 'auto', help: 'auto, line (terminal), log (JSON every 10s), off' },
+  {
+    flag: 'progress',
+    type: 'string',
+    fallback: 'auto',
+    help: 'auto, line (terminal), log (JSON every 10s), off (the result is still printed)',
+  },
 ];
 
 const maxOf = (flag: string): string | undefined => OPTION_ROWS.find((r) => r.flag === flag)?.max;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLoadTest } from '../../loadtest/engine.js';
+import { fetchSignatures } from '../../loadtest/fetch-signature.js';
 import { createRawGrpcSender } from '../../loadtest/senders/grpc-raw.js';
 import { grpcOutputCheck } from '../../loadtest/senders/output-check.js';
 import { parseTarget, type Target } from '../../loadtest/senders/target.js';
@@ -102,5 +103,15 @@ describe('the raw HTTP/2 gRPC sender against the TF Serving simulator (grpc-js s
     expect(summary.requests.ok).toBeGreaterThan(10);
     expect(summary.requests.failed).toBe(0);
     expect(summary.requests.bytesSent / summary.requests.total).toBeGreaterThan(600_000);
+    // No --version: the one the server reported serving, for the report.
+    expect(summary.target.version).toBe(1);
+  });
+
+  it('reads the version the server serves from the model metadata, over gRPC and REST', async () => {
+    const given = { model: 'resnet', rate: '1', duration: '1s' };
+    const grpc = await fetchSignatures(options({ ...given, target: target.authority }));
+    const rest = await fetchSignatures(options({ ...given, target: `127.0.0.1:${sim.restPort}`, protocol: 'rest' }));
+    expect([grpc.version, rest.version]).toEqual([1, 1]);
+    expect(Object.keys(rest.signatures)).toEqual(Object.keys(grpc.signatures));
   });
 });

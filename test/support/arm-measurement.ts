@@ -1,3 +1,4 @@
+import type { ComparedSummary } from '../../shared/report/compare-runs.js';
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { newHistogram } from '../../loadtest/stats/window.js';
 import type { ArmMeasurement } from '../../shared/gate/index.js';
@@ -31,7 +32,7 @@ export interface ArmShape {
   capacityRps?: number | null;
 }
 
-export function arm(shape: ArmShape): ArmMeasurement {
+export function arm(shape: ArmShape): ArmMeasurement & { summary: ComparedSummary } {
   const { seed, medianMs = 40, spread = 0.3, requests = 4000, failures = 0 } = shape;
   const draw = normals(seed);
   const histogram = newHistogram();
@@ -64,6 +65,11 @@ export function arm(shape: ArmShape): ArmMeasurement {
   return {
     figures,
     summary: {
+      // What a comparison reads besides (shared/report/compare-runs.ts).
+      load: { kind: 'open', description: `open load, ${figures.rps} req/s` },
+      requests: { total: requests, rps: figures.rps, failed: failures, errorRatio: failures / requests },
+      latencyMs: { p50: figures.p50Ms, p95: figures.p95Ms, p99: figures.p99Ms },
+      generator: { limited: false },
       histogram: encodeIntoCompressedBase64(histogram),
       warmupMs: 2000,
       measuredMs: 10_000,

@@ -139,6 +139,8 @@ describe('deployScenario: candidates', () => {
           image: GOOD,
           lock: rolloutLock('ok'),
           endpoint: published[0]?.type === 'LoadTestRequested' ? published[0].target : '',
+          // What the report says was measured: the parameters applied, replicas as the cluster's config sets them.
+          deployed: { machineType: expect.any(String), replicas: expect.any(Number), interOpParallelism: 4 },
         },
       },
       deadline: { stage: 'load-test' },

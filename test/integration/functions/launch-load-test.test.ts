@@ -56,11 +56,19 @@ const request = (runId: string, profile: Partial<LoadTestRequested['profile']> =
 });
 
 const deps = (jobs: JobRunner) => ({ store, jobs, log, deadlines: deadlines(600) });
-/** The run as the deploy leaves it: the scenario's image and the endpoint it recorded. */
+const PARAMETERS = {
+  replicas: 2,
+  machineType: 'n2-custom-8-16384',
+  cpuMillis: 7500,
+  memoryMiB: 13056,
+  interOpParallelism: 4,
+  intraOpParallelism: 8,
+};
+/** The run as the deploy leaves it: the scenario's image, the endpoint and the parameters it recorded. */
 const deployed = (m: LoadTestRequested) =>
   store.createRun({
     runId: m.runId,
-    scenarios: { [m.scenario]: { status: 'running', image: m.image, endpoint: m.target } },
+    scenarios: { [m.scenario]: { status: 'running', image: m.image, endpoint: m.target, deployed: PARAMETERS } },
   });
 
 describe('launchLoadTest', () => {
@@ -109,6 +117,16 @@ describe('launchLoadTest', () => {
     expect(mine).toHaveLength(1);
     expect(mine[0]?.args).toEqual(loadTestArgs(message));
     expect(mine[0]?.env.MODELSHIP_SERVING_IMAGE).toBe(message.image);
+    // What was measured, for the report: the load tester reads it back as it is.
+    const { values } = parseArgs({ args: mine[0]!.args, options: parseArgsOptions() });
+    expect(loadTestOptions(values, mine[0]!.env).deployment).toEqual({
+      scenario: message.scenario,
+      arm: 'release',
+      runId: message.runId,
+      image: message.image,
+      model: 'resnet',
+      parameters: PARAMETERS,
+    });
     const stage = (await store.getRun(message.runId))?.stages['load-test'];
     expect(stage).toMatchObject({
       status: 'running',

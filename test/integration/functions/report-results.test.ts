@@ -1,3 +1,7 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../shared/config.js';
 import { deadlines } from '../../../shared/deadline.js';
@@ -11,6 +15,7 @@ import type {
   PromotionFinished,
 } from '../../../shared/messages.js';
 import { REPORT_SETTINGS, reportResults, type ReportDeps } from '../../../shared/report-results.js';
+import { createReportStore } from '../../../shared/report-store.js';
 import { createFirestoreStore, RUN_HOLDER, type ScenarioRecord, type Store } from '../../../shared/store.js';
 import { arm, type ArmShape } from '../../support/arm-measurement.js';
 import { testProject, type TestProject } from '../../support/emulators.js';
@@ -26,11 +31,16 @@ const notes: ReleaseNotes = {
   },
 };
 
+let reportDir: string;
 beforeAll(async () => {
   project = await testProject();
   store = createFirestoreStore(project.firestore);
+  reportDir = await mkdtemp(join(tmpdir(), 'report-results-'));
 });
-afterAll(() => project?.close());
+afterAll(async () => {
+  await project?.close();
+  await rm(reportDir, { recursive: true, force: true });
+});
 
 const S = '2n-8c-16r-interop4';
 const OTHER = '4n-4c-8r-interop2';
@@ -43,6 +53,7 @@ function deps(env: Record<string, string> = {}) {
   const d: ReportDeps = {
     store,
     notes,
+    reports: createReportStore(pathToFileURL(reportDir).href, () => undefined as never),
     log: createMemoryLogger(),
     publish: async (m) => {
       published.push(m);
@@ -161,6 +172,13 @@ describe('reportResults: candidates, the gate, the end of a run', () => {
     expect(run?.scenarios?.[S]?.verdict?.deltas?.p50).toBeGreaterThan(0.1);
     expect(run?.scenarios?.[S]?.verdict?.reasons.join(' ')).toMatch(/latency \+\d+\.\d% .*slower/);
     expect(written.at(-1)?.markdown).toMatch(/baseline \(serving/);
+    // The two side by side, the baseline first, beside their reports; the release notes link the page.
+    const page = join(reportDir, 'runs', 'rr-slower', 'compare.html');
+    expect(run?.comparisonUrl).toBe(`file://${page}`);
+    expect(await readFile(page, 'utf8')).toMatch(
+      new RegExp(`<td>${S} · baseline \\(serving\\)</td>[\\s\\S]*<td>${S}</td><td>4000</td><td>400</td><td>[+-]`),
+    );
+    expect(written.at(-1)?.markdown).toContain(`Side by side: \`${page}\``);
 
     await reportResults(promoted('rr-slower', null), d);
     expect(await store.getRun('rr-slower')).toMatchObject({
