@@ -24,7 +24,7 @@ const READS: Record<string, readonly SettingName[]> = {
   onBuildFinished: ['DEPLOY_SCENARIOS', 'CLOUD_BUILD_EMULATOR_HOST'], // functions/on-build-finished.ts
   deployScenario: [...DEPLOY_SETTINGS, 'GKE_CLUSTER', 'KUBECONFIG'], // functions/deploy-scenario.ts
   launchLoadTest: ['LOAD_TEST_JOB', 'CLOUD_RUN_EMULATOR_HOST'], // functions/launch-load-test.ts
-  reportResults: ['GITHUB_TOKEN', 'GITHUB_API_URL'], // functions/report-results.ts
+  reportResults: ['GITHUB_TOKEN', 'GITHUB_API_URL', 'REPORT_BUCKET'], // functions/report-results.ts
   watchRuns: ['CLOUD_RUN_EMULATOR_HOST', 'STAGE_GRACE_S'], // functions/watch-runs.ts
 };
 
