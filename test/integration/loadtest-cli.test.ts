@@ -38,18 +38,20 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs `modelship loadtest ARGS` as a process, from the sources: exit code and output. */
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs `modelship COMMAND ARGS` as a process, from the sources: exit code and output. */
+function modelship(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [...TS_NODE_FLAGS, 'cli/main.ts', 'loadtest', ...args],
+      [...TS_NODE_FLAGS, 'cli/main.ts', command, ...args],
       { timeout: 30_000 },
       (err, stdout, stderr) =>
         resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
+const cli = (args: string[]) => modelship('loadtest', args);
+
 const target = (s: EchoServer): string[] => [
   '--target',
   `127.0.0.1:${s.grpcPort}`,
@@ -77,6 +79,9 @@ describe('modelship loadtest', () => {
     ]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
+    // --progress off: no progress, but the result.
+    expect(run.stdout).not.toContain('loadtest: ');
+    expect(run.stdout).toMatch(/^model {4}tiny, version .*, signature serving_default\n[\s\S]*^PASSED\n$/m);
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
     expect(summary).toMatchObject({ schema: 'modelship.loadtest.summary/v1', scenario: 'tiny-a', passed: true });
     expect(summary.requests.total).toBe(50);
@@ -89,6 +94,19 @@ describe('modelship loadtest', () => {
     const stats = (await readFile(join(out, 'loadtest_stats.csv'), 'utf8')).trim().split('\n');
     expect(stats.at(-1)).toMatch(/^,Aggregated,50,0,/);
     expect(await readFile(join(out, 'report.html'), 'utf8')).toContain('<svg');
+  });
+
+  it('compares two runs of one scenario, told apart, in compare/ beside them', async () => {
+    const runs = ['monday', 'tuesday'].map((day) => join(dir, 'runs', day));
+    for (const out of runs)
+      expect((await cli([...target(server), ...quick, '--out', out, '--scenario', 's'])).code).toBe(0);
+    const compared = await modelship('compare', runs);
+    expect(compared.code).toBe(0);
+    expect(compared.stderr).toBe('');
+    expect(compared.stdout).toMatch(/^s · monday\s+50\s+50\s+baseline\s/m);
+    expect(compared.stdout).toMatch(/^s · tuesday\s+50\s+50\s+\+0\.0%\s/m);
+    expect(compared.stdout).toContain(`wrote ${join(dir, 'runs', 'compare', 'compare.html')} and `);
+    expect(await readFile(join(dir, 'runs', 'compare', 'compare.svg'), 'utf8')).toContain('<svg');
   });
 
   it('exits 1 and names the failed threshold', async () => {
