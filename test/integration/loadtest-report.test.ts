@@ -8,6 +8,7 @@ import { compareDirs } from '../../loadtest/compare.js';
 import { runLoadTest } from '../../loadtest/engine.js';
 import { startEchoServer } from '../../loadtest/testing/echo-server.js';
 import { FAIL_COLOR, PASS_COLOR } from '../../shared/report/html.js';
+import { SAMPLE_PARAMETERS } from '../support/serving-parameters.js';
 import { echoRequest, options } from '../unit/loadtest/support.js';
 
 /**
@@ -91,14 +92,7 @@ const deployment = {
   image: `127.0.0.1:8091/modelship/serving@sha256:${'ec3edd8d8448'.repeat(5).slice(0, 64)}`,
   model: 'resnet',
   release: { repository: 'modelship/sample-model', tag: 'v1.0.0' },
-  parameters: {
-    replicas: 2,
-    machineType: 'n2-custom-8-16384',
-    cpuMillis: 7500,
-    memoryMiB: 13056,
-    interOpParallelism: 4,
-    intraOpParallelism: 8,
-  },
+  parameters: SAMPLE_PARAMETERS,
 };
 
 let dir: string;

@@ -13,6 +13,7 @@ import { ClaimBusyError } from '../../../shared/idempotency.js';
 import { launchLoadTest, loadTestArgs } from '../../../shared/launch-load-test.js';
 import { loadTestOptions, parseArgsOptions } from '../../../loadtest/options.js';
 import { createMemoryLogger } from '../../support/memory-logger.js';
+import { SAMPLE_PARAMETERS } from '../../support/serving-parameters.js';
 import type { LoadTestRequested } from '../../../shared/messages.js';
 import { createFirestoreStore, type Store } from '../../../shared/store.js';
 import { testProject, type TestProject } from '../../support/emulators.js';
@@ -56,19 +57,11 @@ const request = (runId: string, profile: Partial<LoadTestRequested['profile']> =
 });
 
 const deps = (jobs: JobRunner) => ({ store, jobs, log, deadlines: deadlines(600) });
-const PARAMETERS = {
-  replicas: 2,
-  machineType: 'n2-custom-8-16384',
-  cpuMillis: 7500,
-  memoryMiB: 13056,
-  interOpParallelism: 4,
-  intraOpParallelism: 8,
-};
 /** The run as the deploy leaves it: the scenario's image, the endpoint and the parameters it recorded. */
 const deployed = (m: LoadTestRequested) =>
   store.createRun({
     runId: m.runId,
-    scenarios: { [m.scenario]: { status: 'running', image: m.image, endpoint: m.target, deployed: PARAMETERS } },
+    scenarios: { [m.scenario]: { status: 'running', image: m.image, endpoint: m.target, deployed: SAMPLE_PARAMETERS } },
   });
 
 describe('launchLoadTest', () => {
@@ -125,7 +118,7 @@ describe('launchLoadTest', () => {
       runId: message.runId,
       image: message.image,
       model: 'resnet',
-      parameters: PARAMETERS,
+      parameters: SAMPLE_PARAMETERS,
     });
     const stage = (await store.getRun(message.runId))?.stages['load-test'];
     expect(stage).toMatchObject({
