@@ -25,6 +25,38 @@ export const JOB_MARGIN_S = 300;
 const CAPACITY_PROBES = 8;
 const PROBE_MARGIN_S = 30;
 
+/**
+ * What one load-test task (the job's default 4 vCPU, operator/gcp/config-schema.ts) is given to hold, in requests/s:
+ * half its CPU at the measured cost of the heaviest request we load-test, the seed's 602 KB ResNet Predict, 773 µs
+ * of CPU per request with a worker thread (docs/loadtest.md, Performance): 2 vCPU / 773 µs = 2,587 req/s, rounded
+ * down. Half, so that the generator is never the bottleneck: its schedule holds and its latencies are the server's.
+ */
+export const RATE_PER_TASK = 2500;
+/**
+ * A closed-model user has one request in flight: it sends at most 1 / (latency + think time). The latency is not
+ * known before the test; this floor (a Predict's round trip inside one region's VPC, the 602 KB request on the wire
+ * included) bounds a user's rate from above, so the rule errs towards more tasks.
+ */
+export const USER_LATENCY_FLOOR_MS = 10;
+/**
+ * At most this many tasks. Cloud Run runs an execution's tasks all at once when the job's parallelism is unset (0:
+ * "the maximum possible value", which its docs say varies with the CPUs in use and the project's quota); the tasks
+ * meet at a barrier, so every one of them must run at the same time: 100 tasks are 400 vCPU, within a regional
+ * quota one asks for, far below Cloud Run's own bound on an execution's tasks.
+ */
+export const MAX_TASKS = 100;
+
+/**
+ * How many Cloud Run tasks one load test runs as: its rate (or its users' highest possible rate) over what one task
+ * holds, at least 1, at most MAX_TASKS. A capacity search stays one task: each probe's rate is decided from the
+ * last probe's result, one after another.
+ */
+export function loadTestTasks(p: LoadProfile): number {
+  if (p.capacity) return 1;
+  const rate = p.rate ?? (p.users ?? 1) * (1000 / ((p.thinkTimeMs ?? 0) + USER_LATENCY_FLOOR_MS));
+  return Math.min(MAX_TASKS, Math.max(1, Math.ceil(rate / RATE_PER_TASK)));
+}
+
 /** The longest the load test itself may take: the fixed duration, or every probe of a capacity search. */
 export function loadTestSeconds(p: LoadProfile): number {
   return p.capacity ? CAPACITY_PROBES * (p.capacity.probeS + PROBE_MARGIN_S) : p.durationS;
@@ -85,6 +117,7 @@ export async function launchLoadTest(m: LoadTestRequested, deps: LaunchDeps): Pr
           MODELSHIP_SERVING_IMAGE: m.image,
           ...(m.arm === 'baseline' ? { MODELSHIP_ARM: m.arm } : {}),
         },
+        taskCount: loadTestTasks(m.profile),
         timeoutS,
       });
       await deps.store.setScenarios(m.runId, { [key]: { execution } });

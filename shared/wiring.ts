@@ -218,6 +218,16 @@ export const STEPS = {
         on: { kind: 'report-bucket' },
         why: 'a retried task overwrites its own report files',
       },
+      {
+        permission: 'storage.objects.get',
+        on: { kind: 'report-bucket' },
+        why: "a test's tasks read each other's ready and result objects",
+      },
+      {
+        permission: 'storage.objects.list',
+        on: { kind: 'report-bucket' },
+        why: "a test's tasks list them until all are written",
+      },
     ],
     secrets: {},
   },
