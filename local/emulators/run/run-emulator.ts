@@ -26,9 +26,12 @@ export interface RunEmulator {
   port: number;
   /**
    * Executions by name, with what their tasks run (for tests and the local stack's progress), and the host process
-   * of each running process task, by index (a test kills one by it, as a machine failure would).
+   * of each running process task, by index (a test kills one by it, as a machine failure would), and when it ends.
    */
-  executions: Map<string, { job: string; args: string[]; env: Record<string, string>; pids: Map<number, number> }>;
+  executions: Map<
+    string,
+    { job: string; args: string[]; env: Record<string, string>; pids: Map<number, number>; ended: Promise<void> }
+  >;
   /** Cancels every execution still running and removes every container it started. */
   stop(): Promise<void>;
 }
@@ -83,7 +86,9 @@ export async function startRunEmulator(options: RunEmulatorOptions): Promise<Run
     const id = `${request.name.split('/').at(-1)}-${randomBytes(3).toString('hex')}`;
     const name = `${request.name}/executions/${id}`;
     const pids = new Map<number, number>();
-    executions.set(name, { job: request.name, args: run.args, env: run.env, pids });
+    let end: () => void = () => undefined;
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    executions.set(name, { job: request.name, args: run.args, env: run.env, pids, ended });
     const onTask = (index: number, task: RunningTask): void => {
       if (task.pid !== undefined) pids.set(index, task.pid);
     };
@@ -96,6 +101,7 @@ export async function startRunEmulator(options: RunEmulatorOptions): Promise<Run
         if (!done) return;
         operations.finish(op.name, EXECUTION, wire);
         running.delete(name);
+        end();
       },
     );
     wires.set(name, execution.wire);
