@@ -11,6 +11,7 @@ import type { Summary } from '../../loadtest/summary.js';
 import { startRunEmulator, type RunEmulator } from '../../local/emulators/run/run-emulator.js';
 import { resolveSimOptions, startTfServingSim, type TfServingSim } from '../../local/tfserving-sim/index.js';
 import { deadlines } from '../../shared/deadline.js';
+import { distPath } from '../../shared/paths.js';
 import { clientOptions } from '../../shared/gcp/client-options.js';
 import { createExecutionReader, createJobRunner } from '../../shared/gcp/cloud-run.js';
 import { createPublisher } from '../../shared/gcp/publisher.js';
@@ -20,7 +21,6 @@ import { TOPICS } from '../../shared/topics.js';
 import { watchRuns } from '../../shared/watch-runs.js';
 import { subscribe, testProject, type Inbox, type TestProject } from '../support/emulators.js';
 import { createMemoryLogger } from '../support/memory-logger.js';
-import { TS_NODE_FLAGS } from '../unit/loadtest/support.js';
 
 /**
  * One load test as three Cloud Run tasks, through the Cloud Run emulator (each task a `modelship loadtest` process
@@ -60,7 +60,9 @@ beforeAll(async () => {
     logDir: join(dir, 'logs'),
     jobs: {
       [JOB]: {
-        command: [process.execPath, ...TS_NODE_FLAGS, 'cli/main.ts', 'loadtest'],
+        // The built CLI, as the local stack runs it (npx tsc -p tsconfig.build.json first): three processes start
+        // at once on a shared machine, and transpiling the sources in each would take most of the test's time.
+        command: [process.execPath, distPath('cli/main.js'), 'loadtest'],
         env: { GOOGLE_CLOUD_PROJECT: project.projectId, REPORT_BUCKET: pathToFileURL(reportDir).href },
       },
     },

@@ -85,4 +85,13 @@ describe('Cloud Run emulator, driven by the real @google-cloud/run clients', () 
       createJobRunner(jobs, `${JOB}-nope`).run({ args: [], env: {}, taskCount: 1, timeoutS: 10 }),
     ).rejects.toThrow(/running job .*modelship-loadtest-nope failed.*runWithOverrides/);
   });
+
+  it("refuses a task count beyond Cloud Run's bound, as Cloud Run does", async () => {
+    await expect(
+      jobs.runJob({ name: JOB, overrides: { taskCount: 10_001, timeout: { seconds: 60 } } }),
+    ).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: 'task_count must be between 1 and 10000, found 10001',
+    });
+  });
 });
