@@ -30,7 +30,14 @@ export interface RunEmulator {
    */
   executions: Map<
     string,
-    { job: string; args: string[]; env: Record<string, string>; pids: Map<number, number>; ended: Promise<void> }
+    {
+      job: string;
+      args: string[];
+      env: Record<string, string>;
+      taskCount: number;
+      pids: Map<number, number>;
+      ended: Promise<void>;
+    }
   >;
   /** Cancels every execution still running and removes every container it started. */
   stop(): Promise<void>;
@@ -88,7 +95,7 @@ export async function startRunEmulator(options: RunEmulatorOptions): Promise<Run
     const pids = new Map<number, number>();
     let end: () => void = () => undefined;
     const ended = new Promise<void>((resolve) => (end = resolve));
-    executions.set(name, { job: request.name, args: run.args, env: run.env, pids, ended });
+    executions.set(name, { job: request.name, args: run.args, env: run.env, taskCount: run.taskCount, pids, ended });
     const onTask = (index: number, task: RunningTask): void => {
       if (task.pid !== undefined) pids.set(index, task.pid);
     };
