@@ -21,6 +21,18 @@ describe('loadTestTasks', () => {
     expect(loadTestTasks({ ...profile, users: 1 })).toBe(1);
   });
 
+  it.each([
+    [{ rate: 1000 }, 1],
+    [{ rate: 20_000 }, 8],
+    [{ rate: 500_000 }, 100],
+    [{ users: 150, thinkTimeMs: 1000 }, 1],
+    [{ users: 2525, thinkTimeMs: 1000 }, 1],
+    [{ users: 1000, thinkTimeMs: 0 }, 40],
+    [{ users: 10_000, thinkTimeMs: 100 }, 37],
+  ])('docs/loadtest.md’s table: %o runs as %i tasks', (load, tasks) => {
+    expect(loadTestTasks({ ...profile, ...load })).toBe(tasks);
+  });
+
   it('never exceeds the cap, and a capacity search stays one task', () => {
     expect(loadTestTasks({ ...profile, rate: 10_000_000 })).toBe(MAX_TASKS);
     expect(loadTestTasks({ ...profile, users: 100_000, thinkTimeMs: 0 })).toBe(MAX_TASKS);
