@@ -32,9 +32,11 @@ export async function runLoadTestTask(
     startAt: (readyMs) => peers.startAt(readyMs, options.connectTimeoutMs),
   });
   const result = taskResult(peers.task, own);
-  await progress.stop(result.summary);
   await peers.putResult(result);
-  if (peers.task.index !== 0) return undefined;
+  if (peers.task.index !== 0) {
+    await progress.stop(result.summary);
+    return undefined;
+  }
   const merged = mergeTaskResults(
     await peers.results(own.startMs + options.durationMs + options.timeoutMs + RESULT_MARGIN_MS),
     own,
@@ -42,7 +44,8 @@ export async function runLoadTestTask(
   const summary = buildSummary(merged);
   const outputs = fileOutputs(options, deps.outputDeps);
   replay(merged, outputs);
-  for (const output of outputs) await output.stop(summary);
+  // The lead's log ends with the whole test's summary, as a one-task test's does.
+  for (const output of [progress, ...outputs]) await output.stop(summary);
   return summary;
 }
 
