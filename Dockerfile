@@ -6,7 +6,7 @@
 # Only what runs goes in: the compiled CLI, load tester and shared code, production dependencies, the .proto files
 # and the scenarios; no local/ stand-ins, bench/, test/ or devDependencies.
 # The base is pinned by digest. The local stack builds with --build-arg NODE_IMAGE=<its stand-in> (local/images/).
-ARG NODE_IMAGE=docker.io/library/node:20-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0
+ARG NODE_IMAGE=docker.io/library/node:22-bookworm-slim@sha256:43ac6c60b8f89723f746e8a92ce91abd5017e627ce1ddfe4238355d3a30b772c
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app

@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
+import { stat, writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
 import { extractArchive } from './safe-extract.js';
 import { fetchAsset } from './fetch-asset.js';
 import { layOutModel } from './model-layout.js';
@@ -7,6 +7,7 @@ import { smokeCheck } from './smoke-check.js';
 import { directoryEntries, writeTarFile } from './tar-writer.js';
 import { loadConfig } from '../shared/config.js';
 import { UsageError, parseOptions } from '../shared/command-line.js';
+import { errorMessage } from '../shared/errors.js';
 
 export const BAKE_USAGE = `Usage: modelship bake ACTION [options]
 
@@ -48,8 +49,23 @@ function required(values: Record<string, unknown>, ...flags: string[]): void {
 
 const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 
-/** Runs one bake action. Failures throw (BakeError says why), so that the build step exits non-zero. */
+/**
+ * Runs one bake action. Failures throw (BakeError says why), so that the build step exits non-zero. In Cloud Build
+ * the reason also goes to $BUILDER_OUTPUT/output: Cloud Build keeps a failed step's output in
+ * results.buildStepOutputs (its worker captures the file whatever the exit code), so onBuildFinished can put the
+ * precise reason on the run, not only "step exited with non-zero status".
+ */
 export async function runBake(argv: readonly string[], ctx: BakeContext): Promise<void> {
+  try {
+    await bakeAction(argv, ctx);
+  } catch (err) {
+    const output = ctx.env.BUILDER_OUTPUT;
+    if (output) await writeFile(join(output, 'output'), errorMessage(err)).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function bakeAction(argv: readonly string[], ctx: BakeContext): Promise<void> {
   const [action, ...rest] = argv;
   const defaults = loadConfig(
     [

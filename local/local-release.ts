@@ -1,10 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Firestore } from '@google-cloud/firestore';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createKubeClient, DEFAULT_SCENARIO, objectNames } from '../shared/deploy/index.js';
 import { signBody } from '../shared/github/signature.js';
+import { ModelshipError } from '../shared/errors.js';
 import { candidateLines, formatMs } from '../operator/run-view.js';
 import { runRecord } from '../operator/run-record.js';
 import type { RunRecord } from '../shared/store.js';
@@ -14,7 +16,21 @@ import { releasePayload } from './release-payload.js';
 import { startLocalStack, type LocalStack, type StackOptions } from './stack.js';
 import { logLine, runLog } from './run-log.js';
 
-export const LOCAL_REPOSITORY = 'modelship/sample-model';
+/** The owner of every local release's repository on the stand-in GitHub; the stack allows all of its repositories. */
+const LOCAL_OWNER = 'modelship';
+/** The sample model's repository (npm start, and `local release` without --model). */
+export const LOCAL_REPOSITORY = `${LOCAL_OWNER}/sample-model`;
+
+/** A local release's repository, named after the model: `--model ~/models/resnet50/1` → modelship/resnet50. */
+export function localRepository(modelPath: string): string {
+  const parts = modelPath.replace(/[\\/]+$/, '').split(/[\\/]/);
+  // A version directory (1/) or a tarball names its model by its parent or its own name.
+  const last = parts.at(-1)?.replace(/\.(tar\.gz|tgz|tar)$/i, '') ?? '';
+  const name = (/^\d+$/.test(last) ? parts.at(-2) : last)
+    ?.replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .replace(/^[-.]+|[-.]+$/g, '');
+  return `${LOCAL_OWNER}/${name || 'model'}`;
+}
 
 export interface LocalReleaseOptions extends Pick<
   StackOptions,
@@ -22,6 +38,8 @@ export interface LocalReleaseOptions extends Pick<
 > {
   /** The release asset: a SavedModel tarball. */
   tarball: Buffer;
+  /** The release's repository on the stand-in GitHub (default LOCAL_REPOSITORY, the sample model's). */
+  repository?: string;
   tag?: string;
   /** Releases published after the first one's run has ended, on the same stack (the demo's second release). */
   then?: ReadonlyArray<{ tag: string; tarball: Buffer }>;
@@ -80,7 +98,7 @@ export function releaseFunctionsEnv(
 ): Record<string, string> {
   return {
     GITHUB_WEBHOOK_SECRET: secrets.webhookSecret,
-    ALLOWED_REPOSITORIES: LOCAL_REPOSITORY,
+    ALLOWED_REPOSITORIES: `${LOCAL_OWNER}/*`,
     GITHUB_TOKEN: secrets.githubToken,
     DEPLOY_SCENARIOS: o.scenario ?? DEFAULT_SCENARIO,
     LOAD_TEST_USERS: String(o.users ?? 20),
@@ -111,7 +129,17 @@ export interface ReleaseTarget {
 /** What sending releases needs of LocalReleaseOptions (the stack's own options aside). */
 export type SendOptions = Pick<
   LocalReleaseOptions,
-  'dir' | 'tarball' | 'tag' | 'then' | 'scenario' | 'deliveries' | 'beforeDelivery' | 'print' | 'timeoutMs' | 'signal'
+  | 'dir'
+  | 'tarball'
+  | 'repository'
+  | 'tag'
+  | 'then'
+  | 'scenario'
+  | 'deliveries'
+  | 'beforeDelivery'
+  | 'print'
+  | 'timeoutMs'
+  | 'signal'
 > & { namespace?: string };
 
 /** The target of a stack started in this process. */
@@ -197,14 +225,15 @@ async function releaseOnce(
   t0: number,
 ): Promise<{ run?: RunRecord; notes?: string }> {
   const { print, tag } = o;
+  const repository = o.repository ?? LOCAL_REPOSITORY;
   const { releaseId, asset } = await publishRelease(target.github, {
-    repository: LOCAL_REPOSITORY,
+    repository,
     tag,
     asset: { name: 'saved_model.tar.gz', content: o.tarball },
   });
   const body = JSON.stringify(
     releasePayload({
-      repository: LOCAL_REPOSITORY,
+      repository,
       tag,
       releaseId,
       asset,
@@ -231,7 +260,7 @@ async function releaseOnce(
     const json = res.headers.get('content-type')?.includes('json');
     const answer = (json ? JSON.parse(text) : { error: text }) as { runId?: string };
     print(
-      `  → release ${LOCAL_REPOSITORY}@${tag} (${asset.size} bytes) sent to githubWebhook: HTTP ${res.status} ${JSON.stringify(answer)}`,
+      `  → release ${repository}@${tag} (${asset.size} bytes) sent to githubWebhook: HTTP ${res.status} ${JSON.stringify(answer)}`,
     );
     runId ??= answer.runId;
   }
@@ -246,20 +275,37 @@ async function releaseOnce(
   }).catch(async (err: Error) => {
     // A run that never ends is most often a step whose report was refused: say which, and what the steps logged.
     const why = [...refused(), ...(await troubles(target.logDir, runId))];
-    throw new Error([err.message, ...why].join('\n'), { cause: err });
+    throw new ModelshipError([err.message, ...why].join('\n'), { cause: err });
   });
   if (run.status === 'succeeded') print(`  ✓ run ${runId} succeeded in ${seconds(t0)}`);
   else print(`  ✗ run ${runId} failed at ${run.failure?.stage ?? '?'}: ${run.failure?.reason ?? run.status}`);
   candidateLines(run).forEach((line) => print(`    ${line}`));
-  if (run.failure?.detailsUrl) print(`    details: ${run.failure.detailsUrl}`);
+  const buildLog = bakeLog(o.dir, run);
+  // The emulator's log URL ends with the stack; its file stays.
+  if (buildLog) print(`    build log: ${buildLog}`);
+  else if (run.failure?.detailsUrl) print(`    details: ${run.failure.detailsUrl}`);
   if (run.status !== 'succeeded') (await troubles(target.logDir, runId)).forEach((line) => print(`    ${line}`));
   const file = join(o.dir, 'runs', `${runId}.json`);
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, `${JSON.stringify(runRecord(run), null, 2)}\n`);
   print(`    record: ${file}`);
   refused().forEach((line) => print(`    ${line}`));
-  const notes = await releaseNotes(target.github, LOCAL_REPOSITORY, releaseId);
+  const notes = await releaseNotes(target.github, repository, releaseId);
+  if (notes) {
+    // The stand-in GitHub goes with the stack: the notes are printed and kept beside the run's record.
+    const notesFile = join(o.dir, 'runs', `${runId}.notes.md`);
+    await writeFile(notesFile, notes);
+    print(`    release notes of ${repository}@${tag} (kept in ${notesFile}):`);
+    notes.split('\n').forEach((line) => print(`      ${line}`));
+  }
   return { run, ...(notes ? { notes } : {}) };
+}
+
+/** A failed bake's log as the local Cloud Build emulator keeps it (`DIR/cloudbuild/logs/BUILD_ID.log`). */
+function bakeLog(dir: string, run: RunRecord): string | undefined {
+  const buildId = run.failure?.stage === 'bake' ? run.stages.bake?.details?.buildId : undefined;
+  const file = typeof buildId === 'string' ? join(dir, 'cloudbuild', 'logs', `${buildId}.log`) : undefined;
+  return file && existsSync(file) ? file : undefined;
 }
 
 /** The image of the serving Deployment's pod template: what serves, whatever the run records say. */

@@ -12,6 +12,7 @@ import { startLocalIam, type LocalIam } from './iam/local-iam.js';
 import { forkReady, type Child } from './child.js';
 import { startFunctionRouter } from './function-router.js';
 import { emulatorPorts, type EmulatorPorts } from './emulator-ports.js';
+import { clearLeftovers, openLedger } from './process-ledger.js';
 import { startFirestoreEmulator, startPubsubEmulator, type Emulator } from './emulators/google-sdk.js';
 import { startLocalBake, type LocalBake } from './emulators/cloudbuild/local-bake.js';
 import { startLocalDeploy, type LocalDeploy } from './local-deploy.js';
@@ -100,8 +101,14 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
   const logDir = join(options.dir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const step = options.onStep ?? (() => undefined);
-  const stops: Array<() => Promise<void>> = [];
+  await clearLeftovers(options.dir, step);
+  const ledger = await openLedger(options.dir);
+  const stops: Array<() => Promise<void>> = [() => ledger.close()];
   const pids: number[] = [];
+  const started = async (...more: number[]) => {
+    pids.push(...more);
+    for (const pid of more) await ledger.add(pid);
+  };
   const stopAll = async () => {
     for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
   };
@@ -112,7 +119,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       startFirestoreEmulator({ port: ports.firestore }),
     ]);
     stops.push(...emulators.map((e) => () => e.stop()));
-    pids.push(...emulators.map((e) => e.pid));
+    await started(...emulators.map((e) => e.pid));
     const [pubsub, firestore] = emulators.map((e) => e.host) as [string, string];
     return { pubsub, firestore };
   };
@@ -137,7 +144,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     if (runtime === 'containers' && !images) {
       const registry = await startRegistry({ dir: join(options.dir, 'registry'), port: ports.registry });
       stops.push(() => registry.stop());
-      pids.push(registry.pid);
+      await started(registry.pid);
       images = await buildLocalImages({
         registry: registry.host,
         logFile: join(logDir, 'image-build.log'),
@@ -235,7 +242,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
         },
       );
       children.set(name, child);
-      pids.push(child.pid);
+      await started(child.pid);
       return child.ready;
     };
     stops.push(async () => {

@@ -50,7 +50,7 @@ export function followRun(
     const timer = setTimeout(() => {
       stop();
       const where = last ? `; it got to ${PIPELINE_STAGES.filter((s) => last?.stages[s]).at(-1) ?? 'nothing'}` : '';
-      reject(new Error(`run ${runId} did not finish within ${timeoutMs / 1000} s${where}`));
+      reject(new ModelshipError(`run ${runId} did not finish within ${timeoutMs / 1000} s${where}`));
     }, timeoutMs);
     const interrupted = () => {
       clearTimeout(timer);

@@ -27,8 +27,11 @@ export function stageLine(stage: string, record: StageRecord): string {
   return `${ICON[record.status] ?? '?'} ${stage.padEnd(9)} ${formatMs(record.durationMs).padStart(8)}  ${details}${reason}`;
 }
 
+/** What the table shows of a run: the store's record has it, and so has a record file once its release is split. */
+export type RunSummary = Pick<RunRecord, 'runId' | 'status' | 'stages' | 'failure' | 'repository' | 'tag'>;
+
 /** One line per run, newest first: id, status, release, how far it got. */
-export function runsTable(runs: readonly RunRecord[]): string {
+export function runsTable(runs: readonly RunSummary[]): string {
   if (runs.length === 0) return 'no runs yet';
   const rows = runs.map((r) => {
     const reached = PIPELINE_STAGES.filter((s) => r.stages[s]).at(-1) ?? '-';

@@ -54,8 +54,10 @@ export const SETTINGS = {
     secret: true,
   }),
   ALLOWED_REPOSITORIES: setting({
-    doc: 'Repositories whose releases are deployed, `owner/name`, comma separated.',
-    schema: list(z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'each entry must be owner/name')),
+    doc: 'Repositories whose releases are deployed, `owner/name` or `owner/*` (all of an owner), comma separated.',
+    schema: list(
+      z.string().regex(/^[A-Za-z0-9_.-]+\/([A-Za-z0-9_.-]+|\*)$/, 'each entry must be owner/name or owner/*'),
+    ),
   }),
   MODEL_ASSET_NAME: setting({
     doc: 'Name of the release asset holding the SavedModel; `*` and `?` globs allowed.',

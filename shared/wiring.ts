@@ -221,12 +221,13 @@ export const STEPS = {
       {
         permission: 'storage.objects.get',
         on: { kind: 'report-bucket' },
-        why: "a test's tasks read each other's ready and result objects",
+        // One short reason for both: a test split into tasks meets through ready and result objects (task-peers.ts).
+        why: 'split tasks meet here',
       },
       {
         permission: 'storage.objects.list',
         on: { kind: 'report-bucket' },
-        why: "a test's tasks list them until all are written",
+        why: 'split tasks meet here',
       },
     ],
     secrets: {},

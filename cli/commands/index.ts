@@ -11,6 +11,11 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('./local.js')).local,
   },
   {
+    name: 'fixture',
+    summary: 'write the test SavedModel the demo releases (fixture saved-model DIR), to try local release',
+    load: async () => (await import('./fixture.js')).fixtureCommand,
+  },
+  {
     name: 'loadtest',
     summary: 'load-test a TF Serving model over gRPC or REST (open or closed model, thresholds, reports)',
     load: async () => (await import('./loadtest.js')).loadtestCommand,

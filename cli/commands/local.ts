@@ -2,12 +2,13 @@ import { resolve } from 'node:path';
 import { demoVerdict } from '../../local/demo-verdict.js';
 import { releaseTarball, sampleReleaseTarball } from '../../local/release-tarball.js';
 import { attachStack, type AttachedStack } from '../../local/attached-stack.js';
-import { runLocalRelease, sendReleases } from '../../local/local-release.js';
+import { localRepository, runLocalRelease, sendReleases } from '../../local/local-release.js';
 import { AUTO_PORTS } from '../../local/emulator-ports.js';
 import { defaultRuntime, type Runtime } from '../../local/stack.js';
 import { parseDuration } from '../../loadtest/duration.js';
 import { UsageError, parseOptions } from '../../shared/command-line.js';
-import { DEFAULT_SCENARIO, scenarioNames, scenariosDir } from '../../shared/deploy/index.js';
+import { DEFAULT_SCENARIO } from '../../shared/deploy/index.js';
+import { knownScenarios } from '../known-scenarios.js';
 import { type Command } from '../command.js';
 import { interruptOnSignals } from '../interrupt.js';
 import { localDown, localLogs, localUp } from './local-stack.js';
@@ -31,34 +32,16 @@ const DEMO_MODEL_COST = 10;
  */
 const DEMO_P99_BOUND_MS = 10_000;
 
-/** `--scenario a,b`: each name checked against the scenario files, before anything starts. */
-async function candidateScenarios(text: string): Promise<string> {
-  const names = text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (names.length === 0) throw new UsageError(`--scenario must name at least one scenario, not '${text}'`);
-  const dir = scenariosDir();
-  const known = await scenarioNames(dir);
-  const unknown = names.filter((n) => !known.includes(n));
-  if (unknown.length) {
-    throw new UsageError(
-      `--scenario: no scenario ${unknown.map((n) => `'${n}'`).join(', ')} in ${dir}; expected names from ${known.join(', ')} (modelship scenarios)`,
-    );
-  }
-  return names.join(',');
-}
-
 const usage = `Usage: modelship local demo [--dir DIR]
        modelship local release --model DIR|TARBALL [--scenario A,B] [--duration D] [--users N] [--dir DIR]
-       modelship local up [--ports auto] [--scenario A,B] [--duration D] [--users N] [--dir DIR]
+       modelship local up [--scenario A,B] [--duration D] [--users N] [--dir DIR]
        modelship local down [--dir DIR]
        modelship local logs [--run RUN_ID] [--dir DIR]
-       (demo, release and up also take --runtime containers|processes)
+       (demo, release and up also take --runtime containers|processes and --ports auto|firebase)
 
 Runs the whole pipeline on this machine: the Google Cloud SDK's Pub/Sub and Firestore emulators, a local OCI
 registry, modelship's emulators of Cloud Build, Kubernetes and Cloud Run, a stand-in for GitHub, and every function
-on 127.0.0.1 (ports from firebase.json). The build steps, pods and load-test job run as containers of their images
+on 127.0.0.1 (free ports; --ports firebase: firebase.json's). The build steps, pods and load-test job run as containers of their images
 (podman), built from the repository's Dockerfiles. A release is published with the model as its asset, the signed
 webhook is sent, and the run is followed stage by stage: received, baking, candidates deployed and load-tested beside
 the serving deployment, judged by the gate, the best one promoted, reported. Each run is written to DIR/runs/RUN_ID.json.
@@ -88,7 +71,7 @@ Options:
   --users N         load test users (default ${DEFAULT_USERS})
   --dir DIR         where logs, the registry, reports, run records and up's stack.json and env go (default .modelship)
   --runtime R       containers (default when podman is installed) or processes (the same code, no images run)
-  --ports auto      up: free ports instead of firebase.json's (several stacks on one machine, tests)
+  --ports P         auto (default): free ports, so several stacks share a machine; firebase: firebase.json's
   --run RUN_ID      logs: only this run's entries`;
 
 const ACTIONS = ['demo', 'release', 'up', 'down', 'logs'] as const;
@@ -124,15 +107,17 @@ export const local: Command = {
         throw new UsageError(`--${option} is for local ${actions.join(' and ')}, not local ${action}`);
     };
     only('model', ['release']);
-    only('ports', ['up']);
+    only('ports', ['demo', 'release', 'up']);
     only('run', ['logs']);
     if (action === 'down') return localDown(dir, print);
     if (action === 'logs') return localLogs(dir, values.run, print);
     if (action === 'release' && !values.model) throw new UsageError('local release needs --model DIR|TARBALL');
-    if (values.ports !== undefined && values.ports !== 'auto')
+    if (values.ports !== undefined && values.ports !== 'auto' && values.ports !== 'firebase')
       throw new UsageError(
-        `--ports takes only 'auto' (free ports); without it, firebase.json's, not '${values.ports}'`,
+        `--ports must be auto (free ports, the default) or firebase (firebase.json's), not '${values.ports}'`,
       );
+    // Free ports unless asked: two stacks then share a machine, and a port someone else holds stops nothing.
+    const ports = values.ports === 'firebase' ? {} : { ports: AUTO_PORTS };
     const durationText = values.duration ?? DEFAULT_DURATION;
     const durationMs = parseDuration(durationText);
     if (durationMs === undefined || durationMs < 1000)
@@ -142,10 +127,13 @@ export const local: Command = {
       throw new UsageError(`--users must be a positive whole number, not '${values.users}'`);
     if (values.runtime !== undefined && values.runtime !== 'containers' && values.runtime !== 'processes')
       throw new UsageError(`--runtime must be containers or processes, not '${values.runtime}'`);
-    const scenario = values.scenario === undefined ? undefined : await candidateScenarios(values.scenario);
+    const scenario =
+      values.scenario === undefined ? undefined : (await knownScenarios('--scenario', values.scenario)).join(',');
     const tarball = values.model
       ? await releaseTarball(resolve(values.model))
       : await sampleReleaseTarball(action === 'demo' ? { simSlowdown: DEMO_MODEL_COST } : {});
+    // A release of your own model is named after it; the demo's and up's are the sample model's.
+    const repository = values.model ? { repository: localRepository(resolve(values.model)) } : {};
     if (action === 'release') {
       const attached = await attachStack(dir);
       if (attached) {
@@ -154,7 +142,7 @@ export const local: Command = {
           throw new UsageError(
             `${given.map((o) => `--${o}`).join(', ')}: the local stack up in ${dir} was started with its own; give them to local up`,
           );
-        return releaseToStack(attached, { dir, tarball });
+        return releaseToStack(attached, { dir, tarball, ...repository });
       }
     }
     const fallback = defaultRuntime();
@@ -166,7 +154,7 @@ export const local: Command = {
       return localUp({
         dir,
         runtime,
-        ...(values.ports ? { ports: AUTO_PORTS } : {}),
+        ...ports,
         ...(scenario ? { scenario } : {}),
         durationS,
         users,
@@ -187,7 +175,9 @@ export const local: Command = {
       signal: interrupt.signal,
       dir,
       runtime,
+      ...ports,
       tarball,
+      ...repository,
       ...(demo ? { tag: DEMO_RELEASES[0], then, functionsEnv: { GATE_P99_BOUND_MS: String(DEMO_P99_BOUND_MS) } } : {}),
       ...(scenario ? { scenario } : {}),
       durationS,
@@ -211,7 +201,10 @@ export const local: Command = {
 };
 
 /** A release sent to the stack `local up` runs: a tag of its own (the stand-in keeps every release), followed. */
-async function releaseToStack(attached: AttachedStack, o: { dir: string; tarball: Buffer }): Promise<number> {
+async function releaseToStack(
+  attached: AttachedStack,
+  o: { dir: string; tarball: Buffer; repository?: string },
+): Promise<number> {
   const t0 = performance.now();
   const { record } = attached;
   print(`modelship local release (to the stack up in ${o.dir}, process ${record.pid}, ${record.runtime})`);
@@ -222,6 +215,7 @@ async function releaseToStack(attached: AttachedStack, o: { dir: string; tarball
       {
         dir: o.dir,
         tarball: o.tarball,
+        ...(o.repository ? { repository: o.repository } : {}),
         tag: releaseTag(),
         namespace: record.namespace,
         print,

@@ -1,8 +1,6 @@
-import { Firestore } from '@google-cloud/firestore';
-import { PubSub } from '@google-cloud/pubsub';
-import { promote } from '../../operator/promote.js';
 import { UsageError, parseOptions } from '../../shared/command-line.js';
 import { loadConfig } from '../../shared/config.js';
+import { requireGoogleAccess } from '../../operator/google-access.js';
 import { createPublisher } from '../../shared/gcp/publisher.js';
 import { createFirestoreStore } from '../../shared/store.js';
 import { TOPICS } from '../../shared/topics.js';
@@ -25,6 +23,13 @@ export const promoteCommand: Command = {
     const [runId, ...extra] = positionals;
     if (!runId || extra.length) throw new UsageError('promote takes exactly one RUN_ID');
     const { GOOGLE_CLOUD_PROJECT: projectId } = loadConfig(['GOOGLE_CLOUD_PROJECT']);
+    await requireGoogleAccess(['firestore', 'pubsub'], projectId);
+    // The clients load once the checks have passed: a command that cannot reach them answers at once.
+    const [{ Firestore }, { PubSub }, { promote }] = await Promise.all([
+      import('@google-cloud/firestore'),
+      import('@google-cloud/pubsub'),
+      import('../../operator/promote.js'),
+    ]);
     const db = new Firestore({ projectId });
     const pubsub = new PubSub({ projectId });
     try {

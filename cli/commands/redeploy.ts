@@ -1,8 +1,6 @@
-import { Firestore } from '@google-cloud/firestore';
-import { PubSub } from '@google-cloud/pubsub';
 import { loadConfig } from '../../shared/config.js';
+import { requireGoogleAccess } from '../../operator/google-access.js';
 import { createPublisher } from '../../shared/gcp/publisher.js';
-import { redeploy } from '../../operator/redeploy.js';
 import { createFirestoreStore } from '../../shared/store.js';
 import { TOPICS } from '../../shared/topics.js';
 import { UsageError, parseOptions } from '../../shared/command-line.js';
@@ -26,6 +24,13 @@ export const redeployCommand: Command = {
     const { values } = parseOptions(argv, { scenario: { type: 'string' }, image: { type: 'string' } });
     if (!values.scenario) throw new UsageError('--scenario is required');
     const { GOOGLE_CLOUD_PROJECT: projectId, K8S_NAMESPACE } = loadConfig(['GOOGLE_CLOUD_PROJECT', 'K8S_NAMESPACE']);
+    await requireGoogleAccess(['firestore', 'pubsub'], projectId);
+    // The clients load once the checks have passed: a command that cannot reach them answers at once.
+    const [{ Firestore }, { PubSub }, { redeploy }] = await Promise.all([
+      import('@google-cloud/firestore'),
+      import('@google-cloud/pubsub'),
+      import('../../operator/redeploy.js'),
+    ]);
     const db = new Firestore({ projectId });
     const pubsub = new PubSub({ projectId });
     try {

@@ -8,6 +8,7 @@ import { runLocalRelease } from '../../local/local-release.js';
 import { releaseTarball, sampleReleaseTarball } from '../../local/release-tarball.js';
 import type { LocalStack } from '../../local/stack.js';
 import { loadConfig } from '../../shared/config.js';
+import { requireGoogleAccess } from '../../operator/google-access.js';
 import { ModelshipError } from '../../shared/errors.js';
 import { createPublisher } from '../../shared/gcp/publisher.js';
 import type { LoadProfile } from '../../shared/messages.js';
@@ -15,6 +16,7 @@ import { createFirestoreStore } from '../../shared/store.js';
 import { recommendation, sweep, type SweepDeps } from '../../operator/sweep.js';
 import { UsageError, parseOptions } from '../../shared/command-line.js';
 import { type Command } from '../command.js';
+import { knownScenarios } from '../known-scenarios.js';
 
 const usage = `Usage: modelship sweep --scenarios A,B,C [--image IMAGE] [options]
        modelship sweep --local --scenarios A,B,C [--model DIR|TARBALL] [options]
@@ -73,11 +75,8 @@ export const sweepCommand: Command = {
   usage,
   async run(argv) {
     const { values } = parseOptions(argv, options);
-    const scenarios = (values.scenarios ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    if (scenarios.length === 0) throw new UsageError('--scenarios is required: a comma-separated list');
+    if (values.scenarios === undefined) throw new UsageError('--scenarios is required: a comma-separated list');
+    const scenarios = await knownScenarios('--scenarios', values.scenarios);
     const local = values.local;
     const p99BoundMs = duration('p99-bound', values['p99-bound']);
     const durationS = Math.ceil(duration('duration', values.duration ?? (local ? '10s' : '5m')) / 1000);
@@ -126,6 +125,7 @@ export const sweepCommand: Command = {
       close = () => (stack as LocalStack).stop();
     } else {
       const { GOOGLE_CLOUD_PROJECT: projectId, K8S_NAMESPACE } = loadConfig(['GOOGLE_CLOUD_PROJECT', 'K8S_NAMESPACE']);
+      await requireGoogleAccess(['firestore', 'pubsub'], projectId);
       const firestore = new Firestore({ projectId });
       const pubsub = new PubSub({ projectId });
       deps = {

@@ -11,7 +11,7 @@ import { imageExists, podman, STACK_LABEL, ULIMIT_FLAGS } from './podman.js';
  * registry, as `gcp apply` builds and pushes them in Google Cloud. Bases that cannot be pulled here are stand-ins,
  * made on this machine and named as such (`localhost/modelship-standin/…`):
  * - a Debian bookworm rootfs from mmdebstrap (Debian's mirror), once per machine;
- * - node:20-bookworm-slim: that rootfs with this machine's Node.js and npm (local/images/node);
+ * - node:22-bookworm-slim: that rootfs with this machine's Node.js and npm (20.x here; local/images/node);
  * - the TF Serving base: the official image's layout and entrypoint, the simulator as the server (local/images/tfserving);
  * - gcrane:debug: crane's `mutate --append` over the registry API, with busybox's shell (local/images/gcrane);
  * - cloud-builders/docker: bash without a Docker engine, for the bake's optional smoke check (local/images/docker).
@@ -21,7 +21,7 @@ import { imageExists, podman, STACK_LABEL, ULIMIT_FLAGS } from './podman.js';
 
 export const STANDIN = {
   debian: 'localhost/modelship-standin/debian:bookworm',
-  node: 'localhost/modelship-standin/node:20-bookworm-slim',
+  node: 'localhost/modelship-standin/node:bookworm-slim',
   tfServing: 'localhost/modelship-standin/tfs-resnet-cpu-opt:local',
   gcrane: 'localhost/modelship-standin/gcrane:debug',
   docker: 'localhost/modelship-standin/cloud-builders-docker:latest',

@@ -1,5 +1,6 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { ModelshipError } from '../../shared/errors.js';
+import { stackOwner } from '../process-start.js';
 
 /**
  * The local stack's container runtime: podman, driven through its command line as a person would. The flags that
@@ -13,6 +14,16 @@ export const PODMAN_GLOBAL_FLAGS = ['--runtime', 'runc', '--cgroup-manager', 'cg
 export const ULIMIT_FLAGS = ['--ulimit', 'nofile=16384:16384', '--ulimit', 'nproc=4096:4096'] as const;
 /** Every container and image of the local stack carries it, so that a cleanup finds only ours. */
 export const STACK_LABEL = 'dev.modelship.local';
+/** Which stack started a container (stackOwner): the next stack in its directory removes a killed one's. */
+export const STACK_OWNER_LABEL = `${STACK_LABEL}.owner`;
+
+/** The labels of every container the stack runs: what it is for, and which stack started it. */
+export const stackLabels = (kind: string): string[] => [
+  '--label',
+  `${STACK_LABEL}=${kind}`,
+  '--label',
+  `${STACK_OWNER_LABEL}=${stackOwner()}`,
+];
 
 export const INSTALL_HINT = 'apt-get install podman runc docker-registry mmdebstrap';
 

@@ -13,6 +13,7 @@ import { resourceNames } from './names.js';
 import { publicAccessWarning } from './public-access.js';
 import { renderPlan } from './render-plan.js';
 import { sourceHash } from './source-hash.js';
+import { requireSignedIn } from './signed-in.js';
 
 /** `modelship gcp plan|apply|check`: read the config, build the plan, then print it, apply it or check it. */
 
@@ -66,6 +67,7 @@ export async function gcpPlan(options: GcpOptions, deps: Pick<GcpDeps, 'run' | '
 
 export async function gcpApply(options: GcpOptions, deps: GcpDeps): Promise<number> {
   const { config, plan } = await preparePlan(options);
+  await requireSignedIn(deps.run);
   await mkdir(options.stateDir, { recursive: true });
   deps.print(`${title(config, options).replace(/^Plan/, 'Applying the plan')}:`);
   const report = await applyPlan(plan, deps);
@@ -80,6 +82,7 @@ export async function gcpApply(options: GcpOptions, deps: GcpDeps): Promise<numb
 
 export async function gcpCheck(options: GcpOptions, deps: GcpDeps): Promise<number> {
   const { config, plan } = await preparePlan(options);
+  await requireSignedIn(deps.run);
   await mkdir(options.stateDir, { recursive: true });
   deps.print(`Checking project ${config.project} against ${relative(options.cwd, options.configFile)}:`);
   const report = await checkPlan(plan, deps);

@@ -107,11 +107,26 @@ const STATUS_WORDS: Partial<Record<BuildStatus, string>> = {
   INTERNAL_ERROR: 'hit a Cloud Build internal error',
 };
 
-/** One line saying why a build failed: where, what that step does, and Cloud Build's own detail. */
+/** A failed step's own reason is cut to this many characters on the run (the build log keeps it whole). */
+const STEP_REASON_CHARS = 1000;
+
+/**
+ * One line saying why a build failed: where, and the failed step's own reason when it wrote one to
+ * $BUILDER_OUTPUT/output (`modelship bake` does: "the release holds no saved_model.pb (its top level: …)"); otherwise
+ * what that step does and Cloud Build's own detail.
+ */
 export function failureReason(build: BuildView): string {
-  const step = build.steps.find((s) => FAILED_STATUSES.includes(s.status));
+  const index = build.steps.findIndex((s) => FAILED_STATUSES.includes(s.status));
+  const step = build.steps[index];
   const where = step ? ` in step ${step.id}` : '';
+  const own = step ? oneLine(build.stepOutputs[index] ?? '') : '';
+  if (own) return `build ${build.id} ${STATUS_WORDS[build.status] ?? 'failed'}${where}: ${own}`;
   const meaning = step && STEP_MEANING[step.id] ? ` (${STEP_MEANING[step.id]})` : '';
   const detail = build.failureDetail ? `: ${build.failureDetail}` : '';
   return `build ${build.id} ${STATUS_WORDS[build.status] ?? 'failed'}${where}${meaning}${detail}`;
 }
+
+const oneLine = (text: string) => {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > STEP_REASON_CHARS ? `${line.slice(0, STEP_REASON_CHARS - 1)}…` : line;
+};

@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { repositoryAllowed } from './allowed-repository.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ModelReleased } from '../messages.js';
@@ -138,8 +139,11 @@ export async function handleGithubWebhook(req: WebhookRequest, deps: WebhookDeps
     return reply(202, { ignored: `release action '${release.action}' is not published` });
 
   const repo = release.repository.full_name;
-  if (!config.ALLOWED_REPOSITORIES.some((r) => r.toLowerCase() === repo.toLowerCase())) {
-    return reply(403, { error: `repository ${repo} is not allowed`, hint: 'add it to ALLOWED_REPOSITORIES' });
+  if (!repositoryAllowed(config.ALLOWED_REPOSITORIES, repo)) {
+    return reply(403, {
+      error: `repository ${repo} is not allowed`,
+      hint: 'add it (owner/name) or its owner (owner/*) to ALLOWED_REPOSITORIES',
+    });
   }
   if (release.release.draft && !config.ACCEPT_DRAFTS)
     return reply(202, { ignored: 'draft release (ACCEPT_DRAFTS=false)' });

@@ -71,6 +71,23 @@ describe('modelship', () => {
     }
   });
 
+  it.each([[['redeploy', '--scenario', '2n-8c-16r-interop4']], [['promote', '20261207-000000-abcdef']], [['runs']]])(
+    'modelship %j without credentials says how to sign in, exit code 2',
+    (args) => {
+      const { code, err } = modelship(args, { GOOGLE_CLOUD_PROJECT: 'p', HOME: join(tmpdir(), 'no-such-home') });
+      expect(code).toBe(2);
+      expect(err).toMatch(
+        /cannot reach firestore.* of project p: no Application Default Credentials.*gcloud auth application-default login/,
+      );
+    },
+  );
+
+  it('modelship runs with nothing to read says where it looked, exit code 2', () => {
+    const { code, err } = modelship(['runs', '--dir', join(tmpdir(), 'no-such-stack')]);
+    expect(code).toBe(2);
+    expect(err).toMatch(/no runs to read: neither FIRESTORE_EMULATOR_HOST nor GOOGLE_CLOUD_PROJECT is set/);
+  });
+
   it.each([
     [['nope'], /unknown command 'nope'/],
     [[], /Usage: modelship COMMAND/],
@@ -80,7 +97,9 @@ describe('modelship', () => {
     [['redeploy', '--scenario', '2n-8c-16r-interop4'], /GOOGLE_CLOUD_PROJECT is not set/],
     [['runs', '--limit', '0'], /--limit must be a positive whole number/],
     [['sweep'], /--scenarios is required/],
-    [['sweep', '--scenarios', 'a', '--duration', 'soon'], /--duration must be a duration/],
+    [['sweep', '--scenarios', '2n-8c-16r-interop4', '--duration', 'soon'], /--duration must be a duration/],
+    [['sweep', '--local', '--scenarios', '2n-8c-16r-interop4,nope'], /--scenarios: no scenario 'nope' in \S+scenarios/],
+    [['fixture', 'saved-model'], /fixture saved-model takes exactly one DIR/],
     [['local', 'party'], /unknown action 'party'/],
     [['local', 'release'], /local release needs --model/],
     [['local', 'release', '--model', '/no/such/model'], /--model \/no\/such\/model does not exist/],
@@ -90,7 +109,7 @@ describe('modelship', () => {
       /--scenario: no scenario 'nope' in \S+scenarios; expected names from 2n-8c-16r-interop2, /,
     ],
     [['local', 'release', '--model', 'm', '--scenario', ','], /--scenario must name at least one scenario/],
-    [['local', 'up', '--ports', '8080'], /--ports takes only 'auto'/],
+    [['local', 'up', '--ports', '8080'], /--ports must be auto \(free ports, the default\) or firebase/],
     [['local', 'down', '--model', 'm'], /--model is for local release, not local down/],
     [['local', 'down', '--dir', tmpdir()], /no local stack is up in \S+ \(no \S+stack.json\)/],
   ])('modelship %j fails with exit code 2 and says what is wrong', (args, says) => {

@@ -206,8 +206,10 @@ describe('modelship gcp against a fake project', () => {
       '--tool-image',
       `${registry}/modelship:ci-42`,
     );
-    // `container`: the gcrane digest of the bake function's environment.
-    expect(ci.calls.every((c) => ['functions', 'run', 'artifacts', 'container'].includes(c.argv[1] ?? ''))).toBe(true);
+    // `container`: the gcrane digest of the bake function's environment; `auth`: who is signed in.
+    expect(
+      ci.calls.every((c) => ['auth', 'functions', 'run', 'artifacts', 'container'].includes(c.argv[1] ?? '')),
+    ).toBe(true);
     // The job runs the new load-test image, the bake's steps the new tool image (MODELSHIP_IMAGE): both by digest.
     expect(ci.changes).toEqual([
       expect.stringMatching(/^gcloud run jobs deploy modelship-loadtest --image=\S+\/load-tester@sha256:a{64} /),
@@ -245,6 +247,17 @@ describe('modelship gcp against a fake project', () => {
     expect(cloud.calls.filter((c) => c.mutated).map((c) => c.argv.slice(0, 3).join(' '))).toEqual([
       'gcloud services enable',
     ]);
+  });
+
+  it('apply and check stop at once, with exit 2, when gcloud has no signed-in account', async () => {
+    const { run, cloud } = setup({ seed: { ...seed, account: null } });
+    for (const action of ['apply', 'check']) {
+      const err = await run(action).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ModelshipError);
+      expect((err as Error).message).toMatch(/no signed-in account.*gcloud auth login/);
+    }
+    // Nothing else was tried: one local command each, not a hundred failing ones.
+    expect(cloud.calls.map((c) => c.argv.slice(0, 3).join(' '))).toEqual(['gcloud auth list', 'gcloud auth list']);
   });
 
   it('rejects bad usage', async () => {

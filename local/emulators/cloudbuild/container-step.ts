@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
   PODMAN_GLOBAL_FLAGS,
-  STACK_LABEL,
+  stackLabels,
   ULIMIT_FLAGS,
   imageExists,
   inLocalRegistry,
@@ -12,7 +12,7 @@ import {
   podmanErrorLine,
   pullLocal,
 } from '../../containers/podman.js';
-import { BUILDER_OUTPUT_LIMIT, StepExit, type StepExecutor } from './step-executor.js';
+import { readStepOutput, StepExit, type StepExecutor } from './step-executor.js';
 
 /**
  * Runs a build step as Cloud Build runs it: a container of the step's image (podman), with
@@ -68,8 +68,7 @@ export function containerSteps(options: ContainerStepOptions): StepExecutor {
       '--rm',
       '--name',
       container,
-      '--label',
-      `${STACK_LABEL}=build-step`,
+      ...stackLabels('build-step'),
       '--network',
       'host',
       ...ULIMIT_FLAGS,
@@ -97,8 +96,8 @@ export function containerSteps(options: ContainerStepOptions): StepExecutor {
     });
     run.signal.removeEventListener('abort', stop);
     run.signal.throwIfAborted();
-    if (code !== 0) throw new StepExit(code);
-    const output = await readFile(join(outputs, 'output')).catch(() => Buffer.alloc(0));
-    return output.subarray(0, BUILDER_OUTPUT_LIMIT);
+    const output = await readStepOutput(join(outputs, 'output'));
+    if (code !== 0) throw new StepExit(code, output);
+    return output;
   };
 }

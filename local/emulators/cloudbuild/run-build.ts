@@ -94,6 +94,7 @@ export async function runBuild(build: WireBuild, run: BuildRun): Promise<void> {
     } catch (err) {
       const reason = stepAbort.signal.aborted ? (stepAbort.signal.reason as Error) : undefined;
       const exitCode = err instanceof StepExit ? err.exitCode : 1;
+      if (err instanceof StepExit) outputs[index] = err.output;
       if (reason) stepLog(`ERROR: ${reason.message}`);
       else if (!(err instanceof StepExit)) stepLog(`ERROR: ${(err as Error).message}`);
       const status = reason === STOPPED ? 'CANCELLED' : reason ? 'TIMEOUT' : 'FAILURE';

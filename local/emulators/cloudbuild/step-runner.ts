@@ -1,9 +1,9 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { runBake } from '../../../bake-steps/run-bake.js';
 import { extractArchive } from '../../../bake-steps/safe-extract.js';
 import { putModel } from '../../image-store.js';
-import { BUILDER_OUTPUT_LIMIT, type EmulatedStep, type StepExecutor, type StepRun } from './step-executor.js';
+import { readStepOutput, StepExit, type EmulatedStep, type StepExecutor, type StepRun } from './step-executor.js';
 
 /**
  * Runs one build step in this process, for machines with no container runtime: the same code as in Cloud Build
@@ -63,7 +63,7 @@ export const inProcessSteps =
     const outputFile = join(outputDir, 'output');
     const cwd = resolve(run.workspace, step.dir);
     const env = { ...step.env, BUILDER_OUTPUT: outputDir };
-    await logged(step, run, async () => {
+    const work = logged(step, run, async () => {
       if (step.entrypoint === 'modelship') {
         if (step.args[0] !== 'bake')
           throw new Error(`the emulator runs \`modelship bake\` steps only, not \`modelship ${step.args[0]}\``);
@@ -76,6 +76,12 @@ export const inProcessSteps =
         throw new Error(`builder ${step.name} is not emulated (only modelship, crane and docker steps are)`);
       }
     });
-    const output = await readFile(outputFile).catch(() => Buffer.alloc(0));
-    return output.subarray(0, BUILDER_OUTPUT_LIMIT);
+    // A failed step's output is kept too, as Cloud Build keeps it (step-executor.ts).
+    const failed = await work.then(
+      () => false,
+      () => true,
+    );
+    const output = await readStepOutput(outputFile);
+    if (failed) throw new StepExit(1, output);
+    return output;
   };

@@ -5,7 +5,7 @@ import {
   podmanErrorLine,
   pullLocal,
   registryOf,
-  STACK_LABEL,
+  stackLabels,
   ULIMIT_FLAGS,
 } from '../../containers/podman.js';
 import { ImagePullError, type ContainerExit, type ContainerLaunch, type PodLauncher } from './pod-launcher.js';
@@ -50,8 +50,8 @@ function runArgs(launch: ContainerLaunch, name: string, options: PodmanLauncherO
     '--pull=never',
     '--name',
     name,
+    ...stackLabels('pod'),
     ...labelFlags({
-      [STACK_LABEL]: 'pod',
       [POD_NAMESPACE_LABEL]: launch.namespace,
       [POD_NAME_LABEL]: launch.podName,
       ...options.labels,

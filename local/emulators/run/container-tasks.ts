@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import {
   PODMAN_GLOBAL_FLAGS,
+  stackLabels,
   STACK_LABEL,
   ULIMIT_FLAGS,
   podman,
@@ -52,11 +53,7 @@ export class ContainerTasks {
       },
       launch: async (task) => {
         const env = Object.entries(task.env).flatMap(([name, value]) => ['--env', `${name}=${value}`]);
-        const labels = [
-          `${STACK_LABEL}=run-task`,
-          `${EXECUTION_LABEL}=${task.execution}`,
-          `${TASK_INDEX_LABEL}=${task.index}`,
-        ];
+        const labels = [`${EXECUTION_LABEL}=${task.execution}`, `${TASK_INDEX_LABEL}=${task.index}`];
         const id = (
           await podman([
             'create',
@@ -68,6 +65,7 @@ export class ContainerTasks {
             ...ULIMIT_FLAGS,
             ...limits,
             ...mounts,
+            ...stackLabels('run-task'),
             ...labels.flatMap((l) => ['--label', l]),
             ...env,
             job.image,

@@ -59,6 +59,9 @@ describe('the whole pipeline on one machine', () => {
       expect(serving).toBe(image);
       expect(notes).toContain(`${DEFAULT_SCENARIO} promoted ✅`);
       expect(out).toMatch(/✓ run \S+ succeeded/);
+      // The notes outlive the stand-in GitHub: printed, and kept beside the run's record.
+      expect(out).toContain(`release notes of modelship/sample-model@v1.0.0 (kept in `);
+      expect(out).toContain(`${DEFAULT_SCENARIO} promoted ✅`);
       // Every call of every function and of the job went through IAM as the plan grants it: none was refused.
       // Take one grant out of shared/wiring.ts and this names the permission and the resource it was refused on.
       expect(stack.iam.denials).toEqual([]);
@@ -90,6 +93,10 @@ describe('the whole pipeline on one machine', () => {
       expect(run).toMatchObject({ status: 'failed', failure: { stage: 'bake' } });
       expect(run?.stages.deploy).toBeUndefined();
       expect(notes).toMatch(/failed at bake ❌/);
+      // The step's own reason, on the run and on the release; the build log's file, which outlives the stack.
+      expect(run?.failure?.reason).toMatch(/failed in step extract: .*not a tarball/);
+      expect(notes).toMatch(/not a tarball/);
+      expect(out).toMatch(/build log: \S+\/cloudbuild\/logs\/[^/\s]+\.log/);
       expect(stack.deploy?.kubernetes.pids()).toEqual([]);
       expect(run?.scenarios).toBeUndefined();
       expect(stack.loadTests?.run.executions.size).toBe(0);

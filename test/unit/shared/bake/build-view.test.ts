@@ -59,6 +59,16 @@ describe('parseBuild', () => {
     );
   });
 
+  it('says why a build failed in the failed step’s own words when it wrote them to $BUILDER_OUTPUT/output', () => {
+    const own = 'the release holds no saved_model.pb (its top level: README.txt, sub)';
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+    const outputs = steps.map((_, i) => b64(i === 1 ? `${own}\n` : ''));
+    const failed = { id: 'b8', status: 'FAILURE', steps, results: { buildStepOutputs: outputs } };
+    expect(failureReason(parseBuild(failed, 'n'))).toBe(`build b8 failed in step extract: ${own}`);
+    const long = { ...failed, results: { buildStepOutputs: ['', b64('x'.repeat(5000))] } };
+    expect(failureReason(parseBuild(long, 'n'))).toHaveLength('build b8 failed in step extract: '.length + 1000);
+  });
+
   it('finds no image when no step recorded one by digest', () => {
     expect(imageOf(parseBuild({ id: 'b7', results: { buildStepOutputs: ['r/x:latest'] } }, 'n'))).toBeUndefined();
   });
