@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ModelshipError } from '../../../shared/errors.js';
 import { PeerTaskFailed, START_LEAD_MS, taskPeers, type TaskObjects } from '../../../loadtest/task-peers.js';
+import { memoryObjects } from './memory-objects.js';
 import type { TaskResult } from '../../../loadtest/task-result.js';
 import { virtualClock } from './virtual-clock.js';
-
-/** The report store's object operations over a Map, as the directory and the bucket behave. */
-function memoryObjects(): TaskObjects & { readonly objects: Map<string, string> } {
-  const objects = new Map<string, string>();
-  return {
-    objects,
-    putObject: async (path, data) => void objects.set(path, data),
-    getObject: async (path) => objects.get(path),
-    list: async (prefix) => [...objects.keys()].filter((k) => k.startsWith(`${prefix}/`)),
-  };
-}
 
 const PREFIX = 'runs/r1/scenario';
 const peersOf = (objects: TaskObjects, count: number, clock = virtualClock(1000)) =>
