@@ -157,6 +157,11 @@ export const SETTINGS = {
     ),
     default: 'errors<1%',
   }),
+  LOAD_TEST_REQUEST_BYTES: setting({
+    doc: "Bytes of one Predict request (the seed's [1,224,224,3] float32: 602186): how many Cloud Run tasks a load test needs (docs/loadtest.md).",
+    schema: positiveInt,
+    default: '602186',
+  }),
   LOAD_TEST_MODE: setting({
     doc: 'fixed: the load above (users, think time, duration); capacity: search the most requests/s held with p99 under LOAD_TEST_P99_BOUND_MS (`modelship loadtest --find-capacity`).',
     schema: z.enum(['fixed', 'capacity']),
