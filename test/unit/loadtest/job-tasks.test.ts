@@ -13,16 +13,18 @@ const env = (index: number, count: number) => ({
   CLOUD_RUN_TASK_COUNT: String(count),
 });
 
+/** 40 requests in 1 s against the server, on the main thread. */
+const argsFor = (server: { grpcPort: number }) => ({
+  target: `127.0.0.1:${server.grpcPort}`,
+  rate: '40',
+  duration: '1s',
+  workers: '0',
+  progress: 'off',
+});
+
 describe('runLoadTestJob as one of several Cloud Run tasks', () => {
   it('runs each task’s share; only the lead sinks the merged summary', async () => {
-    const server = await echoServer({ latencyMs: 1 });
-    const values = {
-      target: `127.0.0.1:${server.grpcPort}`,
-      rate: '40',
-      duration: '1s',
-      workers: '0',
-      progress: 'off',
-    };
+    const values = argsFor(await echoServer({ latencyMs: 1 }));
     const taskObjects = { objects: memoryObjects(), prefix: PREFIX };
     const sunk: Summary[] = [];
     const deps: JobDeps = { prepare: echoRequest, taskObjects, reportSink: async (s) => void sunk.push(s) };
@@ -39,14 +41,7 @@ describe('runLoadTestJob as one of several Cloud Run tasks', () => {
   });
 
   it('a task that cannot run says so with its index and writes failed.json; the lead fails without a result', async () => {
-    const server = await echoServer({ latencyMs: 1 });
-    const values = {
-      target: `127.0.0.1:${server.grpcPort}`,
-      rate: '40',
-      duration: '1s',
-      workers: '0',
-      progress: 'off',
-    };
+    const values = argsFor(await echoServer({ latencyMs: 1 }));
     const objects = memoryObjects();
     const sunk: Summary[] = [];
     const deps = (index: number): JobDeps => ({
@@ -70,7 +65,7 @@ describe('runLoadTestJob as one of several Cloud Run tasks', () => {
   });
 
   it('refuses a task of several outside the pipeline, and a capacity search split into tasks', async () => {
-    const values = { target: '127.0.0.1:1', rate: '40', duration: '1s', workers: '0', progress: 'off' };
+    const values = argsFor({ grpcPort: 1 });
     await expect(runLoadTestJob(values, env(0, 2))).rejects.toBeInstanceOf(ConfigError);
     const capacity = { ...values, 'find-capacity': true, 'p99-bound': '100ms' };
     await expect(
