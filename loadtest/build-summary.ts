@@ -15,7 +15,7 @@ export interface SummaryInput {
   readonly endMs: number;
   readonly startedAt: string;
   readonly stopped: string | null;
-  readonly health: SelfMonitor;
+  readonly health: Pick<SelfMonitor, 'health'>;
   /** The version the server reported serving (GetModelMetadata), when --version named none. */
   readonly modelVersion?: number;
 }

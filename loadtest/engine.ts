@@ -11,7 +11,8 @@ import { SelfMonitor } from './self-monitor.js';
 import { inProcessShard, workerShard, type ShardHandle } from './shard-handle.js';
 import type { Drained, FromShard, ShardInit } from './shard-protocol.js';
 import { Aggregate } from './stats/aggregate.js';
-import { buildSummary } from './build-summary.js';
+import { buildSummary, type SummaryInput } from './build-summary.js';
+import { composeShard, WHOLE_PLAN, type Shard } from './shard-split.js';
 import type { Summary } from './summary.js';
 
 export interface LoadTestDeps {
@@ -27,12 +28,33 @@ export interface LoadTestDeps {
   readonly signal?: AbortSignal;
   /** Extra node flags for worker threads (tests load TypeScript sources with a loader). */
   readonly workerExecArgv?: string[];
+  /** This process's share of the plan when the test runs as several Cloud Run tasks; default: the whole plan. */
+  readonly task?: Shard;
+  /**
+   * The start instant, once every thread is ready (connected), given when that was: several tasks agree on one
+   * (task-barrier.ts). Default: 20 ms from now.
+   */
+  readonly startAt?: (readyMs: number) => Promise<number>;
 }
 
 const FLUSH_WAIT_MS = 2000;
 
 /** Runs one load test and returns its summary. Throws a ModelshipError (exit code 2) when it cannot run. */
 export async function runLoadTest(options: LoadTestOptions, deps: LoadTestDeps = {}): Promise<Summary> {
+  const outputs = deps.outputs ?? defaultOutputs(options, deps.outputDeps);
+  const summary = buildSummary(await runLoad(options, { ...deps, outputs }));
+  for (const output of outputs) await output.stop(summary);
+  return summary;
+}
+
+/**
+ * Runs the load (this process's share of it) and returns what was measured, unsummarised: windows merge exactly,
+ * so a lead task can add other tasks' to it. The outputs are started and fed every second, not stopped.
+ */
+export async function runLoad(
+  options: LoadTestOptions,
+  deps: LoadTestDeps & { readonly outputs: readonly Output[] },
+): Promise<SummaryInput> {
   const clock = deps.clock ?? systemClock;
   const request = await (deps.prepare ?? prepareRequest)(options, deps.log);
   const { load } = options;
@@ -58,7 +80,7 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadTestDeps =
   for (let index = 0; index < count; index += 1) {
     const init: ShardInit = {
       load,
-      shard: { index, count },
+      shard: composeShard(deps.task ?? WHOLE_PLAN, { index, count }),
       warmupMs: options.warmupMs,
       sender: {
         ...request,
@@ -89,15 +111,16 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadTestDeps =
   }
   void failure.catch(() => undefined);
   const stopAll = (): Promise<unknown> => Promise.all(shards.map((s) => s.handle.terminate()));
+  let startMs: number;
   try {
     await Promise.race([readyPromise, failure]);
+    startMs = deps.startAt ? await deps.startAt(clock.now()) : clock.now() + 20;
   } catch (err) {
     await stopAll();
     throw err;
   }
 
-  const outputs = deps.outputs ?? defaultOutputs(options, deps.outputDeps);
-  const startMs = clock.now() + 20;
+  const { outputs } = deps;
   const startedAt = new Date(startMs).toISOString();
   for (const s of shards) s.handle.send({ type: 'go', startMs });
   for (const output of outputs) output.start({ options, description, startMs });
@@ -156,7 +179,7 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadTestDeps =
   const passedAtEnd = failureRatioPassed();
   stopped ??= passedAtEnd === undefined ? null : `${passedAtEnd} at the end of the run`;
   const endMs = clock.now();
-  const summary = buildSummary({
+  return {
     options,
     description,
     aggregate,
@@ -167,7 +190,5 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadTestDeps =
     stopped,
     health: monitor,
     ...(request.modelVersion !== undefined ? { modelVersion: request.modelVersion } : {}),
-  });
-  for (const output of outputs) await output.stop(summary);
-  return summary;
+  };
 }

@@ -62,6 +62,9 @@ export function messageSummary(summary: Summary): LoadTestSummary {
   };
 }
 
+/** Where a run's load test keeps its report, and where its tasks meet (`tasks/INDEX/…`), in the report store. */
+export const reportPrefix = (run: PipelineRun): string => `runs/${run.runId}/${armKey(run.scenario, run.arm)}`;
+
 /**
  * The Cloud Run job's end of a pipeline load test: the report files go to the report store, the whole summary is
  * stored with the run, and LoadTestFinished carries the figures and the report's address to reportResults.
@@ -70,7 +73,7 @@ export function pipelineSink(run: PipelineRun, deps: PipelineSinkDeps): ReportSi
   return async (summary, { outDir }) => {
     const key = armKey(run.scenario, run.arm);
     const log = deps.log.child({ runId: run.runId, scenario: key });
-    const reportUrl = outDir ? await deps.reports.put(outDir, `runs/${run.runId}/${key}`) : '(no report written)';
+    const reportUrl = outDir ? await deps.reports.put(outDir, reportPrefix(run)) : '(no report written)';
     const figures = messageSummary(summary);
     await deps.store.saveLoadTest(run.runId, key, {
       ...figures,

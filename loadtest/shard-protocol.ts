@@ -1,3 +1,4 @@
+import type { Shard } from './shard-split.js';
 import type { ClosedConfig } from './models/closed.js';
 import type { OpenConfig } from './models/open.js';
 import type { EncodedWindow } from './stats/window.js';
@@ -6,7 +7,7 @@ import type { SenderSpec } from './senders/create-sender.js';
 /** What one load thread (a shard) is given: the whole plan, its share of it, and how to send. */
 export interface ShardInit {
   readonly load: OpenConfig | ClosedConfig;
-  readonly shard: { readonly index: number; readonly count: number };
+  readonly shard: Shard;
   readonly sender: SenderSpec;
   /** Offset from the start at which statistics begin (the end of the warmup). */
   readonly warmupMs: number;

@@ -106,6 +106,8 @@ export function releaseFunctionsEnv(
     LOAD_TEST_THINK_TIME_MS: '100',
     LOAD_TEST_DURATION_S: String(o.durationS ?? 10),
     LOAD_TEST_THRESHOLDS: (o.thresholds ?? ['errors<1%']).join(','),
+    // One machine: tasks would only share its cores. loadtest-tasks.test.ts runs several through the emulator.
+    LOAD_TEST_MAX_TASKS: '1',
     ...o.functionsEnv,
   };
 }

@@ -157,6 +157,16 @@ export const SETTINGS = {
     ),
     default: 'errors<1%',
   }),
+  LOAD_TEST_REQUEST_BYTES: setting({
+    doc: "Bytes of one Predict request (the seed's [1,224,224,3] float32: 602186): how many Cloud Run tasks a load test needs (docs/loadtest.md).",
+    schema: positiveInt,
+    default: '602186',
+  }),
+  LOAD_TEST_MAX_TASKS: setting({
+    doc: 'At most this many parallel Cloud Run tasks for one load test (1–100; docs/loadtest.md says how many a load needs). The local stack uses 1: its tasks would share one machine.',
+    schema: positiveInt.refine((n) => n <= 100, 'at most 100'),
+    default: '100',
+  }),
   LOAD_TEST_MODE: setting({
     doc: 'fixed: the load above (users, think time, duration); capacity: search the most requests/s held with p99 under LOAD_TEST_P99_BOUND_MS (`modelship loadtest --find-capacity`).',
     schema: z.enum(['fixed', 'capacity']),

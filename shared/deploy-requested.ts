@@ -37,6 +37,8 @@ export const DEPLOY_SETTINGS = [
   'LOAD_TEST_THINK_TIME_MS',
   'LOAD_TEST_DURATION_S',
   'LOAD_TEST_THRESHOLDS',
+  'LOAD_TEST_REQUEST_BYTES',
+  'LOAD_TEST_MAX_TASKS',
   'LOAD_TEST_MODE',
   'LOAD_TEST_P99_BOUND_MS',
   'LOAD_TEST_ERRORS_BOUND',
@@ -265,6 +267,8 @@ function loadProfile(config: DeployRequestedDeps['config']): LoadProfile {
     thinkTimeMs: config.LOAD_TEST_THINK_TIME_MS,
     durationS: config.LOAD_TEST_DURATION_S,
     thresholds: config.LOAD_TEST_THRESHOLDS,
+    requestBytes: config.LOAD_TEST_REQUEST_BYTES,
+    maxTasks: config.LOAD_TEST_MAX_TASKS,
     ...(config.LOAD_TEST_MODE === 'capacity'
       ? {
           capacity: {

@@ -26,6 +26,60 @@ export const JOB_MARGIN_S = 300;
 const CAPACITY_PROBES = 8;
 const PROBE_MARGIN_S = 30;
 
+/** The seed's request: a [1,224,224,3] float32 PredictRequest. */
+export const SEED_REQUEST_BYTES = 602_186;
+/** One load-test task's vCPUs: the job's default (`loadTest.cpu`, operator/gcp/config-schema.ts). */
+const TASK_VCPU = 4;
+/**
+ * The load tester's CPU per request, measured (docs/loadtest.md, "Per-task limits"): the marginal user + system CPU
+ * of `modelship loadtest --rate R --workers 1` between rates, 13 µs for a 45-byte request and 200 µs for the seed's
+ * 602,186 bytes (the kernel copying the bytes is most of it): linear in between.
+ */
+const CPU_US = { small: 13, seed: 200 };
+/** Cloud Run's network throughput per instance: "up to 1 Gbps" (cloud.google.com/run/docs/configuring/vpc-direct-vpc). */
+const NIC_BYTES_PER_S = 125_000_000;
+/** HTTP/2 and gRPC framing a request adds on the wire (HEADERS, DATA frame and message headers). */
+const FRAMING_BYTES = 64;
+/**
+ * Half of each: a generator at half its CPU keeps its schedule (no late requests, no event-loop delay) and one at
+ * half its network interface does not queue its sends, so its latencies are the server's.
+ */
+const UTILISATION = 0.5;
+
+/** Requests/s one task holds with requests of this size: the lower of its CPU's and its network's share. */
+export function ratePerTask(requestBytes: number): number {
+  const cpuUs = CPU_US.small + ((CPU_US.seed - CPU_US.small) * requestBytes) / SEED_REQUEST_BYTES;
+  const byCpu = (UTILISATION * TASK_VCPU * 1e6) / cpuUs;
+  const byNetwork = (UTILISATION * NIC_BYTES_PER_S) / (requestBytes + FRAMING_BYTES);
+  return Math.floor(Math.min(byCpu, byNetwork));
+}
+
+/**
+ * A closed-model user has one request in flight: it sends at most 1 / (latency + think time). The latency is not
+ * known before the test; this floor (a Predict's round trip inside one region's VPC, the 602 KB request on the wire
+ * included) bounds a user's rate from above, so the rule errs towards more tasks.
+ */
+export const USER_LATENCY_FLOOR_MS = 10;
+/**
+ * At most this many tasks. Cloud Run runs an execution's tasks all at once when the job's parallelism is unset (0:
+ * "the maximum possible value", which its docs say varies with the CPUs in use and the project's quota); the tasks
+ * meet at a barrier, so every one of them must run at the same time: 100 tasks are 400 vCPU, within a regional
+ * quota one asks for, far below Cloud Run's own bound on an execution's tasks.
+ */
+export const MAX_TASKS = 100;
+
+/**
+ * How many Cloud Run tasks one load test runs as: its rate (or its users' highest possible rate) over what one task
+ * holds with its requests (ratePerTask), at least 1, at most the profile's maxTasks and MAX_TASKS. A capacity search stays one task: each probe's rate is decided from the
+ * last probe's result, one after another.
+ */
+export function loadTestTasks(p: LoadProfile): number {
+  if (p.capacity) return 1;
+  const rate = p.rate ?? (p.users ?? 1) * (1000 / ((p.thinkTimeMs ?? 0) + USER_LATENCY_FLOOR_MS));
+  const most = Math.min(MAX_TASKS, p.maxTasks ?? MAX_TASKS);
+  return Math.min(most, Math.max(1, Math.ceil(rate / ratePerTask(p.requestBytes ?? SEED_REQUEST_BYTES))));
+}
+
 /** The longest the load test itself may take: the fixed duration, or every probe of a capacity search. */
 export function loadTestSeconds(p: LoadProfile): number {
   return p.capacity ? CAPACITY_PROBES * (p.capacity.probeS + PROBE_MARGIN_S) : p.durationS;
@@ -88,6 +142,7 @@ export async function launchLoadTest(m: LoadTestRequested, deps: LaunchDeps): Pr
           MODELSHIP_DEPLOYMENT: JSON.stringify(measuredDeployment(run, key, m.modelName)),
           ...(m.arm === 'baseline' ? { MODELSHIP_ARM: m.arm } : {}),
         },
+        taskCount: loadTestTasks(m.profile),
         timeoutS,
       });
       await deps.store.setScenarios(m.runId, { [key]: { execution } });

@@ -82,6 +82,15 @@ export const LoadProfile = z.object({
     .positive()
     .max(PROFILE_BOUNDS.durationS, atMost(PROFILE_BOUNDS.durationS, 'the duration (s), a day,')),
   thresholds: z.array(z.string().max(200)).max(20).default([]),
+  /** Bytes of one request: with the rate, how many Cloud Run tasks the test needs (the seed's when absent). */
+  requestBytes: z
+    .number()
+    .int()
+    .positive()
+    .max(1 << 30)
+    .optional(),
+  /** At most this many Cloud Run tasks (LOAD_TEST_MAX_TASKS; the local stack's one machine: 1). */
+  maxTasks: z.number().int().min(1).max(100).optional(),
   /** A capacity search (`modelship loadtest --find-capacity`) instead of the fixed load above. */
   capacity: z
     .object({

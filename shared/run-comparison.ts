@@ -19,14 +19,14 @@ const order = (key: string): string => `${armOf(key).scenario}\u0000${armOf(key)
  */
 export async function writeRunComparison(
   run: RunRecord,
-  deps: { store: Store; reports: ReportStore; log: Logger },
+  deps: { store: Store; reports: Pick<ReportStore, 'putObject'>; log: Logger },
 ): Promise<string | undefined> {
   try {
     const runs = await comparedRuns(run, deps.store);
     if (runs.length < 2) return undefined;
     const release = run.repository && run.tag ? ` of ${run.repository}@${run.tag}` : '';
     const { html } = compareRuns(runs, { title: `Run ${run.runId}${release}: the candidates side by side` });
-    return await deps.reports.putText(runComparisonPath(run.runId), html, 'text/html; charset=utf-8');
+    return await deps.reports.putObject(runComparisonPath(run.runId), html, 'text/html; charset=utf-8');
   } catch (err) {
     deps.log.warn('the run comparison page was not written', { runId: run.runId, error: errorMessage(err) });
     return undefined;

@@ -221,6 +221,17 @@ export const STEPS = {
     calls: [
       ...STORE,
       ...reportWrites('the job writes the report files', 'a retried task overwrites its own report files'),
+      {
+        permission: 'storage.objects.get',
+        on: { kind: 'report-bucket' },
+        // One short reason for both: a test split into tasks meets through ready and result objects (task-peers.ts).
+        why: 'split tasks meet here',
+      },
+      {
+        permission: 'storage.objects.list',
+        on: { kind: 'report-bucket' },
+        why: 'split tasks meet here',
+      },
     ],
     secrets: {},
   },

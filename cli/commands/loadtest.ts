@@ -1,4 +1,5 @@
 import { runLoadTestJob } from '../../loadtest/job.js';
+import { PeerTaskFailed } from '../../loadtest/task-peers.js';
 import { optionsHelp, parseArgsOptions, parseLoadTestArgs } from '../../loadtest/options.js';
 import { ConfigError, ModelshipError } from '../../shared/errors.js';
 import { type Command } from '../command.js';
@@ -38,10 +39,17 @@ Examples:
     try {
       return await runLoadTestJob(values, process.env, {
         signal: interrupt.signal,
-        ...(sink && pipeline ? { reportSink: sink.pipelineSink(pipeline.run, pipeline.deps) } : {}),
+        ...(sink && pipeline
+          ? {
+              reportSink: sink.pipelineSink(pipeline.run, pipeline.deps),
+              taskObjects: { objects: pipeline.deps.reports, prefix: sink.reportPrefix(pipeline.run) },
+            }
+          : {}),
       });
     } catch (err) {
-      if (sink && pipeline) await sink.reportCannotRun(pipeline.run, err, pipeline.deps);
+      // Another task's failure is that task's to report: this one only exits non-zero.
+      if (sink && pipeline && !(err instanceof PeerTaskFailed))
+        await sink.reportCannotRun(pipeline.run, err, pipeline.deps);
       // Options already say what is wrong with them; anything else kept the load test from running at all.
       if (err instanceof ModelshipError && !(err instanceof ConfigError))
         throw new ModelshipError(`could not run: ${err.message}`, { cause: err });

@@ -36,6 +36,8 @@ export const ROLE_FOR: Readonly<Record<string, string>> = {
   'run.executions.get': 'roles/run.viewer',
   'storage.objects.create': 'roles/storage.objectUser',
   'storage.objects.delete': 'roles/storage.objectUser',
+  'storage.objects.get': 'roles/storage.objectUser',
+  'storage.objects.list': 'roles/storage.objectUser',
   'artifactregistry.repositories.uploadArtifacts': 'roles/artifactregistry.writer',
   'artifactregistry.repositories.downloadArtifacts': 'roles/artifactregistry.reader',
   'logging.logEntries.create': 'roles/logging.logWriter',

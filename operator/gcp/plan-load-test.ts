@@ -29,7 +29,8 @@ export function loadTestJobAction(config: GcpConfig, names: Names, image: string
     `--region=${region}`,
     `--service-account=${names.email('loadTester')}`,
     '--tasks=1',
-    // A retried load test would measure twice; launchLoadTest decides what a failure means.
+    // A retried load test would measure twice, and a retried task would re-run its share after the others ended (its
+    // barrier never met): a failed task fails the test; launchLoadTest decides what a failure means.
     '--max-retries=0',
     `--task-timeout=${loadTest.timeout}`,
     `--cpu=${loadTest.cpu}`,

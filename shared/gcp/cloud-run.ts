@@ -4,6 +4,8 @@ import { TransientError } from '../errors.js';
 export interface JobRun {
   args: string[];
   env: Record<string, string>;
+  /** Tasks of the execution, every one with the same args and env (each reads CLOUD_RUN_TASK_INDEX and _COUNT). */
+  taskCount: number;
   /** Seconds; the execution is stopped after it. */
   timeoutS: number;
 }
@@ -19,7 +21,7 @@ export interface JobRunner {
  */
 export function createJobRunner(client: JobsClient, jobName: string): JobRunner {
   return {
-    async run({ args, env, timeoutS }) {
+    async run({ args, env, taskCount, timeoutS }) {
       try {
         const [operation] = await client.runJob({
           name: jobName,
@@ -31,7 +33,8 @@ export function createJobRunner(client: JobsClient, jobName: string): JobRunner 
                 env: Object.entries(env).map(([name, value]) => ({ name, value })),
               },
             ],
-            taskCount: 1,
+            // Run all at once: the job leaves parallelism unset (operator/gcp/plan-load-test.ts), Cloud Run's maximum.
+            taskCount,
             timeout: { seconds: timeoutS },
           },
         });

@@ -19,21 +19,27 @@ export class ExecutionLog {
     this.stream.write(`[${source}] ${line}\n`);
   }
 
-  /** Copies a task's output line by line; resolves with its exit code once its output is drained. */
-  follow(child: ChildProcess, index: number): Promise<number | null> {
+  /** Copies a task's output line by line; resolves with how it ended once its output is drained. */
+  follow(child: ChildProcess, index: number): Promise<TaskExit> {
     const source = `task ${index}`;
     for (const output of [child.stdout, child.stderr]) {
       if (output) createInterface({ input: output, crlfDelay: Infinity }).on('line', (l) => this.write(source, l));
     }
     return new Promise((resolve) => {
       child.once('error', (err) => this.write(source, err.message));
-      child.once('close', (code) => resolve(code));
+      child.once('close', (code, signal) => resolve({ code, signal }));
     });
   }
 
   close(): Promise<void> {
     return new Promise((resolve) => this.stream.end(resolve));
   }
+}
+
+/** How a task's process ended: its exit code, or the signal that killed it. */
+export interface TaskExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
 }
 
 /** What one source wrote to an execution's log (`task 0`, `execution`), from the Execution's logUri. */

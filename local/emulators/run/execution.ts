@@ -13,6 +13,8 @@ export interface ExecutionPlan {
   id: string;
   run: JobRun;
   logFile: string;
+  /** Sees each task once it runs. */
+  onTask?: (index: number, task: RunningTask) => void;
 }
 
 export interface RunningExecution {
@@ -86,6 +88,7 @@ export function startExecution(
       );
     }
     running.add(task);
+    plan.onTask?.(index, task);
     if (cancelled) void task.kill();
     set({ state: 'running' });
     let timedOut = false;
@@ -94,15 +97,15 @@ export function startExecution(
       task.kill().catch((err: unknown) => log.write('execution', `killing task ${index} failed: ${message(err)}`));
     }, run.timeoutS * 1000);
     try {
-      const code = await task.exited;
+      const exit = await task.exited;
       set(
         timedOut
           ? taskFailure.timeout()
           : cancelled
             ? { state: 'cancelled' }
-            : code === 0
+            : exit.code === 0
               ? { state: 'succeeded' }
-              : taskFailure.exit(code),
+              : taskFailure.exit(exit),
       );
     } catch (err) {
       set(taskFailure.other(message(err)));

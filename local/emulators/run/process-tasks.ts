@@ -14,6 +14,7 @@ export function processRuntime(job: CommandJob, baseEnv: NodeJS.ProcessEnv): Tas
       });
       return {
         exited: task.log.follow(child, task.index),
+        ...(child.pid === undefined ? {} : { pid: child.pid }),
         kill: async () => {
           child.kill('SIGKILL');
         },

@@ -8,7 +8,7 @@ import { ContainerTasks } from './container-tasks.js';
 import { startExecution, type RunningExecution } from './execution.js';
 import { applyOverrides, type EmulatedJob, type RunJobOverrides } from './job.js';
 import { processRuntime } from './process-tasks.js';
-import type { TaskRuntime } from './task.js';
+import type { RunningTask, TaskRuntime } from './task.js';
 
 export type { CommandJob, EmulatedJob, ImageJob } from './job.js';
 
@@ -24,8 +24,21 @@ export interface RunEmulatorOptions {
 
 export interface RunEmulator {
   port: number;
-  /** Executions by name, with what their tasks run (for tests and the local stack's progress). */
-  executions: Map<string, { job: string; args: string[]; env: Record<string, string> }>;
+  /**
+   * Executions by name, with what their tasks run (for tests and the local stack's progress), and the host process
+   * of each running process task, by index (a test kills one by it, as a machine failure would), and when it ends.
+   */
+  executions: Map<
+    string,
+    {
+      job: string;
+      args: string[];
+      env: Record<string, string>;
+      taskCount: number;
+      pids: Map<number, number>;
+      ended: Promise<void>;
+    }
+  >;
   /** Cancels every execution still running and removes every container it started. */
   stop(): Promise<void>;
 }
@@ -37,6 +50,8 @@ interface RunJobRequest {
 }
 
 type Wire = Record<string, unknown>;
+/** Cloud Run's bound on an execution's tasks: "up to 10,000 tasks" (cloud.google.com/run/docs/create-jobs). */
+const MAX_TASK_COUNT = 10_000;
 const EXECUTION = 'google.cloud.run.v2.Execution';
 
 /**
@@ -70,11 +85,22 @@ export async function startRunEmulator(options: RunEmulatorOptions): Promise<Run
     const runtime = runtimes.get(request.name);
     if (!job || !runtime) throw { code: grpc.status.NOT_FOUND, details: `Resource '${request.name}' was not found` };
     const run = applyOverrides(job, request.overrides);
+    if (!(Number.isInteger(run.taskCount) && run.taskCount >= 1 && run.taskCount <= MAX_TASK_COUNT))
+      throw {
+        code: grpc.status.INVALID_ARGUMENT,
+        details: `task_count must be between 1 and ${MAX_TASK_COUNT}, found ${run.taskCount}`,
+      };
     const id = `${request.name.split('/').at(-1)}-${randomBytes(3).toString('hex')}`;
     const name = `${request.name}/executions/${id}`;
-    executions.set(name, { job: request.name, args: run.args, env: run.env });
+    const pids = new Map<number, number>();
+    let end: () => void = () => undefined;
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    executions.set(name, { job: request.name, args: run.args, env: run.env, taskCount: run.taskCount, pids, ended });
+    const onTask = (index: number, task: RunningTask): void => {
+      if (task.pid !== undefined) pids.set(index, task.pid);
+    };
     const execution = startExecution(
-      { job: request.name, id, run, logFile: join(options.logDir, `${id}.log`) },
+      { job: request.name, id, run, logFile: join(options.logDir, `${id}.log`), onTask },
       runtime,
       // Called only once the execution has started, after the Operation below exists.
       (wire, done) => {
@@ -82,6 +108,7 @@ export async function startRunEmulator(options: RunEmulatorOptions): Promise<Run
         if (!done) return;
         operations.finish(op.name, EXECUTION, wire);
         running.delete(name);
+        end();
       },
     );
     wires.set(name, execution.wire);

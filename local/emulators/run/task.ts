@@ -1,4 +1,4 @@
-import type { ExecutionLog } from './execution-log.js';
+import type { ExecutionLog, TaskExit } from './execution-log.js';
 
 /** One task of an execution, as a runtime starts it. */
 export interface TaskSpec {
@@ -14,8 +14,10 @@ export interface TaskSpec {
 }
 
 export interface RunningTask {
-  /** Its exit code (null when a signal ended it), once its output is in the log. */
-  exited: Promise<number | null>;
+  /** How it ended, once its output is in the log. */
+  exited: Promise<TaskExit>;
+  /** The host process id of a process task (a test kills one by it); none for a container. */
+  pid?: number;
   /** Ends it at once: a timeout, a cancel. */
   kill(): Promise<void>;
 }

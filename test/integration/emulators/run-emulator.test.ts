@@ -59,7 +59,7 @@ describe('Cloud Run emulator, driven by the real @google-cloud/run clients', () 
 
   it("keeps the image's args without overrides, clears them with clearArgs, and reports a failed task", async () => {
     const runner = createJobRunner(jobs, JOB);
-    const { execution } = await runner.run({ args: [], env: { EXIT: '3' }, timeoutS: 60 });
+    const { execution } = await runner.run({ args: [], env: { EXIT: '3' }, taskCount: 1, timeoutS: 60 });
     expect(execution).toMatch(new RegExp(`^${JOB}/executions/modelship-loadtest-[0-9a-f]{6}$`));
     const [op] = await jobs.runJob({ name: JOB });
     const [kept] = await op.promise();
@@ -81,8 +81,17 @@ describe('Cloud Run emulator, driven by the real @google-cloud/run clients', () 
   });
 
   it('answers NOT_FOUND for an unknown job, and the runner says what to check', async () => {
-    await expect(createJobRunner(jobs, `${JOB}-nope`).run({ args: [], env: {}, timeoutS: 10 })).rejects.toThrow(
-      /running job .*modelship-loadtest-nope failed.*runWithOverrides/,
-    );
+    await expect(
+      createJobRunner(jobs, `${JOB}-nope`).run({ args: [], env: {}, taskCount: 1, timeoutS: 10 }),
+    ).rejects.toThrow(/running job .*modelship-loadtest-nope failed.*runWithOverrides/);
+  });
+
+  it("refuses a task count beyond Cloud Run's bound, as Cloud Run does", async () => {
+    await expect(
+      jobs.runJob({ name: JOB, overrides: { taskCount: 10_001, timeout: { seconds: 60 } } }),
+    ).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: 'task_count must be between 1 and 10000, found 10001',
+    });
   });
 });

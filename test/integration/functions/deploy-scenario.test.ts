@@ -121,7 +121,14 @@ describe('deployScenario: candidates', () => {
         image: GOOD,
         modelName: 'resnet',
         target: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
-        profile: { users: 150, spawnRate: 1, thinkTimeMs: 1000, durationS: 300, thresholds: ['errors<1%'] },
+        profile: {
+          users: 150,
+          spawnRate: 1,
+          thinkTimeMs: 1000,
+          durationS: 300,
+          thresholds: ['errors<1%'],
+          requestBytes: 602_186,
+        },
       }),
     ]);
     expect((await kube.readDeployment('ok', `tfs-c-${S}`))?.metadata?.labels).toMatchObject({

@@ -10,7 +10,7 @@ import { clientOptions } from '../../../shared/gcp/client-options.js';
 import { createExecutionReader, createJobRunner, type JobRunner } from '../../../shared/gcp/cloud-run.js';
 import { deadlines } from '../../../shared/deadline.js';
 import { ClaimBusyError } from '../../../shared/idempotency.js';
-import { launchLoadTest, loadTestArgs } from '../../../shared/launch-load-test.js';
+import { launchLoadTest, loadTestArgs, ratePerTask, SEED_REQUEST_BYTES } from '../../../shared/launch-load-test.js';
 import { loadTestOptions, parseArgsOptions } from '../../../loadtest/options.js';
 import { createMemoryLogger } from '../../support/memory-logger.js';
 import { SAMPLE_PARAMETERS } from '../../support/serving-parameters.js';
@@ -120,6 +120,8 @@ describe('launchLoadTest', () => {
       model: 'resnet',
       parameters: SAMPLE_PARAMETERS,
     });
+    // The seed's 150 users thinking 1 s send up to 148.5 req/s of 602 KB: more than one task's network share.
+    expect(mine[0]?.taskCount).toBe(2);
     const stage = (await store.getRun(message.runId))?.stages['load-test'];
     expect(stage).toMatchObject({
       status: 'running',
@@ -129,6 +131,18 @@ describe('launchLoadTest', () => {
     const [name] = [...run.executions].filter(([, e]) => e.env.MODELSHIP_RUN_ID === message.runId).map(([n]) => n);
     expect(record?.scenarios?.[message.scenario]?.execution).toBe(name);
     expect(record?.deadline).toMatchObject({ stage: 'load-test', scenario: message.scenario });
+  });
+
+  it('runs a rate beyond one task as one execution of as many tasks as it needs', async () => {
+    const message = request('20261125-150000-dddddd', {
+      users: undefined,
+      rate: 2 * ratePerTask(SEED_REQUEST_BYTES) + 1,
+    });
+    await deployed(message);
+    await launchLoadTest(message, deps(createJobRunner(client, JOB)));
+    const mine = [...run.executions.values()].filter((e) => e.env.MODELSHIP_RUN_ID === message.runId);
+    expect(mine.map((e) => e.taskCount)).toEqual([3]);
+    expect(mine[0]?.args).toEqual(loadTestArgs(message));
   });
 
   it.each([

@@ -49,7 +49,7 @@ describe('the run comparison page', () => {
     const reports = createReportStore(pathToFileURL(dir).href, () => undefined as never);
     expect(await writeRunComparison(run(['s']), { store, reports, log: createMemoryLogger() })).toBeUndefined();
     const log = createMemoryLogger();
-    const broken = { put: async () => '', putText: async () => Promise.reject(new Error('403 Forbidden')) };
+    const broken = { putObject: async () => Promise.reject(new Error('403 Forbidden')) };
     expect(await writeRunComparison(run(['a', 'b']), { store, reports: broken, log })).toBeUndefined();
     expect(JSON.stringify(log.lines)).toContain('403 Forbidden');
   });

@@ -206,7 +206,7 @@ describe('the IAM gateway', () => {
 
   it('runs a job with overrides only for a member with run.jobs.runWithOverrides', async () => {
     const executor = await clientAs('executor', 'run', (o) => new JobsClient(o));
-    const overrides = { args: ['--rate=5'], env: {}, timeoutS: 60 };
+    const overrides = { args: ['--rate=5'], env: {}, taskCount: 1, timeoutS: 60 };
     await expect(createJobRunner(executor, JOB).run(overrides)).rejects.toMatchObject({
       cause: denied('run.jobs.runWithOverrides', JOB),
     });
