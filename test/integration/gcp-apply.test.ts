@@ -64,7 +64,7 @@ describe('modelship gcp against a fake project', () => {
     ]);
     expect(plan.out).not.toContain('WARNING');
     expect(plan.out).toMatch(
-      /^Plan for project my-project \(us-central1\) from modelship\.config\.yaml: 131 actions\./,
+      /^Plan for project my-project \(us-central1\) from modelship\.config\.yaml: 132 actions\./,
     );
   });
 
@@ -84,7 +84,7 @@ describe('modelship gcp against a fake project', () => {
     const second = await run('apply');
     expect(second.code).toBe(0);
     expect(second.changes).toEqual([]);
-    expect(second.out).toContain('No changes: all 131 actions were already in place.');
+    expect(second.out).toContain('No changes: all 132 actions were already in place.');
     expect(second.out).not.toContain(SECRET);
     expect(second.out).toContain('Secret:        unchanged; read it with: gcloud secrets versions access latest');
   });
@@ -122,14 +122,14 @@ describe('modelship gcp against a fake project', () => {
     const before = await run('check');
     expect(before.code).toBe(1);
     expect(before.changes).toEqual([]);
-    expect(before.out).toMatch(/\d+ of 131 pieces are missing or differ/);
+    expect(before.out).toMatch(/\d+ of 132 pieces are missing or differ/);
 
     await run('apply');
     const after = await run('check');
     expect(after.code).toBe(0);
     expect(after.changes).toEqual([]);
     expect(after.out).toContain(`reachable: ${WEBHOOK_URL} answers and rejects an unsigned request (401)`);
-    expect(after.out).toContain('All 131 pieces are in place.');
+    expect(after.out).toContain('All 132 pieces are in place.');
     expect(probed).toEqual([WEBHOOK_URL]);
   });
 
@@ -156,7 +156,7 @@ describe('modelship gcp against a fake project', () => {
       'gcloud functions deploy modelship-deploy --gen2',
     ]);
     expect(repair.out).toContain('GKE_NAMESPACE');
-    expect(repair.out).toContain('0 created, 1 changed, 1 granted, 129 unchanged.');
+    expect(repair.out).toContain('0 created, 1 changed, 1 granted, 130 unchanged.');
   });
 
   it('builds both images in one Cloud Build and deploys each by its digest', async () => {

@@ -128,6 +128,7 @@ describe('deployScenario: candidates', () => {
           durationS: 300,
           thresholds: ['errors<1%'],
           requestBytes: 602_186,
+          maxTasks: 100,
         },
       }),
     ]);
