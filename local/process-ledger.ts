@@ -32,7 +32,9 @@ const recorded = (pid: number): RecordedProcess => ({ pid, start: processStart(p
 /** Records this process as a stack's owner in DIR, then each process it adds; `close` forgets them all. */
 export async function openLedger(dir: string): Promise<{ add(pid: number): Promise<void>; close(): Promise<void> }> {
   const ledger: Ledger = { owner: recorded(process.pid), processes: [] };
-  const save = () => writeFile(ledgerFile(dir), `${JSON.stringify(ledger, null, 2)}\n`);
+  // One write at a time: the stack and the emulators' spawns add concurrently.
+  let writes = Promise.resolve();
+  const save = () => (writes = writes.then(() => writeFile(ledgerFile(dir), `${JSON.stringify(ledger, null, 2)}\n`)));
   await save();
   return {
     async add(pid) {

@@ -13,6 +13,7 @@ import { forkReady, type Child } from './child.js';
 import { startFunctionRouter } from './function-router.js';
 import { emulatorPorts, type EmulatorPorts } from './emulator-ports.js';
 import { clearLeftovers, openLedger } from './process-ledger.js';
+import { onSpawned } from './spawned.js';
 import { startFirestoreEmulator, startPubsubEmulator, type Emulator } from './emulators/google-sdk.js';
 import { startLocalBake, type LocalBake } from './emulators/cloudbuild/local-bake.js';
 import { startLocalDeploy, type LocalDeploy } from './local-deploy.js';
@@ -103,7 +104,9 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
   const step = options.onStep ?? (() => undefined);
   await clearLeftovers(options.dir, step);
   const ledger = await openLedger(options.dir);
-  const stops: Array<() => Promise<void>> = [() => ledger.close()];
+  // What the emulators spawn (process-mode pods and tasks) goes to the ledger too, not to `pids`: it comes and goes.
+  const unlisten = onSpawned((pid) => void ledger.add(pid).catch(() => undefined));
+  const stops: Array<() => Promise<void>> = [() => ledger.close(), async () => unlisten()];
   const pids: number[] = [];
   const started = async (...more: number[]) => {
     pids.push(...more);

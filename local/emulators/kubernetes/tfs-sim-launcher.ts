@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { noteSpawned } from '../../spawned.js';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../../../shared/errors.js';
@@ -76,6 +77,7 @@ export function tfsSimLauncher(options: TfsSimLauncherOptions): PodLauncher {
     ];
     const log = openSync(launch.logFile, 'a');
     const child = spawn(process.execPath, args, { stdio: ['ignore', log, log], env: { ...process.env, ...env } });
+    noteSpawned(child.pid);
     closeSync(log);
     return processContainer(child, ports);
   };

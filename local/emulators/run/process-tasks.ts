@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { noteSpawned } from '../../spawned.js';
 import type { CommandJob } from './job.js';
 import type { TaskRuntime } from './task.js';
 
@@ -12,6 +13,7 @@ export function processRuntime(job: CommandJob, baseEnv: NodeJS.ProcessEnv): Tas
         env: { ...baseEnv, ...task.env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      noteSpawned(child.pid);
       return {
         exited: task.log.follow(child, task.index),
         ...(child.pid === undefined ? {} : { pid: child.pid }),
