@@ -41,7 +41,8 @@ export async function openLedger(dir: string): Promise<{ add(pid: number): Promi
       ledger.processes.push(recorded(pid));
       await save();
     },
-    close: () => rm(ledgerFile(dir), { force: true }),
+    // After the writes still queued: a spawn announced just before the stop must not write the file back.
+    close: () => (writes = writes.then(() => rm(ledgerFile(dir), { force: true }))),
   };
 }
 
