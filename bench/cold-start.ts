@@ -13,6 +13,12 @@ import { signBody } from '../shared/github/signature.js';
 import { distPath, packageRoot } from '../shared/paths.js';
 import { createFirestoreStore } from '../shared/store.js';
 import { TOPICS, type TopicName } from '../shared/topics.js';
+import { CloudBuildClient } from '@google-cloud/cloudbuild';
+import { clientOptions } from '../shared/gcp/client-options.js';
+import { createCloudBuild } from '../shared/gcp/cloud-build.js';
+import { createLogger } from '../shared/log.js';
+import { startCloudBuildEmulator } from '../local/emulators/cloudbuild/cloudbuild-emulator.js';
+import { StepExit } from '../local/emulators/cloudbuild/step-executor.js';
 import { freePort } from '../local/free-port.js';
 import { startFirestoreEmulator, startPubsubEmulator } from '../local/emulators/google-sdk.js';
 import { releasePayload } from '../local/release-payload.js';
@@ -40,8 +46,11 @@ interface Request {
   headers: Record<string, string>;
   body: string;
 }
+/** The functions of bench/baselines.ts. */
+const BASELINES = ['hello', 'clientsImported', 'clientsCalled'] as const;
+type Baseline = (typeof BASELINES)[number];
 interface Case {
-  name: EntryPoint | 'hello';
+  name: EntryPoint | Baseline;
   /** What the first event is, for the table. */
   event: string;
   env: Record<string, string>;
@@ -66,6 +75,18 @@ stops.unshift(async () => {
   await Promise.all([pubsub.close(), firestore.terminate()]);
 });
 await Promise.all(Object.values(TOPICS).map((t) => pubsub.createTopic(t)));
+// onBuildFinished reads the notified build back from Cloud Build: the emulator holds it, its step failing at once.
+const cloudBuildEmulator = await startCloudBuildEmulator({
+  pubsub,
+  executeStep: () => Promise.reject(new StepExit(1)),
+  workDir: await mkdtemp(join(tmpdir(), 'modelship-cold-builds-')),
+});
+const cloudBuildClient = new CloudBuildClient(clientOptions(cloudBuildEmulator.host));
+const cloudBuild = createCloudBuild({ client: cloudBuildClient, project: PROJECT, log: createLogger() });
+stops.unshift(async () => {
+  await cloudBuildClient.close();
+  await cloudBuildEmulator.stop();
+});
 pin(pubsubEmulator.pid, 0);
 pin(firestoreEmulator.pid, 0);
 pin(process.pid, 0);
@@ -99,6 +120,20 @@ const cases: Case[] = [
   {
     name: 'hello',
     event: 'GET',
+    env: {},
+    request: async () => ({ path: '/', headers: {}, body: '' }),
+    status: 200,
+  },
+  {
+    name: 'clientsImported',
+    event: 'GET: imports Firestore and Pub/Sub, no call',
+    env: {},
+    request: async () => ({ path: '/', headers: {}, body: '' }),
+    status: 200,
+  },
+  {
+    name: 'clientsCalled',
+    event: 'GET: one Firestore write, one publish',
     env: {},
     request: async () => ({ path: '/', headers: {}, body: '' }),
     status: 200,
@@ -160,27 +195,30 @@ const cases: Case[] = [
   },
   {
     name: 'onBuildFinished',
-    event: 'failed bake build (run record, publish)',
-    env: { DEPLOY_SCENARIOS: '2n-8c-16r-interop4' },
+    event: 'failed bake build (read back, run record, publish)',
+    env: { DEPLOY_SCENARIOS: '2n-8c-16r-interop4', CLOUD_BUILD_EMULATOR_HOST: cloudBuildEmulator.host },
     request: async () => {
       const runId = newRunId();
       await store.createRun({ runId, repository: REPO, tag: 'v1' });
-      const id = randomUUID();
-      const build = {
-        id,
-        status: 'FAILURE',
+      const { id } = await cloudBuild.submit({
+        steps: [{ id: 'fetch', name: 'modelship', args: ['fetch'] }],
         tags: ['modelship', runTag(runId)],
-        steps: [{ id: 'fetch', name: 'modelship', status: 'FAILURE' }],
-        statusDetail: 'the fetch step failed',
-      };
-      return push(TOPICS.cloudBuilds, build, { buildId: id, status: 'FAILURE' });
+        timeout: { seconds: 60 },
+      });
+      await cloudBuildEmulator.idle();
+      const build = (await cloudBuild.get(id)) ?? { id, status: 'FAILURE', tags: ['modelship', runTag(runId)] };
+      return push(TOPICS.cloudBuilds, build, { buildId: id, status: build.status });
     },
     status: 204,
   },
   {
     name: 'deployScenario',
     event: 'DeployRequested, redelivered (no Kubernetes call)',
-    env: { KUBECONFIG: kubeconfig, DEPLOY_NODE_SELECTOR: 'false' },
+    env: {
+      KUBECONFIG: kubeconfig,
+      DEPLOY_NODE_SELECTOR: 'false',
+      TARGET_IMAGE_REPOSITORY: 'bench.local/modelship/serving',
+    },
     request: async () => {
       const runId = newRunId();
       await claimDone(`deploy/${runId}/2n-8c-16r-interop4/1`);
@@ -269,7 +307,8 @@ async function firstAnswer(port: number, request: Request, child: ChildProcess):
 async function measure(c: Case): Promise<number> {
   const request = await c.request();
   const port = await freePort();
-  const source = c.name === 'hello' ? distPath('bench/hello.js') : distPath('functions/index.js');
+  const baseline = (BASELINES as readonly string[]).includes(c.name);
+  const source = distPath(baseline ? 'bench/baselines.js' : 'functions/index.js');
   let output = '';
   const child = spawn(
     process.execPath,
