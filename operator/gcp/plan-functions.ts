@@ -61,6 +61,7 @@ function deployAction(config: GcpConfig, names: Names, f: FunctionSpec, inputs: 
     mapFlag('set-build-env-vars', BUILD_ENV),
     `--timeout=${f.timeout}`,
     `--memory=${f.memory}`,
+    ...(f.cpu ? [`--cpu=${f.cpu}`] : []),
     `--max-instances=${f.maxInstances}`,
     // Event functions take requests from Eventarc only; the webhook must be reachable by GitHub.
     `--ingress-settings=${event ? 'internal-only' : 'all'}`,
@@ -92,6 +93,7 @@ function deployAction(config: GcpConfig, names: Names, f: FunctionSpec, inputs: 
         ['build env', BUILD_ENV, sortedRecord(at(fn, 'buildConfig.environmentVariables'))],
         ['timeout', seconds(f.timeout), at(service, 'timeoutSeconds')],
         ['memory', f.memory, at(service, 'availableMemory')],
+        ...(f.cpu ? ([['cpu', f.cpu, at(service, 'availableCpu')]] as const) : []),
         ['max instances', f.maxInstances, at(service, 'maxInstanceCount')],
         ['ingress', event ? 'ALLOW_INTERNAL_ONLY' : 'ALLOW_ALL', at(service, 'ingressSettings')],
         ['env', sortedRecord(wantedEnv), Object.fromEntries(env)],

@@ -149,14 +149,20 @@ describe('modelship gcp against a fake project', () => {
     };
     fn.serviceConfig.environmentVariables = { ...fn.serviceConfig.environmentVariables, GKE_NAMESPACE: 'other' };
     cloud.state.policies.set('topic model-released', []);
+    // The webhook's whole vCPU, taken back to its memory tier's share by hand.
+    const webhook = cloud.state.resources.get('function modelship-webhook') as { serviceConfig: object };
+    webhook.serviceConfig = { ...webhook.serviceConfig, availableCpu: '0.3333' };
 
     const repair = await run('apply');
     expect(repair.changes.map((c) => c.split(' ').slice(0, 5).join(' '))).toEqual([
       'gcloud pubsub topics add-iam-policy-binding model-released',
+      'gcloud functions deploy modelship-webhook --gen2',
       'gcloud functions deploy modelship-deploy --gen2',
     ]);
     expect(repair.out).toContain('GKE_NAMESPACE');
-    expect(repair.out).toContain('0 created, 1 changed, 1 granted, 130 unchanged.');
+    expect(repair.out).toMatch(/cpu.*0\.3333/);
+    expect(repair.changes.find((c) => c.startsWith('gcloud functions deploy modelship-webhook'))).toContain('--cpu=1');
+    expect(repair.out).toContain('0 created, 2 changed, 1 granted, 129 unchanged.');
   });
 
   it('builds both images in one Cloud Build and deploys each by its digest', async () => {
