@@ -22,8 +22,9 @@ const usage = `Usage: modelship sweep --scenarios A,B,C [--image IMAGE] [options
        modelship sweep --local --scenarios A,B,C [--model DIR|TARBALL] [options]
 
 Deploys and load-tests each scenario in turn on the same image, through the pipeline (as modelship redeploy does),
-then writes the side-by-side comparison (compare.html, compare.svg, sweep.json) and recommends the scenario with
-the most throughput per vCPU whose p99 stays under --p99-bound with no errors: the seed's whole experiment. With
+then writes the side-by-side comparison (compare.html, compare.svg, sweep.json) and recommends, by the pipeline's
+own promotion rule, the scenario with the most throughput per vCPU among those the gate passed whose p99 is at most
+--p99-bound, with no errors: the seed's whole experiment. With
 --find-capacity, the throughput is each scenario's capacity: the most requests/s it held within the bound.
 Against GOOGLE_CLOUD_PROJECT by default (the image: the last good deployment's unless --image); with --local, on
 this machine's local stack, with the sample model or --model baked first.
@@ -158,7 +159,7 @@ export const sweepCommand: Command = {
       }));
       await writeFile(
         join(out, 'sweep.json'),
-        `${JSON.stringify({ image, profile, p99BoundMs, entries, recommended: result.recommended?.scenario ?? null }, null, 2)}\n`,
+        `${JSON.stringify({ image, profile, p99BoundMs, entries, recommended: result.recommended?.scenario ?? null, why: result.why }, null, 2)}\n`,
       );
       print(
         `\n${comparison.table}${comparison.warnings.map((w) => `warning: ${w}\n`).join('')}\n${verdict}\n\nwrote ${join(out, 'compare.html')}, compare.svg and sweep.json`,
