@@ -82,7 +82,11 @@ const cloudBuildEmulator = await startCloudBuildEmulator({
   workDir: await mkdtemp(join(tmpdir(), 'modelship-cold-builds-')),
 });
 const cloudBuildClient = new CloudBuildClient(clientOptions(cloudBuildEmulator.host));
-const cloudBuild = createCloudBuild({ client: cloudBuildClient, project: PROJECT, log: createLogger() });
+const cloudBuild = createCloudBuild({
+  client: cloudBuildClient,
+  project: PROJECT,
+  log: createLogger({ minSeverity: 'WARNING' }),
+});
 stops.unshift(async () => {
   await cloudBuildClient.close();
   await cloudBuildEmulator.stop();
