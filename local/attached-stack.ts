@@ -2,7 +2,8 @@ import { Firestore } from '@google-cloud/firestore';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ModelshipError } from '../shared/errors.js';
 import type { ReleaseTarget } from './local-release.js';
-import { processAlive, readStackRecord, stackRecordFile, type StackRecord } from './stack-record.js';
+import { stillRunning } from './process-start.js';
+import { readStackRecord, stackRecordFile, type StackRecord } from './stack-record.js';
 
 /** A stack that `modelship local up` runs in another process, reached by the addresses it recorded. */
 export interface AttachedStack {
@@ -19,7 +20,7 @@ export async function attachStack(dir: string): Promise<AttachedStack | undefine
   const found = await readStackRecord(dir);
   if (!found) return undefined;
   const { record, secrets } = found;
-  if (!processAlive(record.pid)) {
+  if (!stillRunning(record)) {
     throw new ModelshipError(
       `${stackRecordFile(dir)} records a local stack whose process ${record.pid} is not running any more`,
       {

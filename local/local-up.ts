@@ -3,13 +3,8 @@ import { join } from 'node:path';
 import { ModelshipError } from '../shared/errors.js';
 import { newReleaseSecrets, releaseFunctionsEnv, type LocalReleaseOptions } from './local-release.js';
 import { startLocalStack, type LocalStack } from './stack.js';
-import {
-  processAlive,
-  readStackRecord,
-  removeStackRecord,
-  writeStackRecord,
-  type StackRecord,
-} from './stack-record.js';
+import { processId, stillRunning } from './process-start.js';
+import { readStackRecord, removeStackRecord, writeStackRecord, type StackRecord } from './stack-record.js';
 
 export type LocalUpOptions = Pick<
   LocalReleaseOptions,
@@ -33,7 +28,7 @@ export interface LocalUp {
  */
 export async function startLocalUp(o: LocalUpOptions): Promise<LocalUp> {
   const previous = await readStackRecord(o.dir);
-  if (previous && processAlive(previous.record.pid)) {
+  if (previous && stillRunning(previous.record)) {
     throw new ModelshipError(`a local stack is already up in ${o.dir} (process ${previous.record.pid})`, {
       hint: `stop it with 'modelship local down --dir ${o.dir}', or pick another --dir`,
     });
@@ -72,7 +67,7 @@ export async function startLocalUp(o: LocalUpOptions): Promise<LocalUp> {
     };
     await writeFile(envFile, envLines(env).join('\n') + '\n');
     const record: StackRecord = {
-      pid: process.pid,
+      ...processId(process.pid),
       startedAt: new Date().toISOString(),
       project: stack.project,
       runtime: stack.runtime,
@@ -92,7 +87,6 @@ export async function startLocalUp(o: LocalUpOptions): Promise<LocalUp> {
       env,
       kubeconfig,
       logDir: stack.logDir,
-      pids: [...stack.pids],
     };
     await writeStackRecord(o.dir, record, secrets);
     return { stack, record, envFile, stop };

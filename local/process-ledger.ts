@@ -2,7 +2,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelshipError } from '../shared/errors.js';
 import { podman, STACK_OWNER_LABEL } from './containers/podman.js';
-import { processStart } from './process-start.js';
+import { processId, stillRunning, type ProcessId } from './process-start.js';
 import { waitUntil } from './wait-until.js';
 
 /**
@@ -13,32 +13,23 @@ import { waitUntil } from './wait-until.js';
  * label (containers/podman.ts), so they are found by it, not by name.
  */
 
-interface RecordedProcess {
-  pid: number;
-  /** /proc/PID/stat's start time, in clock ticks since boot: a PID and this name one process. */
-  start: string;
-}
-
 interface Ledger {
-  owner: RecordedProcess;
-  processes: RecordedProcess[];
+  owner: ProcessId;
+  processes: ProcessId[];
 }
 
 const ledgerFile = (dir: string) => join(dir, 'processes.json');
 
-const running = (p: RecordedProcess) => processStart(p.pid) === p.start;
-const recorded = (pid: number): RecordedProcess => ({ pid, start: processStart(pid) ?? '' });
-
 /** Records this process as a stack's owner in DIR, then each process it adds; `close` forgets them all. */
 export async function openLedger(dir: string): Promise<{ add(pid: number): Promise<void>; close(): Promise<void> }> {
-  const ledger: Ledger = { owner: recorded(process.pid), processes: [] };
+  const ledger: Ledger = { owner: processId(process.pid), processes: [] };
   // One write at a time: the stack and the emulators' spawns add concurrently.
   let writes = Promise.resolve();
   const save = () => (writes = writes.then(() => writeFile(ledgerFile(dir), `${JSON.stringify(ledger, null, 2)}\n`)));
   await save();
   return {
     async add(pid) {
-      ledger.processes.push(recorded(pid));
+      ledger.processes.push(processId(pid));
       await save();
     },
     // After the writes still queued: a spawn announced just before the stop must not write the file back.
@@ -54,16 +45,20 @@ export async function clearLeftovers(dir: string, print: (line: string) => void)
   const text = await readFile(ledgerFile(dir), 'utf8').catch(() => undefined);
   if (!text) return;
   const ledger = JSON.parse(text) as Ledger;
-  if (running(ledger.owner)) {
+  if (stillRunning(ledger.owner)) {
     throw new ModelshipError(`a local stack (process ${ledger.owner.pid}) already runs in ${dir}`, {
       hint: `stop it (Ctrl-C, or modelship local down --dir ${dir}), or give this one another --dir`,
     });
   }
-  const left = ledger.processes.filter(running);
+  const left = ledger.processes.filter(stillRunning);
   for (const p of left) process.kill(p.pid, 'SIGTERM');
-  await waitUntil('the processes a killed stack left to stop', async () => (left.some(running) ? undefined : true), {
-    timeoutMs: 10_000,
-  }).catch(() => left.filter(running).forEach((p) => process.kill(p.pid, 'SIGKILL')));
+  await waitUntil(
+    'the processes a killed stack left to stop',
+    async () => (left.some(stillRunning) ? undefined : true),
+    {
+      timeoutMs: 10_000,
+    },
+  ).catch(() => left.filter(stillRunning).forEach((p) => process.kill(p.pid, 'SIGKILL')));
   const owner = `${ledger.owner.pid}-${ledger.owner.start}`;
   const containers = (await podman(['ps', '-aq', '--filter', `label=${STACK_OWNER_LABEL}=${owner}`]).catch(() => ''))
     .split('\n')

@@ -14,5 +14,16 @@ export function processStart(pid: number): string | undefined {
   }
 }
 
+/** A PID and its start time: one process, for as long as it runs. */
+export interface ProcessId {
+  pid: number;
+  start: string;
+}
+
+export const processId = (pid: number): ProcessId => ({ pid, start: processStart(pid) ?? '' });
+
+/** Whether that process still runs: its PID not gone, nor since given to another process. */
+export const stillRunning = (p: ProcessId): boolean => processStart(p.pid) === p.start;
+
 /** This process as a stack's owner: `PID-START`, the value of the containers' owner label. */
 export const stackOwner = (): string => `${process.pid}-${processStart(process.pid) ?? ''}`;

@@ -5,12 +5,14 @@ import { ConfigError } from '../shared/errors.js';
 
 /**
  * What `modelship local up` records in its directory while the stack is up, for the commands run beside it
- * (`local release`, `local down`): DIR/stack.json with the addresses and the PIDs, DIR/secrets.json (mode 0600) with
+ * (`local release`, `local down`): DIR/stack.json with the addresses and its process, DIR/secrets.json (mode 0600) with
  * the webhook's secret and the token that publishes releases. stack.json is written last, once everything is up.
  */
 export const StackRecord = z.object({
   /** The `local up` process: SIGTERM to it stops everything. */
   pid: z.number().int().positive(),
+  /** Its start time (process-start.ts): the PID is that process only while the two match. */
+  start: z.string(),
   startedAt: z.string(),
   project: z.string(),
   runtime: z.enum(['containers', 'processes']),
@@ -24,8 +26,6 @@ export const StackRecord = z.object({
   /** The administrator's kubeconfig (mode 0600). */
   kubeconfig: z.string(),
   logDir: z.string(),
-  /** The processes the stack started when it came up (emulators, registry, functions). */
-  pids: z.array(z.number().int()),
 });
 export type StackRecord = z.infer<typeof StackRecord>;
 
@@ -67,14 +67,4 @@ export async function readStackRecord(
 
 export async function removeStackRecord(dir: string): Promise<void> {
   await Promise.all([stackRecordFile(dir), secretsFile(dir)].map((f) => rm(f, { force: true })));
-}
-
-/** Whether a process with this PID exists (signal 0 only checks; EPERM means it exists as another user's). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

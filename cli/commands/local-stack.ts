@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { startLocalUp, type LocalUpOptions } from '../../local/local-up.js';
 import { runLog } from '../../local/run-log.js';
-import { processAlive, readStackRecord, removeStackRecord, stackRecordFile } from '../../local/stack-record.js';
+import { stillRunning } from '../../local/process-start.js';
+import { readStackRecord, removeStackRecord, stackRecordFile } from '../../local/stack-record.js';
 import { waitUntil } from '../../local/wait-until.js';
 import { ModelshipError } from '../../shared/errors.js';
 import { interruptOnSignals } from '../interrupt.js';
@@ -52,7 +53,7 @@ export async function localDown(dir: string, print: (line: string) => void): Pro
     });
   }
   const { pid } = found.record;
-  if (!processAlive(pid)) {
+  if (!stillRunning(found.record)) {
     await removeStackRecord(dir);
     throw new ModelshipError(
       `the local stack recorded in ${stackRecordFile(dir)} (process ${pid}) is not running: removed its stale record`,
@@ -61,10 +62,14 @@ export async function localDown(dir: string, print: (line: string) => void): Pro
   }
   const t0 = performance.now();
   process.kill(pid, 'SIGTERM');
-  await waitUntil(`process ${pid} (modelship local up) to exit`, async () => (processAlive(pid) ? undefined : true), {
-    timeoutMs: DOWN_TIMEOUT_MS,
-    intervalMs: 200,
-  }).catch((err: Error) => {
+  await waitUntil(
+    `process ${pid} (modelship local up) to exit`,
+    async () => (stillRunning(found.record) ? undefined : true),
+    {
+      timeoutMs: DOWN_TIMEOUT_MS,
+      intervalMs: 200,
+    },
+  ).catch((err: Error) => {
     throw new ModelshipError(err.message, { hint: `see ${found.record.logDir}; kill -9 ${pid} stops it at once` });
   });
   print(`stopped the local stack of ${dir} (process ${pid}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -1,5 +1,4 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { processAlive } from '../../local/stack-record.js';
 
 /** Processes as Linux's /proc shows them: a process tree, and whether a process still runs. */
 
@@ -29,9 +28,10 @@ export function descendants(pid: number): number[] {
 }
 
 /**
- * Whether `pid` still runs: signal 0 reaches it, and it is not a zombie (which has exited and waits only for a
- * parent to reap it; here PID 1 may never do that for orphans).
+ * Whether `pid` still runs: /proc has it, and it is not a zombie (which has exited and waits only for a parent to
+ * reap it; here PID 1 may never do that for orphans).
  */
 export function stillRunning(pid: number): boolean {
-  return processAlive(pid) && stat(pid)?.state !== 'Z';
+  const state = stat(pid)?.state;
+  return state !== undefined && state !== 'Z';
 }

@@ -38,9 +38,8 @@ function sweepOf(measured: Partial<Record<(typeof NAMES)[number], Measured>>) {
       thresholdsPassed: true,
       failedThresholds: [],
     };
-    const verdict = m.refused
-      ? { passed: false, reasons: [m.refused], deltas: [] }
-      : { passed: true, reasons: [], deltas: [] };
+    const deltas = { p50: null, p95: null, p99: null, rps: null, errors: 0 };
+    const verdict = m.refused ? { passed: false, reasons: [m.refused], deltas } : { passed: true, reasons: [], deltas };
     records[name] = { status: 'succeeded', figures, verdict };
     const base = summaryFixture();
     summaries.set(
