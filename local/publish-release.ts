@@ -1,4 +1,5 @@
 import { Octokit } from '@octokit/rest';
+import { ownerAndRepo } from '../shared/github/repository-name.js';
 
 /** A GitHub to publish releases on: the local stack's stand-in (local/release-server.ts), with a token that may write. */
 export interface GitHubAccess {
@@ -24,7 +25,7 @@ export async function publishRelease(
   github: GitHubAccess,
   o: { repository: string; tag: string; asset: { name: string; content: Buffer } },
 ): Promise<PublishedRelease> {
-  const [owner = '', repo = ''] = o.repository.split('/');
+  const { owner, repo } = ownerAndRepo(o.repository);
   const client = octokit(github);
   const { data: release } = await client.rest.repos.createRelease({ owner, repo, tag_name: o.tag, name: o.tag });
   const { data: asset } = await client.rest.repos.uploadReleaseAsset({
@@ -42,7 +43,7 @@ export async function publishRelease(
 
 /** A release's notes as GitHub has them now (modelship writes its results there). */
 export async function releaseNotes(github: GitHubAccess, repository: string, releaseId: number): Promise<string> {
-  const [owner = '', repo = ''] = repository.split('/');
+  const { owner, repo } = ownerAndRepo(repository);
   const { data } = await octokit(github).rest.repos.getRelease({ owner, repo, release_id: releaseId });
   return data.body ?? '';
 }

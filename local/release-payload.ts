@@ -1,3 +1,5 @@
+import { ownerAndRepo } from '../shared/github/repository-name.js';
+
 /** GitHub's `release` webhook payload for a release with one asset, as GitHub shapes it (the fields it always has). */
 export interface ReleasePayloadOptions {
   repository: string;
@@ -11,7 +13,7 @@ export interface ReleasePayloadOptions {
 }
 
 export function releasePayload(o: ReleasePayloadOptions): Record<string, unknown> {
-  const [owner = ''] = o.repository.split('/');
+  const { owner, repo } = ownerAndRepo(o.repository);
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   return {
     action: o.action ?? 'published',
@@ -37,7 +39,7 @@ export function releasePayload(o: ReleasePayloadOptions): Record<string, unknown
         },
       ],
     },
-    repository: { full_name: o.repository, name: o.repository.split('/')[1], private: false, owner: { login: owner } },
+    repository: { full_name: o.repository, name: repo, private: false, owner: { login: owner } },
     sender: { login: owner },
   };
 }

@@ -1,6 +1,7 @@
 import type { Octokit } from '@octokit/rest';
 import { errorMessage, TransientError } from '../errors.js';
 import { hasSection, upsertSection } from './release-notes.js';
+import { ownerAndRepo } from './repository-name.js';
 
 export interface ReleaseNotes {
   /** Writes (or rewrites) one section of a release's notes. */
@@ -21,7 +22,7 @@ export const GITHUB_CALL_TIMEOUT_MS = 10_000;
 export function createReleaseNotes(octokit: Octokit): ReleaseNotes {
   return {
     async upsert(repository, tag, key, markdown) {
-      const [owner = '', repo = ''] = repository.split('/');
+      const { owner, repo } = ownerAndRepo(repository);
       try {
         for (let attempt = 1; ; attempt++) {
           const { data: release } = await octokit.rest.repos.getReleaseByTag({ owner, repo, tag });
