@@ -93,6 +93,29 @@ describe('kubectl against the emulator', () => {
       'deployment "tfs-server" successfully rolled out',
     ]);
 
+    // kubectl's table, printed from the server's (kube's own columns), with and without -o wide.
+    const columns = (text: string) =>
+      text
+        .trim()
+        .split('\n')
+        .map((l) => l.trim().split(/\s{2,}/));
+    const table = await kubectl(['get', 'deployment,service,configmap,pods']);
+    expect(table.stderr).toBe('');
+    const rows = columns(table.stdout);
+    expect(rows).toContainEqual(['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE']);
+    expect(rows).toContainEqual(['deployment.apps/tfs-server', '2/2', '2', '2', expect.stringMatching(/^\d+s$/)]);
+    expect(rows).toContainEqual(['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE']);
+    expect(rows).toContainEqual(['NAME', 'DATA', 'AGE']);
+    expect(rows).toContainEqual(['configmap/tfs-server-batching', '1', expect.stringMatching(/^\d+s$/)]);
+    expect(rows).toContainEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
+    expect(rows.filter((r) => r[0]?.startsWith('pod/tfs-server-')).map((r) => r.slice(1, 4))).toEqual([
+      ['1/1', 'Running', '0'],
+      ['1/1', 'Running', '0'],
+    ]);
+    const wide = columns((await kubectl(['get', 'deployment', 'tfs-server', '-o', 'wide'])).stdout);
+    expect(wide[0]).toEqual(['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE', 'CONTAINERS', 'IMAGES', 'SELECTOR']);
+    expect(wide[1]?.at(-2)).toBe(IMAGE);
+
     const got = await kubectl(['get', 'deployment', 'tfs-server', '-o', 'json']);
     const deployment = JSON.parse(got.stdout) as {
       spec: { template: { spec: { containers: Array<{ args: string[] }> } } };

@@ -18,6 +18,7 @@ import {
 import { serverSideApply } from './server-side-apply.js';
 import type { ServingCert } from './serving-cert.js';
 import { listObjects, serveWatch, type ListQuery } from './watch.js';
+import { asTable, TABLE_CONTENT_TYPE, wantsTable } from './table.js';
 
 /**
  * The Kubernetes REST API for what the deployer uses: discovery, server-side apply (PATCH with
@@ -76,8 +77,8 @@ function notFound(resource: Resource, name: string): ApiError {
 const MAX_BODY = 3 * 1024 * 1024;
 const APPLY_PATCH = 'application/apply-patch+yaml';
 
-function send(res: ServerResponse, code: number, body: unknown): void {
-  res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+function send(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
+  res.writeHead(code, { 'content-type': contentType }).end(JSON.stringify(body));
 }
 
 function status(err: ApiError): Record<string, unknown> {
@@ -318,6 +319,14 @@ export function createApiServer(options: ApiServerOptions): Server {
     if (req.method === 'GET' && r.resource && !r.name && (watch === 'true' || watch === '1')) {
       const timeout = Number(url.searchParams.get('timeoutSeconds') ?? 1800);
       return serveWatch(res, store, listQuery(r, url.searchParams), timeout);
+    }
+    if (req.method === 'GET' && r.resource && r.subresource === undefined && wantsTable(req.headers.accept)) {
+      const found = get(r, url.searchParams) as KubeObject & { items?: KubeObject[] };
+      const table = asTable(r.resource.kind, r.name ? [found] : (found.items ?? []), {
+        resourceVersion: store.version,
+        includeObject: url.searchParams.get('includeObject'),
+      });
+      return send(res, 200, table, TABLE_CONTENT_TYPE);
     }
     if (req.method === 'GET') return send(res, 200, get(r, url.searchParams));
     if (
