@@ -225,6 +225,9 @@ export async function startReleaseServer({
       send(res, stored.files.get(asset.id) as ReleaseAssetInput);
     })().catch((err: unknown) => json(res, 500, { message: String(err) }));
   });
+  // Node closes an idle connection after 5 s, racing a client (Octokit, fetch) that reuses it at that moment: an
+  // ECONNRESET seen on a busy machine. Idle connections stay a minute; close() still ends them at once.
+  for (const server of [main, storage]) server.keepAliveTimeout = 60_000;
   const serverUrl = await listenOnLoopback(main, port);
   const apiUrl = `${serverUrl}/api`;
   const uploadUrl = `${serverUrl}/uploads`;
