@@ -29,9 +29,19 @@ export function tempDir(prefix: string): string {
 const stacks: LocalStack[] = [];
 afterAll(() => Promise.allSettled(stacks.map((s) => s.stop())));
 
+/** A release's printed lines, kept for the assertion messages. */
+function printer() {
+  const lines: string[] = [];
+  const print = (l: string) => lines.push(l);
+  return { print, out: () => lines.join('\n') };
+}
+
+/** A release now deploys candidates, measures them and promotes one: a promotion's rollout more than before. */
+const RELEASE_TIMEOUT_MS = 180_000;
+
 let projects = 0;
 export async function release(o: Partial<LocalReleaseOptions> = {}) {
-  const lines: string[] = [];
+  const { print, out } = printer();
   const result = await runLocalRelease(
     {
       dir: tempDir('modelship-e2e-'),
@@ -42,9 +52,8 @@ export async function release(o: Partial<LocalReleaseOptions> = {}) {
       project: `e2e-${process.pid}-${++projects}`,
       durationS: 3,
       users: 5,
-      // A release now deploys candidates, measures them and promotes one: a promotion's rollout more than before.
-      timeoutMs: 180_000,
-      print: (l) => lines.push(l),
+      timeoutMs: RELEASE_TIMEOUT_MS,
+      print,
       ...o,
       onStack: (s) => {
         stacks.push(s);
@@ -56,8 +65,18 @@ export async function release(o: Partial<LocalReleaseOptions> = {}) {
     true,
   );
   const stack = result.stack;
-  if (!stack) throw new Error(`the stack was not handed over:\n${lines.join('\n')}`);
-  return { ...result, stack, out: lines.join('\n') };
+  if (!stack) throw new Error(`the stack was not handed over:\n${out()}`);
+  return { ...result, stack, out: out() };
+}
+
+/**
+ * One release and its stack, shared by the tests of a file that act on top of it and leave it as they found it:
+ * released by the first test that asks, stopped with the file's other stacks. Each test it serves saves a stack's
+ * start (seven function processes, the most CPU of a test on two shared cores) and a whole release.
+ */
+export function sharedRelease(o: Partial<LocalReleaseOptions> = {}): () => ReturnType<typeof release> {
+  let released: ReturnType<typeof release> | undefined;
+  return () => (released ??= release(o));
 }
 
 /** What a test scenario may change: its node (and so the pod's CPU) and TF Serving's threads. */
