@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, inject } from 'vitest';
-import { runLocalRelease, type LocalReleaseOptions } from '../../local/local-release.js';
+import { runLocalRelease, sendReleases, type LocalReleaseOptions } from '../../local/local-release.js';
 import { sampleReleaseTarball } from '../../local/release-tarball.js';
 import type { LocalStack } from '../../local/stack.js';
 import { AUTO_PORTS } from '../../local/emulator-ports.js';
@@ -68,6 +68,7 @@ export async function release(o: Partial<LocalReleaseOptions> = {}) {
   if (!stack) throw new Error(`the stack was not handed over:\n${out()}`);
   return { ...result, stack, out: out() };
 }
+type Released = Awaited<ReturnType<typeof release>>;
 
 /**
  * One release and its stack, shared by the tests of a file that act on top of it and leave it as they found it:
@@ -77,6 +78,54 @@ export async function release(o: Partial<LocalReleaseOptions> = {}) {
 export function sharedRelease(o: Partial<LocalReleaseOptions> = {}): () => ReturnType<typeof release> {
   let released: ReturnType<typeof release> | undefined;
   return () => (released ??= release(o));
+}
+
+/** What one of `releasesOnOneStack`'s releases may set: its asset, and bakeModel's settings for its bake. */
+export interface StackRelease {
+  tarball?: Buffer;
+  /** bakeModel's variables on top of the stack's (MODELSHIP_IMAGE, BAKE_MODEL_NAME): for this release only. */
+  bake?: Record<string, string>;
+}
+
+/**
+ * One stack for the releases of a file's tests, sent one after the other, each with a tag of its own: the first
+ * starts the stack, the others are sent to it, and it is stopped with the file's other stacks. A release that sets
+ * `bake` has bakeModel started again with those settings before its webhook goes out, and the next one has it
+ * started again with the stack's own. For tests whose releases differ only there and do not depend on what an
+ * earlier one left: each saves a stack's start and stop, as `sharedRelease` does.
+ */
+export function releasesOnOneStack(o: Partial<LocalReleaseOptions> = {}) {
+  const dir = o.dir ?? tempDir('modelship-e2e-');
+  let first: Released | undefined;
+  let stack: LocalStack | undefined;
+  let baked: Record<string, string> | undefined;
+  let sent = 0;
+  return async (r: StackRelease = {}): Promise<Released> => {
+    const tag = `v1.0.${sent++}`;
+    const beforeDelivery = async (attempt: number) => {
+      if (attempt > 0 || !stack || (!r.bake && !baked)) return;
+      await stack.functions.reconfigure('bakeModel', r.bake ?? {});
+      baked = r.bake;
+    };
+    if (!first) {
+      first = await release({
+        ...o,
+        dir,
+        tag,
+        ...(r.tarball ? { tarball: r.tarball } : {}),
+        beforeDelivery,
+        onStack: (s) => (stack = s),
+      });
+      return first;
+    }
+    const { print, out } = printer();
+    const { stack: up, target } = first;
+    if (!target) throw new Error('the first release handed over no target for the next ones');
+    const tarball = r.tarball ?? (await sampleReleaseTarball());
+    const sending = { dir, tag, tarball, print, beforeDelivery };
+    const result = await sendReleases(target, { timeoutMs: RELEASE_TIMEOUT_MS, ...o, ...sending }, performance.now());
+    return { ...result, stack: up, target, out: out() };
+  };
 }
 
 /** What a test scenario may change: its node (and so the pod's CPU) and TF Serving's threads. */
