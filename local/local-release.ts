@@ -72,6 +72,8 @@ export interface LocalReleaseResult {
   /** Every run, in the order of the releases. */
   runs: RunRecord[];
   stack?: LocalStack;
+  /** Where more releases go to the stack handed over (`sendReleases`), with the secrets it was started with. */
+  target?: ReleaseTarget;
   /** The release notes modelship wrote on the stand-in for GitHub. */
   notes?: string;
   /** The image the serving Deployment runs once the last run has ended, as the cluster has it. */
@@ -185,9 +187,10 @@ export async function runLocalRelease(o: LocalReleaseOptions, keep = false): Pro
   try {
     o.print(`  ✓ local stack up in ${seconds(t0)}; functions at ${stack.functionsUrl}; logs in ${stack.logDir}`);
     const namespace = o.functionsEnv?.K8S_NAMESPACE;
-    const result = await sendReleases(stackTarget(stack, secrets), { ...o, ...(namespace ? { namespace } : {}) }, t0);
+    const target = stackTarget(stack, secrets);
+    const result = await sendReleases(target, { ...o, ...(namespace ? { namespace } : {}) }, t0);
     handedOver = keep;
-    return { ...result, ...(keep ? { stack } : {}) };
+    return { ...result, ...(keep ? { stack, target } : {}) };
   } finally {
     if (!handedOver) await stack.stop();
   }

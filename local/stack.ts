@@ -87,8 +87,16 @@ export interface LocalStack {
   loadTests?: LocalLoadTests;
   /** The grants enforced and the calls refused. */
   iam: LocalIam;
-  /** Fault injection: a function's process killed (SIGKILL, as a crash), and started again at the same address. */
-  functions: { kill(name: EntryPoint): Promise<void>; restart(name: EntryPoint): Promise<void> };
+  /**
+   * Fault injection: a function's process killed (SIGKILL, as a crash), and started again at the same address.
+   * `reconfigure` stops it and starts it again there with `env` on top of its configuration, as a function
+   * redeployed with other variables (tests that vary one function's settings on one stack).
+   */
+  functions: {
+    kill(name: EntryPoint): Promise<void>;
+    restart(name: EntryPoint): Promise<void>;
+    reconfigure(name: EntryPoint, env: Record<string, string>): Promise<void>;
+  };
   stop(): Promise<void>;
 }
 
@@ -229,13 +237,14 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       ...options.functionsEnv,
     };
     const children = new Map<EntryPoint, Child & { ready: string }>();
-    const startFunction = async (name: EntryPoint, port = 0) => {
+    const startFunction = async (name: EntryPoint, port = 0, more: Record<string, string> = {}) => {
       const child = await forkReady<string>(
         distPath('local/functions-main.js'),
         ['--port', String(port), '--function', name],
         {
           env: iam.secretsFor(name, {
             ...functionsEnv,
+            ...more,
             FUNCTION_TARGET: name,
             ...(await iam.envFor(FUNCTIONS[name].account)),
           }),
@@ -273,10 +282,14 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
         child.child.kill('SIGKILL');
         await exited;
       },
-      async restart(name: EntryPoint) {
+      async restart(name: EntryPoint, env: Record<string, string> = {}) {
         const url = new Map(hosts).get(name);
         if (!url) throw new Error(`${name} is not served by this stack`);
-        await startFunction(name, Number(new URL(url).port));
+        await startFunction(name, Number(new URL(url).port), env);
+      },
+      async reconfigure(name: EntryPoint, env: Record<string, string>) {
+        await children.get(name)?.stop();
+        await functions.restart(name, env);
       },
     };
     return {

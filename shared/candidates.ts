@@ -1,6 +1,9 @@
 import type { Config } from './config.js';
 import type { Deadlines } from './deadline.js';
-import { loadScenario, scenarioVcpus, type Scenario } from './deploy/index.js';
+// From their own modules, not the barrel: the barrel loads the Kubernetes client, a second of a cold start in
+// onBuildFinished and reportResults, which never call the cluster.
+import { loadScenario } from './deploy/scenario-loader.js';
+import { scenarioVcpus, type Scenario } from './deploy/scenario.js';
 import type { Publish } from './gcp/publisher.js';
 import { runOnce } from './idempotency.js';
 import type { Logger } from './log.js';

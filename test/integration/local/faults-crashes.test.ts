@@ -43,7 +43,9 @@ describe('crashes injected into the local stack', () => {
 
   it('a load-test job killed mid-test: the watcher fails its candidate, and the run, with Cloud Run’s reason', async () => {
     const { stack: up, onStack } = withStack();
-    const releasing = release({ onStack, durationS: 120, timeoutMs: 240_000 });
+    // The watcher speaks for a job that ended without a report once the stage's grace has passed (30 s locally):
+    // 15 s is still past Pub/Sub's local backoff (at most 10 s), and the test waits half as long.
+    const releasing = release({ onStack, durationS: 120, timeoutMs: 240_000, functionsEnv: { STAGE_GRACE_S: '15' } });
     const stack = await up;
     try {
       const executionOf = (r: RunRecord) => Object.values(r.scenarios ?? {}).find((s) => s.execution)?.execution;
@@ -67,8 +69,8 @@ describe('crashes injected into the local stack', () => {
         scenarios: { [DEFAULT_SCENARIO]: { status: 'failed', stage: 'load-test', reason: expect.stringMatching(why) } },
         failure: { stage: 'promote', reason: expect.stringMatching(why) },
       });
-      // The job's report window (30 s locally) and a tick of the watcher.
-      // Within its bound: the job's report window (30 s locally), a tick (5 s) and reportResults, with room to spare.
+      // Within its bound: the job's report window (the grace, 15 s here), a tick (5 s) and reportResults, with room
+      // to spare.
       const recoveredS = (Date.now() - t0) / 1000;
       console.info(`job killed: run failed ${recoveredS.toFixed(1)} s after the kill`);
       expect(recoveredS).toBeLessThan(90);

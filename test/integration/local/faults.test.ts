@@ -11,7 +11,7 @@ import { createFirestoreStore } from '../../../shared/store.js';
 import { TOPICS } from '../../../shared/topics.js';
 import { PASSED_FIGURES } from '../../support/figures.js';
 import { runWhere, servingImage, withStack } from '../../support/faults.js';
-import { release, scenarios as testScenarios } from '../../support/local-release.js';
+import { scenarios as testScenarios, sharedRelease } from '../../support/local-release.js';
 
 /**
  * Fault injection on the whole local stack (issue 13), what goes through: a Kubernetes API that hangs, rollouts
@@ -22,10 +22,22 @@ import { release, scenarios as testScenarios } from '../../support/local-release
 // A release builds, pulls and starts a dozen containers on two shared cores.
 vi.setConfig({ testTimeout: 300_000 });
 
+/**
+ * One release for both tests, `small` its candidate: the first injects its fault into it, the second goes on from
+ * what it serves. (Alone, the second has it released without a fault.)
+ */
+const scenarios = testScenarios(['small-two', 'resnet', 300]);
+const { stack: up, onStack } = withStack();
+const released = sharedRelease({
+  scenario: 'small',
+  functionsEnv: { SCENARIOS_DIR: scenarios },
+  onStack,
+  timeoutMs: 300_000,
+});
+
 describe('faults injected into the local stack', () => {
   it('a Kubernetes API that hangs at the rollout: each call gives up at its deadline, and the run goes on once it answers', async () => {
-    const { stack: up, onStack } = withStack();
-    const releasing = release({ onStack, timeoutMs: 300_000 });
+    const releasing = released();
     const stack = await up;
     const network = stack.deploy!.network;
     try {
@@ -53,13 +65,11 @@ describe('faults injected into the local stack', () => {
     } finally {
       await network.mode('pass');
       await releasing.catch(() => undefined);
-      await stack.stop();
     }
   });
 
   it('rollouts asked for together go one at a time, each measuring its own; forged messages change nothing', async () => {
-    const scenarios = testScenarios(['small-two', 'resnet', 300]);
-    const { code, stack, out } = await release({ scenario: 'small', functionsEnv: { SCENARIOS_DIR: scenarios } });
+    const { code, stack, out } = await released();
     try {
       expect(code, out).toBe(0);
       process.env.SCENARIOS_DIR = scenarios;
@@ -160,7 +170,6 @@ describe('faults injected into the local stack', () => {
       expect(await store.getRun(a.runId)).toEqual(runA);
     } finally {
       delete process.env.SCENARIOS_DIR;
-      await stack.stop();
     }
   });
 });

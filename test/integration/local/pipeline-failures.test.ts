@@ -6,7 +6,7 @@ import { recommendation, sweep } from '../../../operator/sweep.js';
 import { createFirestoreStore } from '../../../shared/store.js';
 import { DEFAULT_SCENARIO } from '../../../shared/deploy/index.js';
 import { servingImage } from '../../support/faults.js';
-import { release, scenarios as testScenarios } from '../../support/local-release.js';
+import { release, scenarios as testScenarios, sharedRelease } from '../../support/local-release.js';
 
 /**
  * The end-to-end tests of issues 7 and 14 where the run fails or a scenario is compared, in container mode as in
@@ -15,6 +15,10 @@ import { release, scenarios as testScenarios } from '../../support/local-release
 
 // A release builds, pulls and starts a dozen containers on two shared cores, measures its candidates and promotes one.
 vi.setConfig({ testTimeout: 360_000 });
+
+/** The release the redeploy and the sweep start from: `small` serves, and `never-ready` can never be ready. */
+const scenarios = testScenarios(['never-ready', 'not-the-model', 10]);
+const released = sharedRelease({ scenario: 'small', functionsEnv: { SCENARIOS_DIR: scenarios } });
 
 describe('the whole pipeline on one machine, when it fails or compares', () => {
   it('refuses a candidate whose thresholds are not met, promotes nothing, and the run says which', async () => {
@@ -41,12 +45,12 @@ describe('the whole pipeline on one machine, when it fails or compares', () => {
   });
 
   it('deletes a candidate whose pods never become ready, launches no load test, and leaves what serves', async () => {
-    const scenarios = testScenarios(['never-ready', 'not-the-model', 10]);
-    const { code, stack, out } = await release({ scenario: 'small', functionsEnv: { SCENARIOS_DIR: scenarios } });
+    const { code, stack, out } = await released();
     try {
       expect(code, out).toBe(0);
       const store = createFirestoreStore(stack.firestore);
       const good = await store.lastGoodDeployment('default');
+      const executions = stack.loadTests?.run.executions.size;
       process.env.SCENARIOS_DIR = scenarios;
       const message = await redeploy(
         { scenarios: ['never-ready'], namespace: 'default', image: good?.image },
@@ -62,7 +66,7 @@ describe('the whole pipeline on one machine, when it fails or compares', () => {
       });
       expect(run.scenarios?.['never-ready']?.reason).not.toMatch(/rolled back/);
       expect(run.stages['load-test']).toBeUndefined();
-      expect(stack.loadTests?.run.executions.size).toBe(1);
+      expect(stack.loadTests?.run.executions.size).toBe(executions);
       expect((await store.lastGoodDeployment('default'))?.scenario).toBe('small');
       expect(await servingImage(stack)).toBe(good?.image);
       const deployments = stack.deploy?.kubernetes.store.list('apps/v1', 'Deployment', 'default');
@@ -70,13 +74,11 @@ describe('the whole pipeline on one machine, when it fails or compares', () => {
       expect(stack.iam.denials).toEqual([]);
     } finally {
       delete process.env.SCENARIOS_DIR;
-      await stack.stop();
     }
   });
 
   it('sweeps scenarios on one image and recommends the best one that keeps its p99 bound without errors', async () => {
-    const scenarios = testScenarios(['never-ready', 'not-the-model', 10]);
-    const { code, stack, out } = await release({ scenario: 'small', functionsEnv: { SCENARIOS_DIR: scenarios } });
+    const { code, stack, out } = await released();
     try {
       expect(code, out).toBe(0);
       process.env.SCENARIOS_DIR = scenarios;
@@ -109,7 +111,6 @@ describe('the whole pipeline on one machine, when it fails or compares', () => {
       expect(recommendation(result, 60_000)).toContain('Recommended: small');
     } finally {
       delete process.env.SCENARIOS_DIR;
-      await stack.stop();
     }
   });
 });
