@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
+import { decodeFromCompressedBase64 } from '../../shared/hdr-histogram.js';
 import { latenciesAt, type Latencies } from '../stats/latency.js';
 import type { Summary } from '../summary.js';
 import type { Output, OutputDeps, RunMeta, Tick } from './output.js';

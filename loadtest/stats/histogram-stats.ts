@@ -1,4 +1,4 @@
-import { JsHistogram, type Histogram } from 'hdr-histogram-js';
+import type { JsHistogram } from '../../shared/hdr-histogram.js';
 
 /** What `getValueAtPercentile`, `mean` and `stdDeviation` read of a histogram. */
 export interface HistogramStats {
@@ -17,9 +17,7 @@ const ulp = (x: number): number => 2 ** (Math.floor(Math.log2(x)) - 52);
  * once per percentile, and its mean and stdDeviation through an iterator allocating as it goes, which made the
  * per-second statistics (every percentile of the run's total, each second) a good part of the generator's CPU.
  */
-export function histogramStats(histogram: Histogram, percentiles: readonly number[]): HistogramStats {
-  if (!(histogram instanceof JsHistogram))
-    throw new TypeError('histogramStats: expected a JsHistogram (hdr-histogram-js without WebAssembly)');
+export function histogramStats(histogram: JsHistogram, percentiles: readonly number[]): HistogramStats {
   const total = histogram.totalCount;
   const values = percentiles.map(() => 0);
   if (total === 0) return { values, mean: 0, stdDeviation: 0 };

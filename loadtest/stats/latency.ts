@@ -1,4 +1,4 @@
-import type { Histogram } from 'hdr-histogram-js';
+import type { JsHistogram } from '../../shared/hdr-histogram.js';
 import { histogramStats, type HistogramStats } from './histogram-stats.js';
 import { PERCENTILES, type LatencyStatName } from './names.js';
 
@@ -9,7 +9,7 @@ const ms = (us: number): number => Math.round(us) / 1000;
 
 /** Recorded latencies: the HDR histogram and the exact extremes, in µs. */
 export interface Latencies {
-  readonly histogram: Histogram;
+  readonly histogram: JsHistogram;
   readonly minUs: number;
   readonly maxUs: number;
 }
