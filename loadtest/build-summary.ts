@@ -1,4 +1,4 @@
-import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
+import { encodeIntoCompressedBase64 } from '../shared/hdr-histogram.js';
 import type { LoadTestOptions } from './options.js';
 import type { SelfMonitor } from './self-monitor.js';
 import type { Aggregate } from './stats/aggregate.js';

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { FromShard, ShardInit, ToShard } from './shard-protocol.js';
+import { fromWire, type FromShard, type ShardInit, type ToShard } from './shard-protocol.js';
+import type { EncodedWindow } from './stats/window.js';
 import { runShard } from './shard.js';
 
 /** The engine's end of a shard, whether it runs in a worker thread or in the main thread. */
@@ -22,7 +23,7 @@ export function workerShard(init: ShardInit, execArgv?: string[]): ShardHandle {
         ended ||= message.type === 'done' || message.type === 'failed';
         handler(message);
       };
-      worker.on('message', pass);
+      worker.on('message', (message: FromShard<EncodedWindow>) => pass(fromWire(message)));
       worker.on('error', (err) => pass({ type: 'failed', message: `load thread ${init.shard.index}: ${err.message}` }));
       // A thread that exits without a word (process.exit in it) would leave the engine waiting for it forever.
       worker.on('exit', (code) => {

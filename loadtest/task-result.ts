@@ -1,7 +1,7 @@
 import { buildSummary, type SummaryInput } from './build-summary.js';
 import type { Shard } from './shard-split.js';
 import { Aggregate } from './stats/aggregate.js';
-import { encodeWindow, type EncodedWindow } from './stats/window.js';
+import { decodeWindow, encodeWindow, type EncodedWindow } from './stats/window.js';
 import type { GeneratorHealth, Summary } from './summary.js';
 
 /**
@@ -39,7 +39,7 @@ export function taskResult(task: Shard, input: SummaryInput): TaskResult {
  */
 export function mergeTaskResults(results: readonly TaskResult[], run: SummaryInput): SummaryInput {
   const aggregate = new Aggregate();
-  for (const r of results) aggregate.add({ windows: [...r.windows], warmupRequests: r.warmupRequests });
+  for (const r of results) aggregate.add({ windows: r.windows.map(decodeWindow), warmupRequests: r.warmupRequests });
   const stoppedBy = results.find((r) => r.stopped !== null);
   const health = worstHealth(results);
   return {

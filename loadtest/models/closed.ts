@@ -39,11 +39,18 @@ export async function run(config: ClosedConfig, ctx: ModelContext, emit: Emit): 
   const endMs = startMs + config.durationMs;
   const user = async (k: number): Promise<void> => {
     await clock.sleepUntil(startMs + (k / config.spawnRate) * 1000, signal);
-    while (!signal.aborted && clock.now() < endMs) {
-      const intendedMs = clock.now();
+    // One clock reading per request: the reply's instant is when the user sends again (no think time) or starts
+    // to think; without think time there is no sleep to wait for, not even a resolved one.
+    let now = clock.now();
+    while (!signal.aborted && now < endMs) {
+      const intendedMs = now;
       const result = await ctx.send();
-      emit(requestSample(result, intendedMs, clock.now(), false));
-      await clock.sleepUntil(Math.min(clock.now() + config.thinkTimeMs, endMs), signal);
+      now = clock.now();
+      emit(requestSample(result, intendedMs, now, false));
+      if (config.thinkTimeMs > 0) {
+        await clock.sleepUntil(Math.min(now + config.thinkTimeMs, endMs), signal);
+        now = clock.now();
+      }
     }
   };
   const users: Promise<void>[] = [];

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
-import { latencyAt, type Latencies } from '../stats/latency.js';
+import { decodeFromCompressedBase64 } from '../../shared/hdr-histogram.js';
+import { latenciesAt, type Latencies } from '../stats/latency.js';
 import type { Summary } from '../summary.js';
 import type { Output, OutputDeps, RunMeta, Tick } from './output.js';
 
@@ -50,12 +50,15 @@ function cell(value: string | number | null): string {
 const row = (cells: (string | number | null)[]): string => `${cells.map(cell).join(',')}\n`;
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
-/** Response times in ms like Locust's, but HDR's values (µs resolution), not Locust's rounded buckets. */
-function times(l: Latencies): number[] {
-  return [latencyAt(l, 50), latencyAt(l, 'mean'), latencyAt(l, 'min'), latencyAt(l, 'max')].map((v) => v ?? 0);
+/**
+ * Response times in ms like Locust's (median, average, min, max), but HDR's values (µs resolution), not Locust's
+ * rounded buckets; then Locust's percentile columns. Read at once: the history has a row of the total every second.
+ */
+function times(l: Latencies): { times: number[]; percentiles: (number | null)[] } {
+  const values = latenciesAt(l, [50, 'mean', 'min', 'max', ...LOCUST_PERCENTILES]);
+  return { times: values.slice(0, 4).map((v) => v ?? 0), percentiles: values.slice(4) };
 }
 const contentSize = (requests: number, bytes: number): number => (requests ? round(bytes / requests) : 0);
-const percentiles = (l: Latencies): (number | null)[] => LOCUST_PERCENTILES.map((p) => latencyAt(l, p));
 
 /** PREFIX_stats.csv, PREFIX_stats_history.csv (one row a second) and PREFIX_failures.csv, with Locust's columns. */
 export function csvOutput(dir: string, prefix: string, deps: Pick<OutputDeps, 'writeFile'>): Output {
@@ -69,6 +72,7 @@ export function csvOutput(dir: string, prefix: string, deps: Pick<OutputDeps, 'w
       const w = tick.window;
       const epochSeconds = Math.floor(((meta?.startMs ?? 0) + (tick.second + 1) * 1000) / 1000);
       const t = tick.total;
+      const total = times(t);
       history += row([
         epochSeconds,
         round(tick.target),
@@ -76,10 +80,10 @@ export function csvOutput(dir: string, prefix: string, deps: Pick<OutputDeps, 'w
         'Aggregated',
         w?.requests ?? 0,
         w?.failures ?? 0,
-        ...percentiles(t),
+        ...total.percentiles,
         t.requests,
         t.failures,
-        ...times(t),
+        ...total.times,
         contentSize(t.requests, t.bytesReceived),
       ]);
     },
@@ -94,17 +98,18 @@ export function csvOutput(dir: string, prefix: string, deps: Pick<OutputDeps, 'w
         maxUs: (max ?? 0) * 1000,
       };
       const size = contentSize(requests.total, requests.bytesReceived);
+      const read = times(histogram);
       const line = (type: string, name: string): string =>
         row([
           type,
           name,
           requests.total,
           requests.failed,
-          ...times(histogram),
+          ...read.times,
           size,
           requests.rps,
           failuresPerSecond,
-          ...percentiles(histogram),
+          ...read.percentiles,
         ]);
       const stats = row(STATS_COLUMNS) + line(summary.target.protocol, REQUEST_NAME) + line('', 'Aggregated');
       const failures =

@@ -2,6 +2,7 @@ import type { TensorSpec } from '../../shared/tfserving/messages.js';
 import { createGrpcSender } from './grpc-h2.js';
 import { createRawGrpcSender } from './grpc-raw.js';
 import { grpcOutputCheck, restOutputCheck } from './output-check.js';
+import { rememberLastVerdict } from './reply-check.js';
 import { createRestSender } from './rest.js';
 import type { Sender } from './sender.js';
 import type { Target } from './target.js';
@@ -30,7 +31,7 @@ export function createSender(spec: SenderSpec): Promise<Sender> {
   const { target, path, timeoutMs, keepReply } = spec;
   const outputs = spec.outputs?.length ? spec.outputs : undefined;
   if (spec.protocol === 'grpc') {
-    const replyCheck = outputs && grpcOutputCheck(outputs);
+    const replyCheck = outputs && rememberLastVerdict(grpcOutputCheck(outputs));
     return (spec.h2 === 'node' ? createGrpcSender : createRawGrpcSender)({
       target,
       path,
@@ -41,6 +42,6 @@ export function createSender(spec: SenderSpec): Promise<Sender> {
       replyCheck,
     });
   }
-  const replyCheck = outputs && restOutputCheck(outputs);
+  const replyCheck = outputs && rememberLastVerdict(restOutputCheck(outputs));
   return createRestSender({ target, path, body: spec.body, timeoutMs, keepReply, replyCheck });
 }

@@ -28,13 +28,14 @@ export class HeaderBlocks {
     const from = flags & PRIORITY_FLAG ? unpadded + 5 : unpadded;
     if (from > to) throw protocolError('a HEADERS frame long enough for its priority fields', `${end - start} bytes`);
     if (flags & END_HEADERS) this.decode(id, flags, buf, from, to);
-    else this.continued = { id, flags, parts: [buf.subarray(from, to)] };
+    // Copies: buf may be the connection's read buffer, which the next read overwrites.
+    else this.continued = { id, flags, parts: [Buffer.from(buf.subarray(from, to))] };
   }
 
   continuation(flags: number, id: number, buf: Buffer, start: number, end: number): void {
     const continued = this.continued;
     if (continued?.id !== id) throw protocolError('CONTINUATION only after HEADERS', `one on stream ${id}`);
-    continued.parts.push(buf.subarray(start, end));
+    continued.parts.push(Buffer.from(buf.subarray(start, end)));
     if ((flags & END_HEADERS) === 0) return;
     this.continued = undefined;
     const block = Buffer.concat(continued.parts);

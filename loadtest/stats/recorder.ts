@@ -1,5 +1,5 @@
 import type { LoadEvent } from '../sample.js';
-import { addFailure, encodeWindow, newWindow, type EncodedWindow, type Window } from './window.js';
+import { addFailure, newWindow, type Window } from './window.js';
 
 /**
  * Records one thread's events into per-second windows (by completion time, like Locust's requests/s).
@@ -39,9 +39,9 @@ export class Recorder {
     }
   }
 
-  /** Hands over everything recorded since the last drain, and forgets it. */
-  drain(): { windows: EncodedWindow[]; warmupRequests: number } {
-    const windows = [...this.windows.values()].map(encodeWindow);
+  /** Hands over everything recorded since the last drain (the windows themselves, no copy), and forgets it. */
+  drain(): { windows: Window[]; warmupRequests: number } {
+    const windows = [...this.windows.values()];
     const warmupRequests = this.warmup;
     this.windows = new Map();
     this.warmup = 0;

@@ -1,4 +1,9 @@
-import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import {
+  decodeFromCompressedBase64,
+  encodeIntoCompressedBase64,
+  newAutoResizeHistogram,
+  type JsHistogram,
+} from '../../shared/hdr-histogram.js';
 
 /** A failure kind ('grpc 14 UNAVAILABLE') with its count and one sample message. */
 export interface FailureKind {
@@ -22,7 +27,7 @@ export interface Window {
   /** Exact extremes in µs (HDR's own min/max are bucket bounds). */
   minUs: number;
   maxUs: number;
-  readonly histogram: Histogram;
+  readonly histogram: JsHistogram;
   readonly failureKinds: Map<string, FailureKind>;
 }
 
@@ -34,13 +39,8 @@ export type EncodedWindow = Omit<Window, 'histogram' | 'failureKinds'> & {
 };
 
 /** Microseconds, 3 significant digits: a value is stored within 0.1% of what was measured. */
-export function newHistogram(): Histogram {
-  return build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 2,
-    numberOfSignificantValueDigits: 3,
-    autoResize: true,
-  });
+export function newHistogram(): JsHistogram {
+  return newAutoResizeHistogram(1, 3);
 }
 
 export function newWindow(second: number): Window {

@@ -1,4 +1,4 @@
-import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
+import { decodeFromCompressedBase64 } from '../hdr-histogram.js';
 import { boundLine, lineChart, type Bound } from './svg-chart.js';
 
 /**

@@ -126,6 +126,19 @@ describe('H2Connection: the connection', () => {
     expect(Buffer.concat(stream.chunks!)).toEqual(Buffer.from('abc'));
   });
 
+  it("keeps a reply's DATA whole when the next read reuses the connection's read buffer", async () => {
+    const { connection, peer } = await opened();
+    const { done } = send(connection, Buffer.from('x'));
+    await peer.next((f) => f.type === h2.DATA, 'DATA');
+    peer.headers(1, okHeaders);
+    peer.send(h2.DATA, 0, 1, Buffer.from('first'));
+    await barrier(peer); // the client has read 'first'; what comes next lands in the same read buffer
+    peer.send(h2.DATA, 0, 1, Buffer.from('SECOND'));
+    peer.headers(1, [['grpc-status', '0']], h2.END_HEADERS | h2.END_STREAM);
+    const stream = await done;
+    expect(Buffer.concat(stream.chunks!).toString()).toBe('firstSECOND');
+  });
+
   it('answers PING with a PING ACK of the same bytes', async () => {
     const { peer } = await opened();
     peer.send(h2.PING, 0, 0, Buffer.from('12345678'));

@@ -1,0 +1,49 @@
+import * as hdr from 'hdr-histogram-js';
+import { describe, expect, it } from 'vitest';
+import {
+  decodeFromCompressedBase64,
+  encodeIntoCompressedBase64,
+  newAutoResizeHistogram,
+} from '../../../shared/hdr-histogram.js';
+
+/** The same values into the package's own histogram (its index's build) and into ours. */
+function both() {
+  const theirs = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 2,
+    numberOfSignificantValueDigits: 3,
+    autoResize: true,
+  });
+  const ours = newAutoResizeHistogram(1, 3);
+  for (let v = 1; v < 30_000_000; v = Math.ceil(v * 1.013) + 1) {
+    theirs.recordValueWithCount(v, (v % 5) + 1);
+    ours.recordValueWithCount(v, (v % 5) + 1);
+  }
+  return { theirs, ours };
+}
+
+describe('the hdr-histogram-js parts imported directly', () => {
+  it('build the histogram the package index builds, growing to fit', () => {
+    const { theirs, ours } = both();
+    expect(ours.constructor).toBe(theirs.constructor);
+    expect(ours.autoResize).toBe(true);
+    expect(ours.totalCount).toBe(theirs.totalCount);
+    expect(ours.maxValue).toBe(theirs.maxValue);
+    expect(ours.getValueAtPercentile(99.9)).toBe(theirs.getValueAtPercentile(99.9));
+  });
+
+  it('encode byte for byte as the index does, and each decodes the other', () => {
+    const { theirs, ours } = both();
+    const encoded = encodeIntoCompressedBase64(ours);
+    expect(encoded).toBe(hdr.encodeIntoCompressedBase64(theirs));
+    const decoded = decodeFromCompressedBase64(hdr.encodeIntoCompressedBase64(theirs));
+    expect(decoded.totalCount).toBe(theirs.totalCount);
+    expect(decoded.getValueAtPercentile(50)).toBe(theirs.getValueAtPercentile(50));
+    expect(hdr.decodeFromCompressedBase64(encoded).totalCount).toBe(ours.totalCount);
+  });
+
+  it('decodes with surrounding whitespace, as the index does', () => {
+    const { ours } = both();
+    expect(decodeFromCompressedBase64(` ${encodeIntoCompressedBase64(ours)}\n`).totalCount).toBe(ours.totalCount);
+  });
+});
