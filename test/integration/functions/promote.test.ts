@@ -57,7 +57,10 @@ describe('modelship promote', () => {
     const forced = await promote({ runId: 'promote-one', scenario: 'b' }, deps());
     await inbox.waitFor(before + 2);
     const received = inbox.messages.slice(before).map((m) => PromoteRequested.parse(JSON.parse(String(m.data))));
-    expect(received).toEqual([chosen, forced]);
+    // Pub/Sub delivers messages without an ordering key in any order.
+    const byScenario = (a: PromoteRequested, b: PromoteRequested) =>
+      String(a.scenario).localeCompare(String(b.scenario));
+    expect(received.sort(byScenario)).toEqual([chosen, forced].sort(byScenario));
     expect(chosen).toMatchObject({ scenario: 'a', image, requestedBy: 'operator' });
     expect(forced.reason).toMatch(/the gate refused it; promoted by hand/);
   });
