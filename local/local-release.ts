@@ -214,6 +214,8 @@ export async function sendReleases(target: ReleaseTarget, o: SendOptions, t0: nu
   const code = runs.every((r) => r.status === 'succeeded') ? 0 : 1;
   const serving = await servingImage(target.kubeConfig, o.namespace);
   if (serving) o.print(`  serving: ${objectNames('serving', '').deployment} runs ${serving}`);
+  // The verdict again, last: the notes and the troubles printed since may have scrolled it away.
+  for (const r of runs.filter((r) => r.status !== 'succeeded')) o.print(`  ${failedLine(r)}`);
   return {
     code,
     run: runs.at(-1),
@@ -283,7 +285,7 @@ async function releaseOnce(
     throw new ModelshipError([err.message, ...why].join('\n'), { cause: err });
   });
   if (run.status === 'succeeded') print(`  ✓ run ${runId} succeeded in ${seconds(t0)}`);
-  else print(`  ✗ run ${runId} failed at ${run.failure?.stage ?? '?'}: ${run.failure?.reason ?? run.status}`);
+  else print(`  ${failedLine(run)}`);
   candidateLines(run).forEach((line) => print(`    ${line}`));
   const buildLog = bakeLog(o.dir, run);
   // The emulator's log URL ends with the stack; its file stays.
@@ -304,6 +306,10 @@ async function releaseOnce(
     notes.split('\n').forEach((line) => print(`      ${line}`));
   }
   return { run, ...(notes ? { notes } : {}) };
+}
+
+function failedLine(run: RunRecord): string {
+  return `✗ run ${run.runId} failed at ${run.failure?.stage ?? '?'}: ${run.failure?.reason ?? run.status}`;
 }
 
 /** A failed bake's log as the local Cloud Build emulator keeps it (`DIR/cloudbuild/logs/BUILD_ID.log`). */
