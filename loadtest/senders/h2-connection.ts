@@ -3,6 +3,7 @@ import * as h2 from './h2-frames.js';
 import { FrameReader } from './h2-frame-reader.js';
 import { HeaderBlocks } from './h2-header-blocks.js';
 import { H2Outbound } from './h2-outbound.js';
+import { OpenStreams } from './h2-open-streams.js';
 import type { H2Request } from './h2-request.js';
 import { H2Stream } from './h2-stream.js';
 
@@ -40,7 +41,7 @@ export class H2Connection {
   private readonly blocks: HeaderBlocks;
   private readonly where: string;
   private readonly localWindow: number;
-  private readonly streams = new Map<number, H2Stream>();
+  private readonly streams = new OpenStreams();
   /** Not yet opened: before the peer's SETTINGS, or while its concurrent-stream limit is reached. */
   private readonly waiting: H2Stream[] = [];
   private nextId = 1;
@@ -272,8 +273,8 @@ export class H2Connection {
   private admit(): void {
     while (this.settingsSeen && this.accepting && this.waiting.length > 0 && this.streams.size < this.maxStreams) {
       const stream = this.waiting.shift()!;
-      this.streams.set(this.nextId, stream);
       this.out.open(stream, this.nextId);
+      this.streams.add(stream);
       this.nextId += 2;
       if (this.nextId > LAST_STREAM_ID) this.drain('the connection used up its stream ids');
     }
