@@ -15,9 +15,23 @@ const encoding = require('hdr-histogram-js/dist/JsHistogram.encoding.js') as typ
  */
 export type { JsHistogram };
 
+/**
+ * The package's Int32Histogram, but a value's slot is found with integer arithmetic: the package takes a Math.log2
+ * and two Math.pow for every value recorded, about 4% of the load generator's CPU on tiny requests. The same slot
+ * for every integer below 2^31 (a test compares them over the whole range); any other value goes the package's way.
+ */
+class Int32LogLinearHistogram extends Int32Histogram {
+  override countsArrayIndex(value: number): number {
+    if (!(value >= 0 && value < 2 ** 31 && value === Math.floor(value))) return super.countsArrayIndex(value);
+    const bucket = Math.max(31 - Math.clz32(value) - this.subBucketHalfCountMagnitude - this.unitMagnitude, 0);
+    const subBucket = value >>> (bucket + this.unitMagnitude);
+    return ((bucket + 1) << this.subBucketHalfCountMagnitude) + subBucket - this.subBucketHalfCount;
+  }
+}
+
 /** `build({ lowestDiscernibleValue, numberOfSignificantValueDigits, autoResize: true })`: 32-bit counts, growing to fit. */
 export function newAutoResizeHistogram(lowestDiscernibleValue: number, significantDigits: number): JsHistogram {
-  const histogram = new Int32Histogram(lowestDiscernibleValue, 2, significantDigits);
+  const histogram = new Int32LogLinearHistogram(lowestDiscernibleValue, 2, significantDigits);
   histogram.autoResize = true;
   return histogram;
 }

@@ -25,11 +25,20 @@ function both() {
 describe('the hdr-histogram-js parts imported directly', () => {
   it('build the histogram the package index builds, growing to fit', () => {
     const { theirs, ours } = both();
-    expect(ours.constructor).toBe(theirs.constructor);
+    expect(ours).toBeInstanceOf(theirs.constructor);
     expect(ours.autoResize).toBe(true);
     expect(ours.totalCount).toBe(theirs.totalCount);
     expect(ours.maxValue).toBe(theirs.maxValue);
     expect(ours.getValueAtPercentile(99.9)).toBe(theirs.getValueAtPercentile(99.9));
+  });
+
+  it("find every value's slot where the package does, integer or not, below 2^31 or above", () => {
+    const { theirs, ours } = both();
+    const values = [0, 0.5, 1.5, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, 2 ** 40 + 3, 1e15];
+    for (let v = 0; v < 70_000; v++) values.push(v);
+    for (let v = 70_000; v < 2 ** 31; v = Math.ceil(v * 1.0007) + 1) values.push(v - 1, v, v + 0.25);
+    const differ = values.filter((v) => ours.countsArrayIndex(v) !== theirs.countsArrayIndex(v));
+    expect(differ).toEqual([]);
   });
 
   it('encode byte for byte as the index does, and each decodes the other', () => {
