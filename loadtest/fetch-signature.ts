@@ -5,8 +5,7 @@ import type { ModelSpec, SignatureSpec, TensorSpec } from '../shared/tfserving/m
 import { GET_MODEL_METADATA_METHOD } from '../shared/tfserving/methods.js';
 import { TfServingError } from '../shared/tfserving/tfserving-error.js';
 import type { LoadTestOptions } from './options.js';
-import { createGrpcSender } from './senders/grpc-h2.js';
-import { httpGet } from './senders/rest.js';
+import { createSender } from './senders/create-sender.js';
 
 export function modelSpec(options: LoadTestOptions): ModelSpec {
   return {
@@ -27,16 +26,19 @@ export async function fetchSignatures(options: LoadTestOptions): Promise<ModelMe
   const spec = modelSpec(options);
   const call = { method: 'GetModelMetadata', target: options.target.authority, modelSpec: spec };
   if (options.protocol === 'grpc') {
-    const sender = await createGrpcSender({
+    // Over the test's own HTTP/2 client (--h2).
+    const sender = await createSender({
+      protocol: 'grpc',
       target: options.target,
       path: GET_MODEL_METADATA_METHOD,
-      message: encodeGetModelMetadataRequest({
+      body: encodeGetModelMetadataRequest({
         modelSpec: { name: spec.name, ...(spec.version !== undefined ? { version: spec.version } : {}) },
         metadataField: ['signature_def'],
       }),
       channels: 1,
       timeoutMs: options.timeoutMs,
       keepReply: true,
+      h2: options.h2,
     });
     try {
       const reply = await sender.send();
@@ -51,6 +53,7 @@ export async function fetchSignatures(options: LoadTestOptions): Promise<ModelMe
   const version = options.version !== undefined ? `/versions/${options.version}` : '';
   const path = `/v1/models/${encodeURIComponent(options.model)}${version}/metadata`;
   const { host, port } = options.target;
+  const { httpGet } = await import('./senders/rest.js');
   const { status, body } = await httpGet({ host, port, path }, options.timeoutMs).catch((err: Error) => {
     throw new ModelshipError(`target ${options.target.authority}: GET ${path} failed: ${err.message}`, {
       cause: err,

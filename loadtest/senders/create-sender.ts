@@ -1,9 +1,7 @@
 import type { TensorSpec } from '../../shared/tfserving/messages.js';
-import { createGrpcSender } from './grpc-h2.js';
 import { createRawGrpcSender } from './grpc-raw.js';
 import { grpcOutputCheck, restOutputCheck } from './output-check.js';
 import { rememberLastVerdict } from './reply-check.js';
-import { createRestSender } from './rest.js';
 import type { Sender } from './sender.js';
 import type { Target } from './target.js';
 
@@ -27,12 +25,17 @@ export interface SenderSpec {
 export const H2_CLIENTS = ['raw', 'node'] as const;
 export type H2Client = (typeof H2_CLIENTS)[number];
 
-export function createSender(spec: SenderSpec): Promise<Sender> {
+/**
+ * The sender of a spec. The node:http2 client and the REST one are loaded only for a test that uses them: each
+ * weighs on the start-up of every other (node:http2 and node:http, about 20 ms of CPU).
+ */
+export async function createSender(spec: SenderSpec): Promise<Sender> {
   const { target, path, timeoutMs, keepReply } = spec;
   const outputs = spec.outputs?.length ? spec.outputs : undefined;
   if (spec.protocol === 'grpc') {
     const replyCheck = outputs && rememberLastVerdict(grpcOutputCheck(outputs));
-    return (spec.h2 === 'node' ? createGrpcSender : createRawGrpcSender)({
+    const create = spec.h2 === 'node' ? (await import('./grpc-h2.js')).createGrpcSender : createRawGrpcSender;
+    return create({
       target,
       path,
       message: spec.body,
@@ -43,5 +46,6 @@ export function createSender(spec: SenderSpec): Promise<Sender> {
     });
   }
   const replyCheck = outputs && rememberLastVerdict(restOutputCheck(outputs));
+  const { createRestSender } = await import('./rest.js');
   return createRestSender({ target, path, body: spec.body, timeoutMs, keepReply, replyCheck });
 }

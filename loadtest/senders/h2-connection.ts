@@ -76,9 +76,14 @@ export class H2Connection {
       this.onFrame(type, flags, id, buf, start, end),
     );
     const noSettings = `no HTTP/2 SETTINGS from the server within ${options.connectTimeoutMs} ms`;
-    this.connectTimer = setTimeout(() => this.fail(noSettings), options.connectTimeoutMs).unref();
-    this.socket.on('error', (err: NodeJS.ErrnoException) => this.fail(`${err.code ?? 'error'}: ${err.message}`));
-    this.socket.on('close', () => this.fail('the server closed the connection'));
+    // The codes say what may pass on its own (untilConnected retries those): a server not listening yet, or not
+    // speaking yet.
+    this.connectTimer = setTimeout(() => this.fail(noSettings, undefined, 'ETIMEDOUT'), options.connectTimeoutMs);
+    this.connectTimer.unref();
+    this.socket.on('error', (err: NodeJS.ErrnoException) =>
+      this.fail(`${err.code ?? 'error'}: ${err.message}`, undefined, err.code),
+    );
+    this.socket.on('close', () => this.fail('the server closed the connection', undefined, 'ECONNRESET'));
     const { batch } = this.out;
     batch.frame(h2.PREFACE);
     batch.frame(
@@ -280,15 +285,15 @@ export class H2Connection {
     }
   }
 
-  /** Fails the connection and everything on it; `goaway` is sent first when given. */
-  private fail(reason: string, goaway?: Buffer): void {
+  /** Fails the connection and everything on it; `goaway` is sent first when given; `code` goes on `ready`'s error. */
+  private fail(reason: string, goaway?: Buffer, code?: string): void {
     if (this.failure !== undefined) return;
     const after = this.goaway ? ` (after ${this.goaway})` : '';
     this.failure = `HTTP/2 connection to ${this.where}: ${reason}${after}`;
     clearTimeout(this.connectTimer);
     if (goaway) this.socket.end(goaway);
     else this.socket.destroy();
-    this.settle?.reject(new Error(`${reason}${after}`));
+    this.settle?.reject(Object.assign(new Error(`${reason}${after}`), code ? { code } : {}));
     for (const stream of [...this.waiting.splice(0), ...this.streams.values()]) this.finish(stream, this.failure);
   }
 }

@@ -4,6 +4,7 @@ import {
   decodeFromCompressedBase64,
   encodeIntoCompressedBase64,
   newAutoResizeHistogram,
+  type JsHistogram,
 } from '../../../shared/hdr-histogram.js';
 
 /** The same values into the package's own histogram (its index's build) and into ours. */
@@ -37,7 +38,8 @@ describe('the hdr-histogram-js parts imported directly', () => {
     const values = [0, 0.5, 1.5, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, 2 ** 40 + 3, 1e15];
     for (let v = 0; v < 70_000; v++) values.push(v);
     for (let v = 70_000; v < 2 ** 31; v = Math.ceil(v * 1.0007) + 1) values.push(v - 1, v, v + 0.25);
-    const differ = values.filter((v) => ours.countsArrayIndex(v) !== theirs.countsArrayIndex(v));
+    const package_ = theirs as unknown as JsHistogram; // build's declared type leaves the index out
+    const differ = values.filter((v) => ours.countsArrayIndex(v) !== package_.countsArrayIndex(v));
     expect(differ).toEqual([]);
   });
 
