@@ -2,7 +2,7 @@ import { encodeIntoCompressedBase64 } from '../shared/hdr-histogram.js';
 import type { LoadTestOptions } from './options.js';
 import type { SelfMonitor } from './self-monitor.js';
 import type { Aggregate } from './stats/aggregate.js';
-import { latencyAt, latencyStats } from './stats/latency.js';
+import { latencyAt, latencyStats, type LatencyStat } from './stats/latency.js';
 import { SUMMARY_SCHEMA, type Summary } from './summary.js';
 import { evaluateThresholds } from './thresholds.js';
 
@@ -30,7 +30,7 @@ export function buildSummary(input: SummaryInput): Summary {
   const rps = measuredMs > 0 ? total.requests / (measuredMs / 1000) : 0;
   const ok = total.requests - total.failures;
   const errorRatio = total.requests ? total.failures / total.requests : 0;
-  const latency = (stat: number | 'min' | 'mean' | 'max'): number | null => latencyAt(total, stat);
+  const latency = (stat: LatencyStat): number | null => latencyAt(total, stat);
   const scheduled = total.requests + total.dropped;
   const thresholds = evaluateThresholds(options.thresholds, {
     latency,

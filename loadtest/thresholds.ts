@@ -1,4 +1,5 @@
 import { parseDuration } from './duration.js';
+import type { LatencyStat } from './stats/latency.js';
 
 /**
  * Pass/fail criteria, k6 style: 'p99<500ms', 'mean<=80ms', 'errors<1%', 'rps>100', 'dropped<0.1%', 'requests>=1000'.
@@ -20,8 +21,8 @@ export interface ThresholdResult extends Threshold {
 
 /** What a threshold can read from a finished run. */
 export interface ThresholdFacts {
-  /** Latency in ms at a percentile (0-100), or 'min' | 'mean' | 'max'; null without successful requests. */
-  latency(stat: number | 'min' | 'mean' | 'max'): number | null;
+  /** Latency in ms at a percentile (0-100), or 'min' | 'mean' | 'stdev' | 'max'; null without successful requests. */
+  latency(stat: LatencyStat): number | null;
   readonly errors: number;
   readonly late: number;
   readonly dropped: number;
