@@ -31,7 +31,7 @@ export function descendants(pid: number): number[] {
  * Whether `pid` still runs: /proc has it, and it is not a zombie (which has exited and waits only for a parent to
  * reap it; here PID 1 may never do that for orphans).
  */
-export function stillRunning(pid: number): boolean {
+export function runningNow(pid: number): boolean {
   const state = stat(pid)?.state;
   return state !== undefined && state !== 'Z';
 }

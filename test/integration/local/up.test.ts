@@ -10,7 +10,7 @@ import { DEFAULT_SCENARIO, objectNames } from '../../../shared/deploy/index.js';
 import { distPath } from '../../../shared/paths.js';
 import { newRunId } from '../../../shared/run-id.js';
 import { tempDir } from '../../support/local-release.js';
-import { descendants, stillRunning } from '../../support/process-tree.js';
+import { descendants, runningNow } from '../../support/process-tree.js';
 
 /**
  * `modelship local up` as a person runs it, in a process of its own, with the real clients pointed at it by the
@@ -165,7 +165,7 @@ describe('modelship local up', () => {
     expect(recorded.length).toBeGreaterThan(0);
     up.kill('SIGTERM');
     expect(await upExited, upOut.join('\n')).toBe(0);
-    expect(started.filter(stillRunning)).toEqual([]);
+    expect(started.filter(runningNow)).toEqual([]);
     expect(upOut.at(-1)).toBe('stopped: everything the local stack started is stopped');
     expect(() => readFileSync(join(dir, 'stack.json'))).toThrow(/ENOENT/);
   });
