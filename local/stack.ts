@@ -274,6 +274,12 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       }, options.watchEveryMs ?? 5000);
       stops.push(async () => clearInterval(tick));
     }
+    /** A function started again at its address, with `env` on top of its configuration. */
+    const startAgain = async (name: EntryPoint, env: Record<string, string>): Promise<void> => {
+      const url = new Map(hosts).get(name);
+      if (!url) throw new Error(`${name} is not served by this stack`);
+      await startFunction(name, Number(new URL(url).port), env);
+    };
     const functions = {
       async kill(name: EntryPoint) {
         const child = children.get(name);
@@ -282,14 +288,10 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
         child.child.kill('SIGKILL');
         await exited;
       },
-      async restart(name: EntryPoint, env: Record<string, string> = {}) {
-        const url = new Map(hosts).get(name);
-        if (!url) throw new Error(`${name} is not served by this stack`);
-        await startFunction(name, Number(new URL(url).port), env);
-      },
+      restart: (name: EntryPoint) => startAgain(name, {}),
       async reconfigure(name: EntryPoint, env: Record<string, string>) {
         await children.get(name)?.stop();
-        await functions.restart(name, env);
+        await startAgain(name, env);
       },
     };
     return {
