@@ -1,3 +1,4 @@
+import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { H2Connection, type H2ConnectionOptions } from '../../../../loadtest/senders/h2-connection.js';
 import * as h2 from '../../../../loadtest/senders/h2-frames.js';
@@ -316,5 +317,17 @@ describe('H2Connection: failures, each with its message', () => {
     const silent = connect(port, { connectTimeoutMs: 100 });
     await accept();
     await expect(silent.ready).rejects.toThrow('no HTTP/2 SETTINGS from the server within 100 ms');
+    // The code says it may pass on its own (a server still starting): untilConnected retries it. Not an HTTP/1.1
+    // answer, which will not change.
+    await expect(silent.ready).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    await expect(http1.ready).rejects.not.toHaveProperty('code');
+  });
+
+  it("fails `ready` with the socket's code when nothing listens", async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    await expect(connect(port).ready).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 });
