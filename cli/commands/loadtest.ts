@@ -3,6 +3,7 @@ import { PeerTaskFailed } from '../../loadtest/task-peers.js';
 import { optionsHelp, parseArgsOptions, parseLoadTestArgs } from '../../loadtest/options.js';
 import { ConfigError, ModelshipError } from '../../shared/errors.js';
 import { type Command } from '../command.js';
+import { interruptOnSignals } from '../interrupt.js';
 
 export const loadtestCommand: Command = {
   options: parseArgsOptions(),
@@ -26,9 +27,9 @@ Examples:
   modelship loadtest --target 127.0.0.1:8500 --find-capacity --p99-bound 200ms --rate 10 --duration 60s --warmup 10s`,
   async run(argv) {
     const values = parseLoadTestArgs(argv);
-    const interrupt = new AbortController();
-    const onSigint = (): void => interrupt.abort();
-    process.once('SIGINT', onSigint);
+    // Ctrl-C, and the SIGTERM Cloud Run sends a task it cancels or times out (SIGKILL follows 10 s later): the test
+    // stops, and what it measured is written and reported. A second signal kills at once.
+    const interrupt = interruptOnSignals();
     // In the pipeline (the Cloud Run job), results also go to the run, the report bucket and reportResults. Its
     // Cloud clients cost about a second of CPU to load: a run by hand (or the bench) does not load them.
     const sink = process.env.MODELSHIP_RUN_ID ? await import('../../loadtest/pipeline-sink.js') : undefined;
@@ -55,7 +56,7 @@ Examples:
         throw new ModelshipError(`could not run: ${err.message}`, { cause: err });
       throw err;
     } finally {
-      process.off('SIGINT', onSigint);
+      interrupt.dispose();
       await pipeline?.close();
     }
   },
