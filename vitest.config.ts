@@ -10,6 +10,11 @@ const TIMING = [
   'test/integration/loadtest-workers.test.ts',
   'test/integration/loadtest-capacity.test.ts',
 ];
+/**
+ * Unit tests that change their process for good, and so run in a process of their own: starting githubWebhook
+ * hooks the body of every HTTP server of the process (functions/body-limit.ts).
+ */
+const PROCESS_WIDE = ['test/unit/functions/index.test.ts'];
 const common = { testTimeout: 60_000, hookTimeout: 120_000, pool: 'forks' as const };
 
 export default defineConfig({
@@ -19,13 +24,26 @@ export default defineConfig({
         test: {
           ...common,
           name: 'main',
-          include: ['test/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', ...PROCESS_WIDE],
           exclude: TIMING,
           // The Pub/Sub and Firestore emulators, the registry and the images start once per run; tests read their
           // addresses through inject().
           globalSetup: ['test/support/global-setup.ts'],
           // Most of these wait on other processes (emulators, containers, servers), not on the CPU: three files at a
           // time on two cores (vitest's default is one worker here, cores - 1).
+          maxWorkers: 3,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        // Unit tests share their workers' processes: importing the modules afresh for each file cost more than the
+        // tests.
+        test: {
+          ...common,
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          exclude: PROCESS_WIDE,
+          isolate: false,
           maxWorkers: 3,
           sequence: { groupOrder: 0 },
         },
