@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
  * Tests that compare measured latencies with a known truth run last, one file at a time, so that the rest of the
@@ -17,8 +18,22 @@ const TIMING = [
 const PROCESS_WIDE = ['test/unit/functions/index.test.ts'];
 const common = { testTimeout: 60_000, hookTimeout: 120_000, pool: 'forks' as const };
 
+/**
+ * The end-to-end files (a whole local stack each, minutes long) start first, the rest by vitest's own order (the
+ * longest first once a run has timed them; by size on a fresh clone, where the end-to-end files would otherwise
+ * start last and run on alone).
+ */
+class EndToEndFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const endToEnd = (f: TestSpecification) => f.moduleId.includes('/test/integration/local/');
+    const sorted = await super.sort(files);
+    return [...sorted.filter(endToEnd), ...sorted.filter((f) => !endToEnd(f))];
+  }
+}
+
 export default defineConfig({
   test: {
+    sequence: { sequencer: EndToEndFirst },
     projects: [
       {
         test: {
