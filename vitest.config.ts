@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
@@ -19,21 +20,29 @@ const PROCESS_WIDE = ['test/unit/functions/index.test.ts'];
 const common = { testTimeout: 60_000, hookTimeout: 120_000, pool: 'forks' as const };
 
 /**
- * The end-to-end files (a whole local stack each, minutes long) start first, the rest by vitest's own order (the
- * longest first once a run has timed them; by size on a fresh clone, where the end-to-end files would otherwise
- * start last and run on alone).
+ * The order files start in. Those that wait for the images (importing test/support/local-images.ts, directly or
+ * through local-release.ts) start last, so that the others run while global-setup.ts builds the images (minutes on a
+ * fresh machine) instead of behind them: first the other integration files, then the unit files. Within each part the
+ * end-to-end files (a whole local stack each, minutes long) start first, then vitest's own order: the longest first
+ * once a run has timed them, by size on a fresh clone, where the end-to-end files would otherwise start last and run
+ * on alone.
  */
-class EndToEndFirst extends BaseSequencer {
+class ImagesLast extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const endToEnd = (f: TestSpecification) => f.moduleId.includes('/test/integration/local/');
-    const sorted = await super.sort(files);
-    return [...sorted.filter(endToEnd), ...sorted.filter((f) => !endToEnd(f))];
+    const waitsForImages = (f: TestSpecification) =>
+      /support\/local-(images|release)\.js'/.test(readFileSync(f.moduleId, 'utf8'));
+    const part = (f: TestSpecification) => (waitsForImages(f) ? 2 : f.project.name === 'unit' ? 1 : 0);
+    const endToEnd = (f: TestSpecification) => (f.moduleId.includes('/test/integration/local/') ? 0 : 1);
+    return (await super.sort(files))
+      .map((f, i) => ({ f, key: [part(f), endToEnd(f), i] }))
+      .sort((a, b) => a.key[0]! - b.key[0]! || a.key[1]! - b.key[1]! || a.key[2]! - b.key[2]!)
+      .map(({ f }) => f);
   }
 }
 
 export default defineConfig({
   test: {
-    sequence: { sequencer: EndToEndFirst },
+    sequence: { sequencer: ImagesLast },
     projects: [
       {
         test: {
