@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudBuildClient } from '@google-cloud/cloudbuild';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   startCloudBuildEmulator,
   type CloudBuildEmulator,
@@ -15,6 +15,7 @@ import { createMemoryLogger } from '../support/memory-logger.js';
 import { TOPICS } from '../../shared/topics.js';
 import { cloudBuildContract, trivialBuild } from '../support/cloud-build-contract.js';
 import { subscribe, testProject, type Inbox, type TestProject } from '../support/emulators.js';
+import { localImages } from '../support/local-images.js';
 
 let project: TestProject;
 let emulator: CloudBuildEmulator;
@@ -27,7 +28,7 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'modelship-cloudbuild-'));
   emulator = await startCloudBuildEmulator({
     pubsub: project.pubsub,
-    executeStep: containerSteps({ builders: inject('localImages').builders }),
+    executeStep: containerSteps({ builders: localImages().builders }),
     workDir: work,
   });
   client = new CloudBuildClient(clientOptions(emulator.host));
@@ -117,7 +118,6 @@ describe('the Cloud Build emulator', () => {
 });
 
 describe('each step is a container of its image, as Cloud Build runs it', () => {
-  const images = () => inject('localImages');
   const finished = async (steps: NonNullable<Parameters<CloudBuild['submit']>[0]['steps']>, timeoutS = 60) => {
     const build = await cloudBuild.submit({ steps, timeout: { seconds: timeoutS } });
     await emulator.idle();
@@ -127,11 +127,16 @@ describe('each step is a container of its image, as Cloud Build runs it', () => 
 
   it('runs `modelship` from the tool image in /workspace, shared by the steps, with `dir` and $BUILDER_OUTPUT', async () => {
     const { wire, log } = await finished([
-      { id: 'write', name: images().modelship, entrypoint: 'sh', args: ['-c', 'echo model > release.txt && id -u'] },
-      { id: 'cli', name: images().modelship, entrypoint: 'modelship', args: ['bake', '--help'] },
+      {
+        id: 'write',
+        name: localImages().modelship,
+        entrypoint: 'sh',
+        args: ['-c', 'echo model > release.txt && id -u'],
+      },
+      { id: 'cli', name: localImages().modelship, entrypoint: 'modelship', args: ['bake', '--help'] },
       {
         id: 'read',
-        name: images().modelship,
+        name: localImages().modelship,
         entrypoint: 'sh',
         dir: 'sub',
         args: ['-c', 'pwd; cat ../release.txt; printf "%s" "$$(cat ../release.txt)@out" > "$$BUILDER_OUTPUT/output"'],
@@ -146,7 +151,7 @@ describe('each step is a container of its image, as Cloud Build runs it', () => 
 
   it('refuses an entrypoint that is not on the image PATH, as runc does', async () => {
     const { wire, view, log } = await finished([
-      { id: 'fetch', name: images().loadTester, entrypoint: 'not-a-command', args: ['x'] },
+      { id: 'fetch', name: localImages().loadTester, entrypoint: 'not-a-command', args: ['x'] },
     ]);
     expect(wire.status).toBe('FAILURE');
     expect(view?.failureDetail).toMatch(
@@ -157,7 +162,7 @@ describe('each step is a container of its image, as Cloud Build runs it', () => 
 
   it('lets a non-root image fail to write /workspace, which Cloud Build mounts root-owned', async () => {
     const { wire, log } = await finished([
-      { id: 'touch', name: images().loadTester, entrypoint: 'sh', args: ['-c', 'touch /workspace/x'] },
+      { id: 'touch', name: localImages().loadTester, entrypoint: 'sh', args: ['-c', 'touch /workspace/x'] },
     ]);
     expect(wire.status).toBe('FAILURE');
     expect(wire.steps?.[0]?.status).toBe('FAILURE');
@@ -167,7 +172,7 @@ describe('each step is a container of its image, as Cloud Build runs it', () => 
   it('runs steps with waitFor side by side, and times a step out on its own timeout', async () => {
     const sleeper = (id: string) => ({
       id,
-      name: images().modelship,
+      name: localImages().modelship,
       entrypoint: 'sh',
       waitFor: ['-'],
       args: ['-c', `date +%s%N > /workspace/${id}.start; sleep 2; date +%s%N > /workspace/${id}.end`],
@@ -177,7 +182,7 @@ describe('each step is a container of its image, as Cloud Build runs it', () => 
       sleeper('b'),
       {
         id: 'check',
-        name: images().modelship,
+        name: localImages().modelship,
         entrypoint: 'sh',
         waitFor: ['a', 'b'],
         // Each started before the other ended: they ran at the same time.
@@ -186,8 +191,8 @@ describe('each step is a container of its image, as Cloud Build runs it', () => 
           '[ "$(cat a.start)" -lt "$(cat b.end)" ] && [ "$(cat b.start)" -lt "$(cat a.end)" ] && echo overlapped',
         ],
       },
-      { id: 'slow', name: images().modelship, entrypoint: 'sleep', args: ['30'], timeout: { seconds: 1 } },
-      { id: 'never', name: images().modelship, entrypoint: 'true' },
+      { id: 'slow', name: localImages().modelship, entrypoint: 'sleep', args: ['30'], timeout: { seconds: 1 } },
+      { id: 'never', name: localImages().modelship, entrypoint: 'true' },
     ]);
     expect(log).toContain('Step #2 - "check": overlapped');
     expect(wire.status).toBe('FAILURE');
@@ -196,7 +201,7 @@ describe('each step is a container of its image, as Cloud Build runs it', () => 
   });
 
   it('fails a step whose image is not in the registry, with the registry error', async () => {
-    const missing = `${images().registry}/modelship/nothing@sha256:${'0'.repeat(64)}`;
+    const missing = `${localImages().registry}/modelship/nothing@sha256:${'0'.repeat(64)}`;
     const { wire, log } = await finished([{ id: 'x', name: missing, args: [] }]);
     expect(wire.status).toBe('FAILURE');
     expect(log).toContain(`failed to pull image "${missing}"`);

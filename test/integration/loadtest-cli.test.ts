@@ -8,7 +8,8 @@ import type { SignatureSpec } from '../../shared/tfserving/messages.js';
 import { FAILURES_COLUMNS, HISTORY_COLUMNS, STATS_COLUMNS } from '../../loadtest/outputs/csv.js';
 import { startEchoServer, type EchoServer } from '../../loadtest/testing/echo-server.js';
 import { silentServers } from '../support/silent-servers.js';
-import { echoServers, TS_NODE_FLAGS } from '../unit/loadtest/support.js';
+import { distPath } from '../../shared/paths.js';
+import { echoServers } from '../unit/loadtest/support.js';
 
 const signatures: Record<string, SignatureSpec> = {
   serving_default: {
@@ -38,12 +39,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs `modelship COMMAND ARGS` as a process, from the sources: exit code and output. */
+/** Runs `modelship COMMAND ARGS` as a process, as built (npm test builds first): exit code and output. */
 function modelship(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [...TS_NODE_FLAGS, 'cli/main.ts', command, ...args],
+      [distPath('cli/main.js'), command, ...args],
       { timeout: 30_000 },
       (err, stdout, stderr) =>
         resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),

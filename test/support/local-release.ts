@@ -1,26 +1,18 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, inject } from 'vitest';
 import { runLocalRelease, sendReleases, type LocalReleaseOptions } from '../../local/local-release.js';
 import { sampleReleaseTarball } from '../../local/release-tarball.js';
 import type { LocalStack } from '../../local/stack.js';
 import { AUTO_PORTS } from '../../local/emulator-ports.js';
+import { localImages } from './local-images.js';
+import { tempDir } from './temp-dir.js';
 
 /**
  * A release through the whole local stack, as `modelship local release` runs it, in container mode: the suite's
  * registry and images (global-setup.ts), the suite's Pub/Sub and Firestore emulators, and a project of its own. The
  * stack is handed over: the caller reads the emulators, then stops it.
  */
-
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-}
 
 /**
  * Every stack a release started, stopped once its file has run (stopping twice is harmless): a test that timed out
@@ -48,7 +40,7 @@ export async function release(o: Partial<LocalReleaseOptions> = {}) {
       tarball: await sampleReleaseTarball(),
       ports: AUTO_PORTS,
       emulatorHosts: { pubsub: inject('pubsubHost'), firestore: inject('firestoreHost') },
-      images: inject('localImages'),
+      images: localImages(),
       project: `e2e-${process.pid}-${++projects}`,
       durationS: 3,
       users: 5,

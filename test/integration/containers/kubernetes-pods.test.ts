@@ -4,7 +4,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1ContainerStatus } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushImage } from '../../../local/containers/images.js';
 import { podman, STACK_LABEL, ULIMIT_FLAGS } from '../../../local/containers/podman.js';
 import { startKubernetesEmulator, type KubernetesEmulator } from '../../../local/emulators/kubernetes/index.js';
@@ -25,6 +25,7 @@ import {
 } from '../../../shared/deploy/index.js';
 import { createTfServingClient, readTensor, writeFixtureSavedModel } from '../../../shared/tfserving/index.js';
 import { testDeployment } from '../../unit/local/emulators/kubernetes/emulator-fixture.js';
+import { localImages } from '../../support/local-images.js';
 
 /**
  * The Kubernetes emulator running each pod as a podman container of its image (podmanLauncher), pulled from the
@@ -33,7 +34,6 @@ import { testDeployment } from '../../unit/local/emulators/kubernetes/emulator-f
  * afterAll removes whatever is left, even after a failure.
  */
 
-const images = inject('localImages');
 const TEST_LABEL = 'dev.modelship.test.kubernetes-pods';
 const run = randomBytes(4).toString('hex');
 const MODEL = 'resnet';
@@ -55,7 +55,7 @@ async function bake(name: string, { withoutGraph = false } = {}): Promise<string
   if (withoutGraph) await rm(join(model.versionPath, 'saved_model.pb'));
   await writeFile(
     join(context, 'Dockerfile'),
-    `FROM ${images.tfServingBase}\nCOPY model/1 /models/${MODEL}/1\nENV MODEL_NAME=${MODEL}\n`,
+    `FROM ${localImages().tfServingBase}\nCOPY model/1 /models/${MODEL}/1\nENV MODEL_NAME=${MODEL}\n`,
   );
   const tag = `localhost/modelship-test/${name}:${run}`;
   const iidFile = join(context, 'image-id');
@@ -73,7 +73,7 @@ async function bake(name: string, { withoutGraph = false } = {}): Promise<string
     context,
   ]);
   builtImages.push(readFileSync(iidFile, 'utf8').trim());
-  return pushImage(tag, `${images.registry}/test-pods/${name}:${run}`);
+  return pushImage(tag, `${localImages().registry}/test-pods/${name}:${run}`);
 }
 
 interface ContainerInfo {

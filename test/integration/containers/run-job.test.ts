@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { ExecutionsClient, JobsClient, protos } from '@google-cloud/run';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushImage } from '../../../local/containers/images.js';
 import { podman } from '../../../local/containers/podman.js';
 import { EXECUTION_LABEL, TASK_INDEX_LABEL } from '../../../local/emulators/run/container-tasks.js';
@@ -12,6 +12,7 @@ import { startRunEmulator, type EmulatedJob, type RunEmulator } from '../../../l
 import { waitUntil } from '../../../local/wait-until.js';
 import { startEchoServer, type EchoServer } from '../../../loadtest/testing/echo-server.js';
 import { encodePredictResponse } from '../../../shared/tfserving/codec.js';
+import { localImages } from '../../support/local-images.js';
 
 // Inside unpacked operation results, enums are numbers (the client decodes Any without enum names).
 const { State, ExecutionReason } = protos.google.cloud.run.v2.Condition;
@@ -36,7 +37,6 @@ const PROBE_SCRIPT = [
   'setTimeout(() => process.exit(fails ? Number(e.EXIT ?? 0) : 0), Number(e.SLEEP_MS ?? 0));',
 ].join(' ');
 
-const { registry, loadTester } = inject('localImages');
 const dir = mkdtempSync(join(tmpdir(), 'modelship-run-job-'));
 const probeTag = `localhost/modelship-test/run-probe:${Date.now()}`;
 let probe: string;
@@ -71,7 +71,11 @@ const taskOutput = (execution: Execution, index: number) =>
   logLines(String(execution.logUri), `task ${index}`).map((line) => JSON.parse(line) as Record<string, unknown>);
 const executionId = (execution: Execution) => String(execution.name).split('/').at(-1);
 
+let registry: string;
+let loadTester: string;
+
 beforeAll(async () => {
+  ({ registry, loadTester } = localImages());
   process.env.METADATA_SERVER_DETECTION = 'none';
   writeFileSync(
     join(dir, 'Containerfile'),

@@ -5,7 +5,8 @@ import { sampleReleaseTarball } from '../../../local/release-tarball.js';
 import { SMALL_SEED_SIGNATURES } from '../../../shared/tfserving/index.js';
 import type { runRecord } from '../../../operator/run-record.js';
 import { createFirestoreStore, type RunRecord } from '../../../shared/store.js';
-import { release, scenarios, tempDir } from '../../support/local-release.js';
+import { release, scenarios } from '../../support/local-release.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 /**
  * Issue 14 on the whole local stack, in container mode: two releases in a row on one stack. The first has two

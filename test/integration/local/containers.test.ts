@@ -1,5 +1,5 @@
 import { CloudBuildClient } from '@google-cloud/cloudbuild';
-import { describe, expect, inject, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { clientOptions } from '../../../shared/gcp/client-options.js';
 import { followRun } from '../../../operator/follow-run.js';
 import { createPublisher } from '../../../shared/gcp/publisher.js';
@@ -8,6 +8,7 @@ import { createFirestoreStore } from '../../../shared/store.js';
 import type { LocalStack } from '../../../local/stack.js';
 import { servingImage } from '../../support/faults.js';
 import { releasesOnOneStack, scenarios } from '../../support/local-release.js';
+import { localImages } from '../../support/local-images.js';
 
 /**
  * Issue 11: what Google Cloud would refuse, the local stack refuses the same way, at the same step, with the reason,
@@ -28,7 +29,7 @@ const release = releasesOnOneStack({ scenario: 'small', functionsEnv: { SCENARIO
 describe('the pipeline in containers fails at the right step, with the reason', () => {
   it('fails the bake at fetch when the tool image has no `modelship` on its PATH', async () => {
     // The TF Serving base has Node.js but not modelship: Cloud Build's runc refuses the entrypoint.
-    const { code, run, stack, out } = await release({ bake: { MODELSHIP_IMAGE: inject('localImages').tfServingBase } });
+    const { code, run, stack, out } = await release({ bake: { MODELSHIP_IMAGE: localImages().tfServingBase } });
     expect(code, out).toBe(1);
     expect(run).toMatchObject({ status: 'failed', failure: { stage: 'bake' } });
     expect(run?.failure?.reason).toMatch(/fetch/);
@@ -37,7 +38,7 @@ describe('the pipeline in containers fails at the right step, with the reason', 
   });
 
   it('fails the bake at fetch when the tool image runs as a user who cannot write /workspace', async () => {
-    const { code, run, stack, out } = await release({ bake: { MODELSHIP_IMAGE: inject('localImages').loadTester } });
+    const { code, run, stack, out } = await release({ bake: { MODELSHIP_IMAGE: localImages().loadTester } });
     expect(code, out).toBe(1);
     expect(run).toMatchObject({ status: 'failed', failure: { stage: 'bake' } });
     expect(run?.failure?.reason).toMatch(/fetch/);
@@ -64,7 +65,7 @@ describe('the pipeline in containers fails at the right step, with the reason', 
     const { code, stack, out, serving } = await release();
     try {
       expect(code, out).toBe(0);
-      const missing = `${inject('localImages').registry}/modelship/serving@sha256:${'0'.repeat(64)}`;
+      const missing = `${localImages().registry}/modelship/serving@sha256:${'0'.repeat(64)}`;
       process.env.SCENARIOS_DIR = dir;
       const message = await redeploy(
         { scenarios: ['small'], namespace: 'default', image: missing },

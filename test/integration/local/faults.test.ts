@@ -15,8 +15,9 @@ import { scenarios as testScenarios, sharedRelease } from '../../support/local-r
 
 /**
  * Fault injection on the whole local stack (issue 13), what goes through: a Kubernetes API that hangs, rollouts
- * requested together, and forged messages on every topic (faults-crashes.test.ts kills processes). For each: the
- * run's final state, and that the serving deployment never ran an image the pipeline did not build.
+ * requested together, and forged messages on every topic (faults-deployer-crash.test.ts and faults-job-crash.test.ts
+ * kill processes). For each: the run's final state, and that the serving deployment never ran an image the pipeline
+ * did not build.
  */
 
 // A release builds, pulls and starts a dozen containers on two shared cores.

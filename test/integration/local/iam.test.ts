@@ -9,6 +9,7 @@ import { createFirestoreStore } from '../../../shared/store.js';
 import { createPublisher } from '../../../shared/gcp/publisher.js';
 import { SERVICE_ACCOUNTS, type AccountKey } from '../../../shared/wiring.js';
 import { release } from '../../support/local-release.js';
+import { localImages } from '../../support/local-images.js';
 
 /**
  * The failure paths with IAM enforced as the plan grants it (the local stack always enforces it): a build Cloud
@@ -78,7 +79,7 @@ describe('IAM enforced in the local stack', () => {
       dir: mkdtempSync(join(tmpdir(), 'modelship-iam-')),
       ports: { functions: 0, cloudbuild: 0, releases: 0 },
       emulatorHosts: { pubsub: inject('pubsubHost'), firestore: inject('firestoreHost') },
-      images: inject('localImages'),
+      images: localImages(),
       project,
       functions: ['bakeModel'],
       functionsEnv: {},

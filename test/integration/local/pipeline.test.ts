@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CloudBuildClient } from '@google-cloud/cloudbuild';
-import { describe, expect, inject, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { podman } from '../../../local/containers/podman.js';
 import { DEFAULT_SCENARIO } from '../../../shared/deploy/index.js';
 import { POD_NAME_LABEL, POD_NAMESPACE_LABEL } from '../../../local/emulators/kubernetes/podman-launcher.js';
 import { clientOptions } from '../../../shared/gcp/client-options.js';
 import { release, sharedRelease } from '../../support/local-release.js';
+import { localImages } from '../../support/local-images.js';
 
 /**
  * The end-to-end tests of issue 7: the whole pipeline on this machine, from the signed webhook to the results on the
@@ -41,8 +42,8 @@ describe('the whole pipeline on one machine', () => {
     expect(run?.promotion).toMatchObject({ status: 'promoted', scenario: DEFAULT_SCENARIO, image });
     // The baked image is in the registry, and the serving pods are containers of it, pulled from there.
     const [repository, digest] = image.split('@') as [string, string];
-    expect(repository).toBe(`${inject('localImages').registry}/modelship/serving`);
-    const manifest = await fetch(`http://${inject('localImages').registry}/v2/modelship/serving/manifests/${digest}`, {
+    expect(repository).toBe(`${localImages().registry}/modelship/serving`);
+    const manifest = await fetch(`http://${localImages().registry}/v2/modelship/serving/manifests/${digest}`, {
       headers: {
         accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
       },

@@ -9,7 +9,7 @@ import { waitUntil } from '../../../local/wait-until.js';
 import { DEFAULT_SCENARIO, objectNames } from '../../../shared/deploy/index.js';
 import { distPath } from '../../../shared/paths.js';
 import { newRunId } from '../../../shared/run-id.js';
-import { tempDir } from '../../support/local-release.js';
+import { tempDir } from '../../support/temp-dir.js';
 import { descendants, runningNow } from '../../support/process-tree.js';
 
 /**
