@@ -12,19 +12,19 @@ export class OpenStreams {
   size = 0;
 
   get(id: number): H2Stream | undefined {
-    const stream = this.slots[(id >>> 1) & (this.slots.length - 1)];
+    const stream = this.slots[this.slot(id)];
     return stream?.id === id ? stream : undefined;
   }
 
   /** Adds a stream whose id is set. */
   add(stream: H2Stream): void {
-    while (this.slots[(stream.id >>> 1) & (this.slots.length - 1)] !== undefined) this.grow();
-    this.slots[(stream.id >>> 1) & (this.slots.length - 1)] = stream;
+    while (this.slots[this.slot(stream.id)] !== undefined) this.grow();
+    this.slots[this.slot(stream.id)] = stream;
     this.size += 1;
   }
 
   delete(id: number): void {
-    const slot = (id >>> 1) & (this.slots.length - 1);
+    const slot = this.slot(id);
     if (this.slots[slot]?.id !== id) return;
     this.slots[slot] = undefined;
     this.size -= 1;
@@ -35,9 +35,14 @@ export class OpenStreams {
     return this.slots.filter((s): s is H2Stream => s !== undefined).sort((a, b) => a.id - b.id);
   }
 
+  /** Stream id's slot in the table as it is now (its length a power of two). */
+  private slot(id: number): number {
+    return (id >>> 1) & (this.slots.length - 1);
+  }
+
   private grow(): void {
     const old = this.slots;
     this.slots = new Array<H2Stream | undefined>(old.length * 2).fill(undefined);
-    for (const stream of old) if (stream) this.slots[(stream.id >>> 1) & (this.slots.length - 1)] = stream;
+    for (const stream of old) if (stream) this.slots[this.slot(stream.id)] = stream;
   }
 }
