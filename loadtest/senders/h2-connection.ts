@@ -78,12 +78,12 @@ export class H2Connection {
     const noSettings = `no HTTP/2 SETTINGS from the server within ${options.connectTimeoutMs} ms`;
     // The codes say what may pass on its own (untilConnected retries those): a server not listening yet, or not
     // speaking yet.
-    this.connectTimer = setTimeout(() => this.fail(noSettings, undefined, 'ETIMEDOUT'), options.connectTimeoutMs);
+    this.connectTimer = setTimeout(() => this.fail(noSettings, { code: 'ETIMEDOUT' }), options.connectTimeoutMs);
     this.connectTimer.unref();
     this.socket.on('error', (err: NodeJS.ErrnoException) =>
-      this.fail(`${err.code ?? 'error'}: ${err.message}`, undefined, err.code),
+      this.fail(`${err.code ?? 'error'}: ${err.message}`, { code: err.code }),
     );
-    this.socket.on('close', () => this.fail('the server closed the connection', undefined, 'ECONNRESET'));
+    this.socket.on('close', () => this.fail('the server closed the connection', { code: 'ECONNRESET' }));
     const { batch } = this.out;
     batch.frame(h2.PREFACE);
     batch.frame(
@@ -129,7 +129,7 @@ export class H2Connection {
     return new Promise((resolve) => {
       if (this.socket.destroyed) return resolve();
       this.socket.once('close', () => resolve());
-      this.fail('the load tester closed the connection', h2.goawayFrame(0, h2.NO_ERROR));
+      this.fail('the load tester closed the connection', { goaway: h2.goawayFrame(0, h2.NO_ERROR) });
       setTimeout(() => this.socket.destroy(), 1000).unref();
     });
   }
@@ -146,7 +146,7 @@ export class H2Connection {
       const violation = err instanceof h2.H2ProtocolError;
       const message = (err as Error).message;
       const goaway = h2.goawayFrame(0, violation ? err.code : h2.INTERNAL_ERROR, message.slice(0, 200));
-      this.fail(`${violation ? 'HTTP/2 protocol error' : 'internal error'}: ${message}`, goaway);
+      this.fail(`${violation ? 'HTTP/2 protocol error' : 'internal error'}: ${message}`, { goaway });
     }
   }
 
@@ -286,7 +286,7 @@ export class H2Connection {
   }
 
   /** Fails the connection and everything on it; `goaway` is sent first when given; `code` goes on `ready`'s error. */
-  private fail(reason: string, goaway?: Buffer, code?: string): void {
+  private fail(reason: string, { goaway, code }: { goaway?: Buffer; code?: string } = {}): void {
     if (this.failure !== undefined) return;
     const after = this.goaway ? ` (after ${this.goaway})` : '';
     this.failure = `HTTP/2 connection to ${this.where}: ${reason}${after}`;
