@@ -2,7 +2,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelshipError } from '../shared/errors.js';
 import { podman, STACK_OWNER_LABEL } from './containers/podman.js';
-import { processId, stillRunning, type ProcessId } from './process-start.js';
+import { ownerLabel, processId, stillRunning, type ProcessId } from './process-start.js';
 import { waitUntil } from './wait-until.js';
 
 /**
@@ -59,7 +59,7 @@ export async function clearLeftovers(dir: string, print: (line: string) => void)
       timeoutMs: 10_000,
     },
   ).catch(() => left.filter(stillRunning).forEach((p) => process.kill(p.pid, 'SIGKILL')));
-  const owner = `${ledger.owner.pid}-${ledger.owner.start}`;
+  const owner = ownerLabel(ledger.owner);
   const containers = (await podman(['ps', '-aq', '--filter', `label=${STACK_OWNER_LABEL}=${owner}`]).catch(() => ''))
     .split('\n')
     .filter(Boolean);

@@ -25,5 +25,8 @@ export const processId = (pid: number): ProcessId => ({ pid, start: processStart
 /** Whether that process still runs: its PID not gone, nor since given to another process. */
 export const stillRunning = (p: ProcessId): boolean => processStart(p.pid) === p.start;
 
-/** This process as a stack's owner: `PID-START`, the value of the containers' owner label. */
-export const stackOwner = (): string => `${process.pid}-${processStart(process.pid) ?? ''}`;
+/** A process as a stack's owner: `PID-START`, the value of the containers' owner label. */
+export const ownerLabel = (p: ProcessId): string => `${p.pid}-${p.start}`;
+
+/** This process as a stack's owner. */
+export const stackOwner = (): string => ownerLabel(processId(process.pid));
