@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Firestore } from '@google-cloud/firestore';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -289,8 +289,12 @@ async function releaseOnce(
   candidateLines(run).forEach((line) => print(`    ${line}`));
   const buildLog = bakeLog(o.dir, run);
   // The emulator's log URL ends with the stack; its file stays.
-  if (buildLog) print(`    build log: ${buildLog}`);
-  else if (run.failure?.detailsUrl) print(`    details: ${run.failure.detailsUrl}`);
+  if (buildLog) {
+    // Its end is the failed step's own words (crane's `Error: …`), which the build's status does not carry.
+    const tail = (await readFile(buildLog, 'utf8')).trimEnd().split('\n').slice(-BUILD_LOG_TAIL);
+    print(`    build log: ${buildLog}, its last ${tail.length} lines:`);
+    tail.forEach((line) => print(`      ${line}`));
+  } else if (run.failure?.detailsUrl) print(`    details: ${run.failure.detailsUrl}`);
   if (run.status !== 'succeeded') (await troubles(target.logDir, runId)).forEach((line) => print(`    ${line}`));
   const file = join(o.dir, 'runs', `${runId}.json`);
   await mkdir(dirname(file), { recursive: true });
@@ -311,6 +315,9 @@ async function releaseOnce(
 function failedLine(run: RunRecord): string {
   return `✗ run ${run.runId} failed at ${run.failure?.stage ?? '?'}: ${run.failure?.reason ?? run.status}`;
 }
+
+/** Lines of a failed bake's log printed with the run's verdict. */
+const BUILD_LOG_TAIL = 8;
 
 /** A failed bake's log as the local Cloud Build emulator keeps it (`DIR/cloudbuild/logs/BUILD_ID.log`). */
 function bakeLog(dir: string, run: RunRecord): string | undefined {

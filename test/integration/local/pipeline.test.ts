@@ -90,6 +90,8 @@ describe('the whole pipeline on one machine', () => {
       expect(run?.failure?.reason).toMatch(/failed in step extract: .*not a tarball/);
       expect(notes).toMatch(/not a tarball/);
       expect(out).toMatch(/build log: \S+\/cloudbuild\/logs\/[^/\s]+\.log/);
+      // And the end of that log, the failed step's own words, printed under it.
+      expect(out).toMatch(/build log: \S+\.log, its last \d+ lines:\n(?: {6}.*\n)*? {6}.*not a tarball/);
       expect(stack.deploy?.kubernetes.pids()).toEqual([]);
       expect(run?.scenarios).toBeUndefined();
       expect(stack.loadTests?.run.executions.size).toBe(0);
